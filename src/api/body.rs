@@ -1,0 +1,82 @@
+//! Reading a request body as a JSON object: Content-Type (415), size (413),
+//! then JSON itself (400 `JSON_ERROR`, including invalid UTF-8 and nesting
+//! deeper than serde_json's limit of 128).
+
+use axum::body::{Body, Bytes};
+use axum::http::{header, HeaderMap};
+use serde_json::{Map, Value};
+
+use super::error::ApiError;
+
+/// The raw body, once its Content-Type and size are acceptable. An empty body
+/// needs no Content-Type (it is refused later as not being a JSON object).
+pub async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, ApiError> {
+    let declared_too_large = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_some_and(|n| n > limit as u64);
+    if declared_too_large {
+        return Err(ApiError::too_large(limit));
+    }
+    let bytes = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| ApiError::too_large(limit))?;
+    if !bytes.is_empty() && !is_json_content_type(headers) {
+        return Err(ApiError::unsupported_media_type());
+    }
+    Ok(bytes)
+}
+
+/// `application/json` or any `…+json` type, parameters (charset) allowed.
+pub fn is_json_content_type(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let mime = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+}
+
+/// The body as a JSON object.
+pub fn object(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::json("Request body is empty: send a JSON object."));
+    }
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(ApiError::json("Request body must be a JSON object.")),
+        Err(e) => Err(ApiError::json(format!(
+            "Request body is not valid JSON: {e}."
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_errors() {
+        assert!(object(b"").is_err());
+        assert!(object(b"[1]").unwrap_err().message.contains("JSON object"));
+        assert!(object(b"{\"a\":")
+            .unwrap_err()
+            .message
+            .contains("not valid JSON"));
+        assert!(object(b"{\"a\":\"\xff\"}").is_err());
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        assert_eq!(
+            object(deep.as_bytes()).unwrap_err().identifier,
+            "JSON_ERROR"
+        );
+        assert!(object(b" {\"a\": 1} ").is_ok());
+    }
+}

@@ -1,0 +1,167 @@
+//! The calls on an existing verification, each `POST {"scanRef": …}`:
+//! `add-dummy-status` (§5), `status`, `data`, `files`, `delete` (§8).
+
+use std::collections::BTreeMap;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::error::ApiError;
+use super::{auth, body};
+use crate::app::{App, AppState};
+use crate::domain::fields::{FieldError, Fields};
+use crate::domain::status::{DocumentResult, FaceResult, FraudTag, MismatchTag, Overall};
+use crate::domain::verification::DocumentData;
+use crate::files;
+use crate::lifecycle::{self, StepError};
+use crate::partners::PartnerId;
+
+/// Checks 1–2 (and 3 for dummy features), then the body as a JSON object.
+async fn partner_and_body(
+    app: &App,
+    headers: &HeaderMap,
+    raw: Body,
+    dummy_feature: bool,
+) -> Result<(PartnerId, Map<String, Value>), ApiError> {
+    let partner = auth::partner(app, headers)?;
+    let bytes = body::read(headers, raw, app.config.body_limit_bytes).await?;
+    if dummy_feature {
+        auth::dummy_allowed(app.partners.get(partner))?;
+    }
+    Ok((partner, body::object(&bytes)?))
+}
+
+fn scan_ref(body: &Map<String, Value>) -> Result<String, ApiError> {
+    Fields(body)
+        .required_string("scanRef")
+        .map(str::to_owned)
+        .map_err(ApiError::field)
+}
+
+fn step_error(e: StepError, scan_ref: &str) -> ApiError {
+    match e {
+        StepError::NotFound => ApiError::scan_ref_not_found(scan_ref),
+        StepError::NotExpiredYet => ApiError::not_expired_yet(),
+        StepError::Deleted => ApiError::field(FieldError::bad(
+            "scanRef",
+            "names a verification whose data has been deleted",
+        )),
+    }
+}
+
+pub async fn add_dummy_status(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    raw: Body,
+) -> Result<Response, ApiError> {
+    let (partner, body) = partner_and_body(&app, &headers, raw, true).await?;
+    let scan_ref = scan_ref(&body)?;
+    let f = Fields(&body);
+    let face = f
+        .one_of("manualFaceMatchResult", FaceResult::parse, FaceResult::list)
+        .and_then(|v| v.ok_or_else(|| FieldError::missing("manualFaceMatchResult")))
+        .map_err(ApiError::field)?;
+    let document = f
+        .one_of(
+            "manualDocumentValidity",
+            DocumentResult::parse,
+            DocumentResult::list,
+        )
+        .and_then(|v| v.ok_or_else(|| FieldError::missing("manualDocumentValidity")))
+        .map_err(ApiError::field)?;
+    lifecycle::review_manually(&app, partner, &scan_ref, face, document)
+        .map_err(|e| step_error(e, &scan_ref))?;
+    Ok(StatusCode::OK.into_response())
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusResponse {
+    status: Overall,
+    scan_ref: String,
+    client_id: String,
+    auto_face: Option<FaceResult>,
+    auto_document: Option<DocumentResult>,
+    manual_face: Option<FaceResult>,
+    manual_document: Option<DocumentResult>,
+    fraud_tags: Vec<FraudTag>,
+    mismatch_tags: Vec<MismatchTag>,
+}
+
+pub async fn status(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    raw: Body,
+) -> Result<Json<impl Serialize>, ApiError> {
+    let (partner, body) = partner_and_body(&app, &headers, raw, false).await?;
+    let scan_ref = scan_ref(&body)?;
+    app.store
+        .read(partner, &scan_ref, |v| StatusResponse {
+            status: v.status,
+            scan_ref: v.scan_ref.clone(),
+            client_id: v.request.client_id.clone(),
+            auto_face: v.auto_face,
+            auto_document: v.auto_document,
+            manual_face: v.manual_face,
+            manual_document: v.manual_document,
+            fraud_tags: v.fraud_tags.clone(),
+            mismatch_tags: v.mismatch_tags.clone(),
+        })
+        .map(Json)
+        .ok_or_else(|| ApiError::scan_ref_not_found(&scan_ref))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DataResponse {
+    #[serde(flatten)]
+    data: DocumentData,
+    scan_ref: String,
+    client_id: String,
+}
+
+pub async fn data(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    raw: Body,
+) -> Result<Json<impl Serialize>, ApiError> {
+    let (partner, body) = partner_and_body(&app, &headers, raw, false).await?;
+    let scan_ref = scan_ref(&body)?;
+    app.store
+        .read(partner, &scan_ref, |v| DataResponse {
+            data: v.document_data(),
+            scan_ref: v.scan_ref.clone(),
+            client_id: v.request.client_id.clone(),
+        })
+        .map(Json)
+        .ok_or_else(|| ApiError::scan_ref_not_found(&scan_ref))
+}
+
+pub async fn files(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    raw: Body,
+) -> Result<Json<BTreeMap<&'static str, String>>, ApiError> {
+    let (partner, body) = partner_and_body(&app, &headers, raw, false).await?;
+    let scan_ref = scan_ref(&body)?;
+    app.store
+        .read(partner, &scan_ref, |v| files::urls(v, &app.public_url))
+        .map(Json)
+        .ok_or_else(|| ApiError::scan_ref_not_found(&scan_ref))
+}
+
+pub async fn delete(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    raw: Body,
+) -> Result<Response, ApiError> {
+    let (partner, body) = partner_and_body(&app, &headers, raw, false).await?;
+    let scan_ref = scan_ref(&body)?;
+    lifecycle::delete(&app, partner, &scan_ref).map_err(|e| step_error(e, &scan_ref))?;
+    Ok(StatusCode::OK.into_response())
+}

@@ -1,0 +1,488 @@
+//! Layered configuration: the embedded `config.toml` → `--config PATH` →
+//! environment (`IDENFY_MOCK_*`) → command-line flags.
+//!
+//! Loading never panics: every problem becomes a [`ConfigError`] whose message
+//! names where the bad value came from, the key and what is wrong with it, so
+//! `main` can print it and exit non-zero.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Format, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::status::{DocumentResult, DummyStatus, FaceResult, FraudTag, MismatchTag};
+use crate::domain::token::{DocumentType, LOCALES};
+use crate::domain::Environment;
+
+/// The repository's `config.toml`, compiled in so the binary needs no file.
+pub const EMBEDDED: &str = include_str!("../config.toml");
+
+/// Environment variables read on top of the file layers.
+pub const ENV_LISTEN: &str = "IDENFY_MOCK_LISTEN";
+pub const ENV_PUBLIC_URL: &str = "IDENFY_MOCK_PUBLIC_URL";
+pub const ENV_WEBHOOK_URL: &str = "IDENFY_MOCK_WEBHOOK_URL";
+pub const ENV_API_KEY: &str = "IDENFY_MOCK_API_KEY";
+pub const ENV_API_SECRET: &str = "IDENFY_MOCK_API_SECRET";
+pub const ENV_SIGNING_KEY: &str = "IDENFY_MOCK_SIGNING_KEY";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub listen: String,
+    #[serde(default)]
+    pub public_url: String,
+    /// Reproducible ids when set.
+    #[serde(default)]
+    pub seed: Option<u64>,
+    pub body_limit_bytes: usize,
+    pub defaults: Defaults,
+    pub webhooks: WebhookConfig,
+    pub dummy: DummyConfig,
+    pub partners: Vec<PartnerConfig>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Defaults {
+    pub expiry_time: u32,
+    pub session_length: u32,
+    pub locale: String,
+    pub documents: Vec<DocumentType>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookConfig {
+    #[serde(default)]
+    pub url: String,
+    pub timeout_secs: u64,
+    pub retries: u32,
+    pub retry_delay_ms: u64,
+    pub backoff_factor: f64,
+    pub max_in_flight: usize,
+    pub delay_ms: u64,
+    pub journal_capacity: usize,
+    pub shutdown_grace_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DummyConfig {
+    pub simulate_manual_review: bool,
+    pub results: BTreeMap<DummyStatus, CannedResult>,
+}
+
+/// The automatic result a `dummyStatus` produces.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CannedResult {
+    pub auto_face: FaceResult,
+    pub auto_document: DocumentResult,
+    #[serde(default)]
+    pub fraud_tags: Vec<FraudTag>,
+    #[serde(default)]
+    pub mismatch_tags: Vec<MismatchTag>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartnerConfig {
+    pub api_key: String,
+    pub api_secret: String,
+    #[serde(default = "default_environment")]
+    pub environment: Environment,
+    #[serde(default = "yes")]
+    pub active: bool,
+    #[serde(default = "yes")]
+    pub funds: bool,
+    /// `None`: unlimited.
+    #[serde(default)]
+    pub credits: Option<u64>,
+    #[serde(default)]
+    pub webhook_url: String,
+    /// `None` or empty: webhooks go unsigned.
+    #[serde(default)]
+    pub signing_key: Option<String>,
+    #[serde(default = "yes")]
+    pub allow_callback_url: bool,
+    /// `None`: no rate limit.
+    #[serde(default)]
+    pub rate_limit_per_hour: Option<u64>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_environment() -> Environment {
+    Environment::Dev
+}
+
+/// Values given on the command line; each `Some` wins over every other layer.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub listen: Option<String>,
+    pub public_url: Option<String>,
+    pub webhook_url: Option<String>,
+    pub seed: Option<u64>,
+}
+
+/// A configuration that cannot be used, with where and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// The embedded defaults alone.
+    pub fn embedded() -> Config {
+        // The embedded file is checked by a unit test; failing here is a build defect.
+        Self::from_toml(EMBEDDED, "the embedded config.toml")
+            .expect("the embedded config.toml is valid")
+    }
+
+    /// The embedded defaults with `toml` (a partial configuration) merged on
+    /// top; `source` names it in error messages. Reads no environment.
+    pub fn from_toml(toml: &str, source: &str) -> Result<Config, ConfigError> {
+        let figment = Figment::from(Toml::string(EMBEDDED)).merge(Toml::string(toml));
+        let config = extract(figment, source)?;
+        config.validate(source)?;
+        Ok(config)
+    }
+
+    /// Every layer: embedded → `file` → the process environment → `overrides`.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, ConfigError> {
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        Self::load_with_env(file, &env, overrides)
+    }
+
+    /// [`Config::load`] with the environment passed in, so it can be tested.
+    pub fn load_with_env(
+        file: Option<&Path>,
+        env: &[(String, String)],
+        overrides: &Overrides,
+    ) -> Result<Config, ConfigError> {
+        let mut figment = Figment::from(Toml::string(EMBEDDED));
+        let source = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    ConfigError(format!(
+                        "cannot read config file {}: {e}",
+                        display_path(path)
+                    ))
+                })?;
+                figment = figment.merge(Toml::string(&text));
+                format!("config file {}", display_path(path))
+            }
+            None => "the embedded config.toml".to_string(),
+        };
+        let mut config = extract(figment, &source)?;
+        let var = |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        if let Some(v) = var(ENV_LISTEN) {
+            config.listen = v;
+        }
+        if let Some(v) = var(ENV_PUBLIC_URL) {
+            config.public_url = v;
+        }
+        if let Some(v) = var(ENV_WEBHOOK_URL) {
+            config.webhooks.url = v;
+        }
+        let partner_env = [ENV_API_KEY, ENV_API_SECRET, ENV_SIGNING_KEY];
+        if partner_env.iter().any(|n| var(n).is_some()) {
+            let Some(first) = config.partners.first_mut() else {
+                return Err(ConfigError(format!(
+                    "{} is set but {source} has no [[partners]] to apply it to",
+                    partner_env.join("/")
+                )));
+            };
+            if let Some(v) = var(ENV_API_KEY) {
+                first.api_key = v;
+            }
+            if let Some(v) = var(ENV_API_SECRET) {
+                first.api_secret = v;
+            }
+            if let Some(v) = var(ENV_SIGNING_KEY) {
+                first.signing_key = Some(v);
+            }
+        }
+        if let Some(v) = &overrides.listen {
+            config.listen = v.clone();
+        }
+        if let Some(v) = &overrides.public_url {
+            config.public_url = v.clone();
+        }
+        if let Some(v) = &overrides.webhook_url {
+            config.webhooks.url = v.clone();
+        }
+        if overrides.seed.is_some() {
+            config.seed = overrides.seed;
+        }
+        config.validate(&format!("{source} (with environment and flags)"))?;
+        Ok(config)
+    }
+
+    /// Checks what the types alone cannot; `source` names the layers in messages.
+    pub fn validate(&self, source: &str) -> Result<(), ConfigError> {
+        let err =
+            |key: &str, problem: String| ConfigError(format!("{source}: key '{key}': {problem}"));
+        if self.listen.parse::<std::net::SocketAddr>().is_err() {
+            return Err(err(
+                "listen",
+                format!("'{}' is not an address such as 127.0.0.1:8080", self.listen),
+            ));
+        }
+        if !self.public_url.is_empty() && !is_http_url(&self.public_url) {
+            return Err(err("public_url", "must be an http(s) URL or empty".into()));
+        }
+        if self.body_limit_bytes < 1024 {
+            return Err(err("body_limit_bytes", "must be at least 1024".into()));
+        }
+        let d = &self.defaults;
+        if d.expiry_time > crate::domain::token::MAX_EXPIRY_TIME {
+            return Err(err(
+                "defaults.expiry_time",
+                "must be 0..=2592000 seconds".into(),
+            ));
+        }
+        if !(60..=3600).contains(&d.session_length) {
+            return Err(err(
+                "defaults.session_length",
+                "must be 60..=3600 seconds".into(),
+            ));
+        }
+        if !LOCALES.contains(&d.locale.as_str()) {
+            return Err(err(
+                "defaults.locale",
+                format!("must be one of: {}", LOCALES.join(" ")),
+            ));
+        }
+        if d.documents.is_empty() {
+            return Err(err(
+                "defaults.documents",
+                "must list at least one document type".into(),
+            ));
+        }
+        let w = &self.webhooks;
+        if !w.url.is_empty() && !is_http_url(&w.url) {
+            return Err(err(
+                "webhooks.url",
+                "must be an http(s) URL or empty".into(),
+            ));
+        }
+        if w.timeout_secs == 0 {
+            return Err(err("webhooks.timeout_secs", "must be at least 1".into()));
+        }
+        if !(w.backoff_factor.is_finite() && (1.0..=10.0).contains(&w.backoff_factor)) {
+            return Err(err(
+                "webhooks.backoff_factor",
+                "must be between 1.0 and 10.0".into(),
+            ));
+        }
+        if w.max_in_flight == 0 {
+            return Err(err("webhooks.max_in_flight", "must be at least 1".into()));
+        }
+        if w.journal_capacity == 0 {
+            return Err(err(
+                "webhooks.journal_capacity",
+                "must be at least 1".into(),
+            ));
+        }
+        for (status, canned) in &self.dummy.results {
+            let key = format!("dummy.results.{}", status.as_str());
+            let Some(expected) = status.finished_overall() else {
+                return Err(err(
+                    &key,
+                    "only APPROVED, DENIED and SUSPECTED have canned results".into(),
+                ));
+            };
+            let got = crate::domain::status::overall_of(
+                Some(canned.auto_face),
+                Some(canned.auto_document),
+                !canned.fraud_tags.is_empty() || !canned.mismatch_tags.is_empty(),
+            );
+            if got != expected {
+                return Err(err(
+                    &key,
+                    format!(
+                        "these results give overall {} by the overall-status rule, not {}",
+                        got.as_str(),
+                        expected.as_str()
+                    ),
+                ));
+            }
+        }
+        for needed in [
+            DummyStatus::Approved,
+            DummyStatus::Denied,
+            DummyStatus::Suspected,
+        ] {
+            if !self.dummy.results.contains_key(&needed) {
+                return Err(err(
+                    &format!("dummy.results.{}", needed.as_str()),
+                    "is missing".into(),
+                ));
+            }
+        }
+        if self.partners.is_empty() {
+            return Err(err(
+                "partners",
+                "at least one [[partners]] entry is needed".into(),
+            ));
+        }
+        let mut keys = std::collections::HashSet::new();
+        for (i, p) in self.partners.iter().enumerate() {
+            let key = |field: &str| format!("partners[{i}].{field}");
+            if p.api_key.is_empty() || p.api_key.contains(':') {
+                return Err(err(
+                    &key("api_key"),
+                    "must be non-empty and contain no ':'".into(),
+                ));
+            }
+            if p.api_secret.is_empty() {
+                return Err(err(&key("api_secret"), "must be non-empty".into()));
+            }
+            if !keys.insert(p.api_key.as_str()) {
+                return Err(err(
+                    &key("api_key"),
+                    format!("'{}' is used by two partners", p.api_key),
+                ));
+            }
+            if !p.webhook_url.is_empty() && !is_http_url(&p.webhook_url) {
+                return Err(err(
+                    &key("webhook_url"),
+                    "must be an http(s) URL or empty".into(),
+                ));
+            }
+            if p.rate_limit_per_hour == Some(0) {
+                return Err(err(
+                    &key("rate_limit_per_hour"),
+                    "must be at least 1 (omit it for no limit)".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn extract(figment: Figment, source: &str) -> Result<Config, ConfigError> {
+    figment.extract::<Config>().map_err(|e| {
+        let mut out = String::new();
+        for (n, one) in e.into_iter().enumerate() {
+            if n > 0 {
+                out.push_str("; ");
+            }
+            let key = if one.path.is_empty() {
+                "(top level)".to_string()
+            } else {
+                one.path.join(".")
+            };
+            out.push_str(&format!("{source}: key '{key}': {}", one.kind));
+        }
+        ConfigError(out)
+    })
+}
+
+fn display_path(path: &Path) -> String {
+    PathBuf::from(path).display().to_string()
+}
+
+/// An absolute http or https URL with a host.
+pub fn is_http_url(s: &str) -> bool {
+    match url::Url::parse(s) {
+        Ok(u) => matches!(u.scheme(), "http" | "https") && u.host().is_some(),
+        Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_config_is_valid() {
+        let c = Config::embedded();
+        assert_eq!(c.partners[0].environment, Environment::Dev);
+        assert!(c.partners[0].active && c.partners[0].funds);
+        assert_eq!(c.webhooks.retries, 3);
+    }
+
+    #[test]
+    fn file_layer_replaces_partners_and_keeps_other_defaults() {
+        let c = Config::from_toml(
+            "[[partners]]\napi_key='a'\napi_secret='b'\nenvironment='PROD'\n",
+            "test",
+        )
+        .unwrap();
+        assert_eq!(c.partners.len(), 1);
+        assert_eq!(c.partners[0].environment, Environment::Prod);
+        assert_eq!(c.defaults.expiry_time, 3600);
+    }
+
+    #[test]
+    fn env_overrides_default_partner_and_flags_win_over_env() {
+        let env = vec![
+            (ENV_API_KEY.to_string(), "k2".to_string()),
+            (ENV_API_SECRET.to_string(), "s2".to_string()),
+            (ENV_SIGNING_KEY.to_string(), "sig2".to_string()),
+            (ENV_LISTEN.to_string(), "0.0.0.0:9000".to_string()),
+        ];
+        let flags = Overrides {
+            listen: Some("127.0.0.1:0".into()),
+            ..Default::default()
+        };
+        let c = Config::load_with_env(None, &env, &flags).unwrap();
+        assert_eq!(c.partners[0].api_key, "k2");
+        assert_eq!(c.partners[0].api_secret, "s2");
+        assert_eq!(c.partners[0].signing_key.as_deref(), Some("sig2"));
+        assert_eq!(c.listen, "127.0.0.1:0");
+    }
+
+    #[test]
+    fn bad_values_name_the_source_and_key() {
+        let e = Config::from_toml(
+            "[[partners]]\napi_key='a'\napi_secret='b'\nenvironment='STAGING'\n",
+            "f.toml",
+        )
+        .unwrap_err();
+        assert!(e.0.contains("f.toml") && e.0.contains("partners"), "{e}");
+        let e = Config::from_toml("listen = 'nowhere'", "f.toml").unwrap_err();
+        assert!(e.0.contains("'listen'"), "{e}");
+        let e = Config::from_toml("[webhooks]\nretries = 'many'", "f.toml").unwrap_err();
+        assert!(e.0.contains("webhooks.retries"), "{e}");
+        let e = Config::from_toml("typo_key = 1", "f.toml").unwrap_err();
+        assert!(e.0.contains("typo_key"), "{e}");
+    }
+
+    #[test]
+    fn canned_results_must_match_their_status() {
+        let e = Config::from_toml(
+            "[dummy.results.APPROVED]\nauto_face='FACE_MISMATCH'\nauto_document='DOC_VALIDATED'\n",
+            "f.toml",
+        )
+        .unwrap_err();
+        assert!(
+            e.0.contains("dummy.results.APPROVED") && e.0.contains("DENIED"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn missing_file_is_a_clear_error() {
+        let e = Config::load_with_env(
+            Some(Path::new("no/such/file.toml")),
+            &[],
+            &Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(e.0.contains("no/such/file.toml"), "{e}");
+    }
+}

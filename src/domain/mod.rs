@@ -1,0 +1,60 @@
+//! What idenfy-mock is about, free of HTTP: partners' environments, the status
+//! vocabulary and its rules, token requests and verifications.
+
+pub mod fields;
+pub mod status;
+pub mod token;
+pub mod verification;
+
+/// Defines an enum whose variants travel as fixed strings (iDenfy's spelling),
+/// with `as_str`, `parse`, `ALL` and serde support through those strings.
+macro_rules! wire_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $wire:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            /// Every value, in documentation order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The wire spelling.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $wire),+ }
+            }
+
+            /// The value with this exact wire spelling.
+            pub fn parse(s: &str) -> Option<$name> {
+                match s { $($wire => Some($name::$variant),)+ _ => None }
+            }
+
+            /// The wire spellings joined by ", ", for error messages.
+            pub fn list() -> String {
+                [$($wire),+].join(", ")
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                $name::parse(&s).ok_or_else(|| {
+                    serde::de::Error::custom(format!(
+                        "'{}' is not one of: {}", s, $name::list()
+                    ))
+                })
+            }
+        }
+    };
+}
+pub(crate) use wire_enum;
+
+wire_enum!(
+    /// The iDenfy environment a partner's key pair runs in.
+    Environment { Dev = "DEV", Test = "TEST", Prod = "PROD", Demo = "DEMO" }
+);

@@ -1,0 +1,216 @@
+//! The status vocabulary (spelled exactly as iDenfy does) and the rule that
+//! turns face and document results into an overall status.
+
+use super::wire_enum;
+
+wire_enum!(
+    /// Overall status of a verification (contract §6).
+    Overall {
+        Approved = "APPROVED",
+        Denied = "DENIED",
+        Suspected = "SUSPECTED",
+        Reviewing = "REVIEWING",
+        Active = "ACTIVE",
+        Expired = "EXPIRED",
+        ExpiredDeleted = "EXPIRED-DELETED",
+        Deleted = "DELETED",
+        Archived = "ARCHIVED",
+    }
+);
+
+impl Overall {
+    /// A result has been reached (the data and files exist).
+    pub fn is_finished(self) -> bool {
+        matches!(
+            self,
+            Overall::Approved | Overall::Denied | Overall::Suspected
+        )
+    }
+}
+
+wire_enum!(
+    /// Face match results, automatic or manual (contract §5).
+    FaceResult {
+        FaceMatch = "FACE_MATCH",
+        FaceMismatch = "FACE_MISMATCH",
+        NoFaceFound = "NO_FACE_FOUND",
+        TooManyFaces = "TOO_MANY_FACES",
+        FaceTooBlurry = "FACE_TOO_BLURRY",
+        FaceUncertain = "FACE_UNCERTAIN",
+        FaceNotAnalysed = "FACE_NOT_ANALYSED",
+        FaceNotChecked = "FACE_NOT_CHECKED",
+        FaceError = "FACE_ERROR",
+        AutoUnverifiable = "AUTO_UNVERIFIABLE",
+        FakeFace = "FAKE_FACE",
+    }
+);
+
+wire_enum!(
+    /// Document validity results, automatic or manual (contract §5).
+    DocumentResult {
+        DocValidated = "DOC_VALIDATED",
+        DocInfoMismatch = "DOC_INFO_MISMATCH",
+        DocNotFound = "DOC_NOT_FOUND",
+        DocNotFullyVisible = "DOC_NOT_FULLY_VISIBLE",
+        DocNotSupported = "DOC_NOT_SUPPORTED",
+        DocFaceNotFound = "DOC_FACE_NOT_FOUND",
+        DocTooBlurry = "DOC_TOO_BLURRY",
+        DocFaceGlared = "DOC_FACE_GLARED",
+        MrzNotFound = "MRZ_NOT_FOUND",
+        MrzOcrReadingError = "MRZ_OCR_READING_ERROR",
+        BarcodeNotFound = "BARCODE_NOT_FOUND",
+        DocExpired = "DOC_EXPIRED",
+        CountryMismatch = "COUNTRY_MISMATCH",
+        DocTypeMismatch = "DOC_TYPE_MISMATCH",
+        DocDamaged = "DOC_DAMAGED",
+        DocFake = "DOC_FAKE",
+        DocError = "DOC_ERROR",
+        AutoUnverifiable = "AUTO_UNVERIFIABLE",
+        DocNotAnalysed = "DOC_NOT_ANALYSED",
+        DocNameError = "DOC_NAME_ERROR",
+        DocSurnameError = "DOC_SURNAME_ERROR",
+        DocExpiryError = "DOC_EXPIRY_ERROR",
+        DocDobError = "DOC_DOB_ERROR",
+        DocPersonalNumberError = "DOC_PERSONAL_NUMBER_ERROR",
+        DocNumberError = "DOC_NUMBER_ERROR",
+        DocDateOfIssueError = "DOC_DATE_OF_ISSUE_ERROR",
+        DocSexError = "DOC_SEX_ERROR",
+        DocNationalityError = "DOC_NATIONALITY_ERROR",
+    }
+);
+
+wire_enum!(
+    /// Fraud tags (contract §6).
+    FraudTag {
+        FaceInBlacklist = "FACE_IN_BLACKLIST",
+        DocFaceInBlacklist = "DOC_FACE_IN_BLACKLIST",
+        DuplicateFace = "DUPLICATE_FACE",
+        DuplicateDocFace = "DUPLICATE_DOC_FACE",
+        DuplicatePersonalData = "DUPLICATE_PERSONAL_DATA",
+        VirtualCamera = "VIRTUAL_CAMERA",
+        DocMobilePhoto = "DOC_MOBILE_PHOTO",
+        DevToolsOpened = "DEV_TOOLS_OPENED",
+        DocPrintSpoofed = "DOC_PRINT_SPOOFED",
+        FakePhoto = "FAKE_PHOTO",
+        AmlSuspection = "AML_SUSPECTION",
+        LidSuspection = "LID_SUSPECTION",
+        AutoUnverifiable = "AUTO_UNVERIFIABLE",
+    }
+);
+
+wire_enum!(
+    /// Mismatch tags (contract §6).
+    MismatchTag {
+        Name = "NAME",
+        Surname = "SURNAME",
+        DocumentNumber = "DOCUMENT_NUMBER",
+        PersonalCode = "PERSONAL_CODE",
+        ExpiryDate = "EXPIRY_DATE",
+        DateOfBirth = "DATE_OF_BIRTH",
+        DateOfIssue = "DATE_OF_ISSUE",
+        Nationality = "NATIONALITY",
+        Sex = "SEX",
+        FullName = "FULL_NAME",
+        UnderAge = "UNDER_AGE",
+        OverAge = "OVER_AGE",
+    }
+);
+
+wire_enum!(
+    /// `dummyStatus` values accepted on token creation in DEV (contract §4).
+    DummyStatus {
+        Approved = "APPROVED",
+        Denied = "DENIED",
+        Suspected = "SUSPECTED",
+        Expired = "EXPIRED",
+        Active = "ACTIVE",
+    }
+);
+
+impl DummyStatus {
+    /// The overall status a dummy result must reach, for those that finish the
+    /// verification with face and document results.
+    pub fn finished_overall(self) -> Option<Overall> {
+        match self {
+            DummyStatus::Approved => Some(Overall::Approved),
+            DummyStatus::Denied => Some(Overall::Denied),
+            DummyStatus::Suspected => Some(Overall::Suspected),
+            DummyStatus::Expired | DummyStatus::Active => None,
+        }
+    }
+}
+
+wire_enum!(
+    /// Values of the `Idenfy-Event-Type` webhook header (contract §7).
+    EventType {
+        AutoFinished = "IDENTIFICATION_AUTO_FINISHED",
+        ManualFinished = "IDENTIFICATION_MANUAL_FINISHED",
+        Expired = "IDENTIFICATION_EXPIRED",
+        Identification = "IDENTIFICATION",
+        Cancelled = "IDENTIFICATION_CANCELLED",
+        Resubmitted = "IDENTIFICATION_RESUBMITTED",
+    }
+);
+
+/// The overall-status rule for a finished verification (contract §6), given the
+/// effective face and document results (manual ?? auto): any fraud or mismatch
+/// tag → SUSPECTED; else FACE_MATCH and DOC_VALIDATED → APPROVED; else DENIED.
+pub fn overall_of(
+    face: Option<FaceResult>,
+    document: Option<DocumentResult>,
+    has_tags: bool,
+) -> Overall {
+    if has_tags {
+        Overall::Suspected
+    } else if face == Some(FaceResult::FaceMatch) && document == Some(DocumentResult::DocValidated)
+    {
+        Overall::Approved
+    } else {
+        Overall::Denied
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overall_rule() {
+        use DocumentResult::*;
+        use FaceResult::*;
+        assert_eq!(
+            overall_of(Some(FaceMatch), Some(DocValidated), false),
+            Overall::Approved
+        );
+        assert_eq!(
+            overall_of(Some(FaceMatch), Some(DocValidated), true),
+            Overall::Suspected
+        );
+        assert_eq!(
+            overall_of(Some(FaceMismatch), Some(DocValidated), false),
+            Overall::Denied
+        );
+        assert_eq!(
+            overall_of(Some(FaceMatch), Some(DocExpired), false),
+            Overall::Denied
+        );
+        assert_eq!(overall_of(None, None, false), Overall::Denied);
+        assert_eq!(
+            overall_of(Some(FaceError), Some(DocFake), true),
+            Overall::Suspected
+        );
+    }
+
+    #[test]
+    fn wire_spellings_round_trip() {
+        for o in Overall::ALL {
+            assert_eq!(Overall::parse(o.as_str()), Some(*o));
+        }
+        assert_eq!(Overall::ExpiredDeleted.as_str(), "EXPIRED-DELETED");
+        assert_eq!(
+            serde_json::to_string(&DocumentResult::MrzOcrReadingError).unwrap(),
+            "\"MRZ_OCR_READING_ERROR\""
+        );
+        assert!(serde_json::from_str::<FaceResult>("\"face_match\"").is_err());
+    }
+}

@@ -1,0 +1,452 @@
+//! `POST /api/v2/token` request: parsed once into a typed, normalised value
+//! (contract §3), or refused with an error that names the field.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::fields::{FieldError, FieldResult, Fields};
+use super::status::DummyStatus;
+use super::wire_enum;
+use crate::config::{is_http_url, Defaults};
+
+/// Largest `expiryTime` (30 days).
+pub const MAX_EXPIRY_TIME: u32 = 2_592_000;
+
+/// `locale` values iDenfy's UI supports.
+pub const LOCALES: &[&str] = &[
+    "lt", "en", "ru", "pl", "lv", "et", "ro", "it", "de", "fr", "sv", "es", "hu", "ja", "bg", "cs",
+    "nl", "pt", "uk", "vi", "sk", "th", "hi", "id",
+];
+
+/// ISO 3166-1 alpha-2 codes (officially assigned).
+const ISO_COUNTRIES: &str =
+    "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI \
+BJ BL BM BN BO BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE \
+DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS \
+GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW \
+KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW \
+MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO \
+RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM \
+TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW";
+
+/// Whether `code` is an ISO 3166-1 alpha-2 code, in any letter case.
+pub fn is_country_code(code: &str) -> bool {
+    code.len() == 2
+        && code.is_ascii()
+        && ISO_COUNTRIES
+            .split_ascii_whitespace()
+            .any(|c| c.eq_ignore_ascii_case(code))
+}
+
+wire_enum!(
+    /// Identity document types.
+    DocumentType {
+        IdCard = "ID_CARD",
+        Passport = "PASSPORT",
+        ResidencePermit = "RESIDENCE_PERMIT",
+        DriverLicense = "DRIVER_LICENSE",
+        Other = "OTHER",
+        Aadhaar = "AADHAAR",
+        PanCard = "PAN_CARD",
+        Visa = "VISA",
+        BorderCrossing = "BORDER_CROSSING",
+        Asylum = "ASYLUM",
+        NationalPassport = "NATIONAL_PASSPORT",
+        InternationalPassport = "INTERNATIONAL_PASSPORT",
+        VoterCard = "VOTER_CARD",
+        OldIdCard = "OLD_ID_CARD",
+        TravelCard = "TRAVEL_CARD",
+        PhotoCard = "PHOTO_CARD",
+        MilitaryCard = "MILITARY_CARD",
+        ProofOfAgeCard = "PROOF_OF_AGE_CARD",
+        DiplomaticId = "DIPLOMATIC_ID",
+    }
+);
+
+wire_enum!(
+    /// `tokenType` values.
+    TokenType {
+        Identification = "IDENTIFICATION",
+        Document = "DOCUMENT",
+        VideoCall = "VIDEO_CALL",
+        VideoCallPhotos = "VIDEO_CALL_PHOTOS",
+        VideoCallIdentification = "VIDEO_CALL_IDENTIFICATION",
+    }
+);
+
+wire_enum!(
+    /// `sex` as sent on token creation.
+    Sex { Male = "M", Female = "F" }
+);
+
+impl Sex {
+    /// The spelling the webhook's `docSex` uses.
+    pub fn long_name(self) -> &'static str {
+        match self {
+            Sex::Male => "MALE",
+            Sex::Female => "FEMALE",
+        }
+    }
+}
+
+/// A validated token request, normalised as the response echoes it (names
+/// uppercased, defaults applied). Field names are the wire names.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenRequest {
+    pub client_id: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub success_url: Option<String>,
+    pub error_url: Option<String>,
+    pub unverified_url: Option<String>,
+    pub callback_url: Option<String>,
+    pub locale: String,
+    pub show_instructions: bool,
+    pub country: Option<String>,
+    pub expiry_time: u32,
+    pub session_length: u32,
+    pub documents: Vec<DocumentType>,
+    pub date_of_birth: Option<String>,
+    pub date_of_expiry: Option<String>,
+    pub date_of_issue: Option<String>,
+    pub nationality: Option<String>,
+    pub personal_number: Option<String>,
+    pub document_number: Option<String>,
+    pub sex: Option<Sex>,
+    pub address: Option<String>,
+    pub token_type: TokenType,
+    pub external_ref: Option<String>,
+    pub generate_digit_string: bool,
+    pub utility_bill: bool,
+    pub additional_steps: Option<Map<String, Value>>,
+    pub additional_data: Option<Map<String, Value>>,
+    pub questionnaire: Option<String>,
+    pub video_call_questions: Vec<String>,
+    /// DEV only; never echoed.
+    #[serde(skip)]
+    pub dummy_status: Option<DummyStatus>,
+}
+
+impl TokenRequest {
+    /// Parses a request body object, applying the partner's `defaults`.
+    /// Fields are checked in a fixed order so the same bad body always gets
+    /// the same message; unknown keys are ignored.
+    pub fn parse(body: &Map<String, Value>, defaults: &Defaults) -> FieldResult<TokenRequest> {
+        let f = Fields(body);
+        let client_id = match f.string("clientId")? {
+            Some(s) => ("clientId", s),
+            None => match f.string("personScanRef")? {
+                Some(s) => ("personScanRef", s),
+                None => return Err(FieldError::missing("clientId")),
+            },
+        };
+        let (id_field, client_id) = client_id;
+        if client_id.is_empty()
+            || client_id.len() > 100
+            || !client_id.bytes().all(|b| (0x20..0x7f).contains(&b))
+        {
+            return Err(FieldError::bad(
+                id_field,
+                "must be 1 to 100 printable ASCII characters",
+            ));
+        }
+
+        let first_name = name(&f, "firstName")?;
+        let last_name = name(&f, "lastName")?;
+        let date_of_birth = date(&f, "dateOfBirth")?;
+        let date_of_expiry = date(&f, "dateOfExpiry")?;
+        let date_of_issue = date(&f, "dateOfIssue")?;
+        let sex = f.one_of("sex", Sex::parse, Sex::list)?;
+        let nationality = country(&f, "nationality")?;
+        let country = country(&f, "country")?;
+        let personal_number = f.string_len("personalNumber", 1, 50)?.map(str::to_owned);
+        let document_number = f.string_len("documentNumber", 1, 50)?.map(str::to_owned);
+        let address = f.string_len("address", 0, 255)?.map(str::to_owned);
+
+        let documents = match f.string_array("documents")? {
+            None => defaults.documents.clone(),
+            Some(list) if list.is_empty() => defaults.documents.clone(),
+            Some(list) => list
+                .into_iter()
+                .map(|d| {
+                    DocumentType::parse(d).ok_or_else(|| {
+                        FieldError::bad(
+                            "documents",
+                            format!("may only contain: {}", DocumentType::list()),
+                        )
+                    })
+                })
+                .collect::<FieldResult<Vec<_>>>()?,
+        };
+
+        let locale = match f.string("locale")? {
+            None => defaults.locale.clone(),
+            Some(l) if LOCALES.contains(&l) => l.to_owned(),
+            Some(_) => {
+                return Err(FieldError::bad(
+                    "locale",
+                    format!("must be one of: {}", LOCALES.join(", ")),
+                ))
+            }
+        };
+        let show_instructions = f.boolean("showInstructions")?.unwrap_or(true);
+        let expiry_time = f
+            .integer_in("expiryTime", 0..=i64::from(MAX_EXPIRY_TIME))?
+            .map_or(defaults.expiry_time, |v| v as u32);
+        let session_length = f
+            .integer_in("sessionLength", 60..=3600)?
+            .map_or(defaults.session_length, |v| v as u32);
+
+        let success_url = redirect_url(&f, "successUrl")?;
+        let error_url = redirect_url(&f, "errorUrl")?;
+        let unverified_url = redirect_url(&f, "unverifiedUrl")?;
+        let callback_url = match f.string("callbackUrl")? {
+            None => None,
+            Some(u) if u.len() <= 2048 && is_http_url(u) => Some(u.to_owned()),
+            Some(_) => {
+                return Err(FieldError::bad(
+                    "callbackUrl",
+                    "must be an http(s) URL of at most 2048 characters",
+                ))
+            }
+        };
+
+        let token_type = f
+            .one_of("tokenType", TokenType::parse, TokenType::list)?
+            .unwrap_or(TokenType::Identification);
+        let external_ref = f.string_len("externalRef", 0, 40)?.map(str::to_owned);
+        let generate_digit_string = f.boolean("generateDigitString")?.unwrap_or(false);
+        let utility_bill = f.boolean("utilityBill")?.unwrap_or(false);
+        let additional_steps = f.object("additionalSteps")?.cloned();
+        let additional_data = f.object("additionalData")?.cloned();
+        if utility_bill && additional_steps.is_some() {
+            return Err(FieldError::bad(
+                "utilityBill",
+                "cannot be used together with 'additionalSteps'",
+            ));
+        }
+        if additional_data.is_some() && additional_steps.is_none() {
+            return Err(FieldError::bad(
+                "additionalData",
+                "can only be used together with 'additionalSteps'",
+            ));
+        }
+        let questionnaire = f.string("questionnaire")?.map(str::to_owned);
+        let video_call_questions = f
+            .string_array("videoCallQuestions")?
+            .unwrap_or_default()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        let dummy_status = f.one_of("dummyStatus", DummyStatus::parse, DummyStatus::list)?;
+
+        Ok(TokenRequest {
+            client_id: client_id.to_owned(),
+            first_name,
+            last_name,
+            success_url,
+            error_url,
+            unverified_url,
+            callback_url,
+            locale,
+            show_instructions,
+            country,
+            expiry_time,
+            session_length,
+            documents,
+            date_of_birth,
+            date_of_expiry,
+            date_of_issue,
+            nationality,
+            personal_number,
+            document_number,
+            sex,
+            address,
+            token_type,
+            external_ref,
+            generate_digit_string,
+            utility_bill,
+            additional_steps,
+            additional_data,
+            questionnaire,
+            video_call_questions,
+            dummy_status,
+        })
+    }
+
+    /// `allowedDocuments`: the selected country (uppercased) or `ALL`, mapped
+    /// to the document list.
+    pub fn allowed_documents(&self) -> std::collections::BTreeMap<String, Vec<DocumentType>> {
+        let key = self
+            .country
+            .as_deref()
+            .map_or_else(|| "ALL".to_string(), str::to_ascii_uppercase);
+        std::iter::once((key, self.documents.clone())).collect()
+    }
+}
+
+/// True when `dummyStatus` is present (and not null) in a raw body: the DEV-only
+/// check runs before the body's fields are validated.
+pub fn asks_for_dummy(body: &Map<String, Value>) -> bool {
+    Fields(body).get("dummyStatus").is_some()
+}
+
+fn name(f: &Fields, field: &str) -> FieldResult<Option<String>> {
+    let Some(s) = f.string_len(field, 1, 100)? else {
+        return Ok(None);
+    };
+    if !is_person_name(s) {
+        return Err(FieldError::bad(
+            field,
+            "may contain only letters, spaces, '-', ''' and '.'",
+        ));
+    }
+    Ok(Some(s.to_uppercase()))
+}
+
+/// Letters of any script, spaces, `-`, `'` and `.`; no digits or other symbols.
+pub fn is_person_name(s: &str) -> bool {
+    s.chars()
+        .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '.'))
+        && s.chars().any(char::is_alphabetic)
+}
+
+fn date(f: &Fields, field: &str) -> FieldResult<Option<String>> {
+    match f.string(field)? {
+        None => Ok(None),
+        Some(s) if is_calendar_date(s) => Ok(Some(s.to_owned())),
+        Some(_) => Err(FieldError::bad(
+            field,
+            "must be a real calendar date in YYYY-MM-DD format",
+        )),
+    }
+}
+
+/// `YYYY-MM-DD` naming a day that exists (leap years included).
+pub fn is_calendar_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        let part = &s[r];
+        part.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| part.parse().ok())
+            .flatten()
+    };
+    let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) else {
+        return false;
+    };
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    y >= 1 && (1..=days).contains(&d)
+}
+
+fn country(f: &Fields, field: &str) -> FieldResult<Option<String>> {
+    match f.string(field)? {
+        None => Ok(None),
+        Some(s) if is_country_code(s) => Ok(Some(s.to_owned())),
+        Some(_) => Err(FieldError::bad(
+            field,
+            "must be a valid ISO 3166-1 alpha-2 code",
+        )),
+    }
+}
+
+fn redirect_url(f: &Fields, field: &str) -> FieldResult<Option<String>> {
+    match f.string(field)? {
+        None => Ok(None),
+        Some(u) if (5..=2048).contains(&u.len()) && is_http_url(u) => Ok(Some(u.to_owned())),
+        Some(_) => Err(FieldError::bad(
+            field,
+            "must be an http(s) URL of 5 to 2048 characters",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use serde_json::json;
+
+    fn parse(v: Value) -> FieldResult<TokenRequest> {
+        TokenRequest::parse(v.as_object().unwrap(), &Config::embedded().defaults)
+    }
+
+    #[test]
+    fn country_list_is_complete() {
+        assert_eq!(ISO_COUNTRIES.split_ascii_whitespace().count(), 249);
+        assert!(is_country_code("lt") && is_country_code("LT") && is_country_code("Gb"));
+        assert!(!is_country_code("XX") && !is_country_code("LTU") && !is_country_code("ŁT"));
+    }
+
+    #[test]
+    fn dates() {
+        assert!(is_calendar_date("2024-02-29"));
+        assert!(!is_calendar_date("2023-02-29"));
+        assert!(!is_calendar_date("1900-02-29"));
+        assert!(is_calendar_date("2000-02-29"));
+        assert!(!is_calendar_date("2020-13-01"));
+        assert!(!is_calendar_date("2020-1-01"));
+        assert!(!is_calendar_date("2020-01-01T00"));
+        assert!(!is_calendar_date("+020-01-01"));
+        assert!(!is_calendar_date("２０２０-01-01"));
+    }
+
+    #[test]
+    fn names() {
+        assert!(is_person_name("John Tom"));
+        assert!(is_person_name("O'Brien-Smith Jr."));
+        assert!(is_person_name("Jūratė"));
+        assert!(is_person_name("Иван"));
+        assert!(!is_person_name("John2"));
+        assert!(!is_person_name("a@b"));
+        assert!(!is_person_name(" - "));
+    }
+
+    #[test]
+    fn defaults_apply() {
+        let t = parse(json!({"clientId": "c"})).unwrap();
+        assert_eq!(t.locale, "en");
+        assert_eq!(t.expiry_time, 3600);
+        assert_eq!(t.session_length, 600);
+        assert_eq!(t.documents.len(), 4);
+        assert!(t.show_instructions);
+        assert_eq!(t.token_type, TokenType::Identification);
+        assert_eq!(t.allowed_documents().keys().next().unwrap(), "ALL");
+    }
+
+    #[test]
+    fn legacy_person_scan_ref_alias() {
+        assert_eq!(parse(json!({"personScanRef": "p"})).unwrap().client_id, "p");
+        assert_eq!(parse(json!({})), Err(FieldError::missing("clientId")));
+    }
+
+    #[test]
+    fn names_are_uppercased_and_country_echoed_as_sent() {
+        let t = parse(json!({"clientId": "c", "firstName": "John Tom", "country": "lt"})).unwrap();
+        assert_eq!(t.first_name.as_deref(), Some("JOHN TOM"));
+        assert_eq!(t.country.as_deref(), Some("lt"));
+        assert_eq!(t.allowed_documents().keys().next().unwrap(), "LT");
+    }
+
+    #[test]
+    fn combinations() {
+        assert!(
+            parse(json!({"clientId": "c", "utilityBill": true, "additionalSteps": {}})).is_err()
+        );
+        assert!(parse(json!({"clientId": "c", "additionalData": {}})).is_err());
+        assert!(
+            parse(json!({"clientId": "c", "additionalData": {}, "additionalSteps": {}})).is_ok()
+        );
+    }
+}

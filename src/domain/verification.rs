@@ -1,0 +1,317 @@
+//! A verification: created by a token, finished by a result (dummy, manual or
+//! the verification page), expired by time, deleted on request.
+
+use serde::Serialize;
+
+use super::status::{overall_of, DocumentResult, FaceResult, FraudTag, MismatchTag, Overall};
+use super::token::TokenRequest;
+use crate::config::CannedResult;
+use crate::partners::PartnerId;
+
+#[derive(Debug, Clone)]
+pub struct Verification {
+    pub scan_ref: String,
+    pub auth_token: String,
+    pub partner: PartnerId,
+    pub request: TokenRequest,
+    pub digit_string: Option<String>,
+    /// The unguessable part of this verification's file URLs.
+    pub file_key: String,
+    pub status: Overall,
+    pub auto_face: Option<FaceResult>,
+    pub auto_document: Option<DocumentResult>,
+    pub manual_face: Option<FaceResult>,
+    pub manual_document: Option<DocumentResult>,
+    pub fraud_tags: Vec<FraudTag>,
+    pub mismatch_tags: Vec<MismatchTag>,
+    /// Unix seconds.
+    pub created_at: i64,
+    pub finished_at: Option<i64>,
+    /// Set by webhook delivery: the last final webhook was given up on.
+    pub final_webhook_failed: bool,
+}
+
+/// Why a verification cannot be deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeleteError {
+    NotExpiredYet,
+}
+
+impl Verification {
+    pub fn new(
+        scan_ref: String,
+        auth_token: String,
+        partner: PartnerId,
+        request: TokenRequest,
+        digit_string: Option<String>,
+        file_key: String,
+        now: i64,
+    ) -> Verification {
+        Verification {
+            scan_ref,
+            auth_token,
+            partner,
+            request,
+            digit_string,
+            file_key,
+            status: Overall::Active,
+            auto_face: None,
+            auto_document: None,
+            manual_face: None,
+            manual_document: None,
+            fraud_tags: Vec::new(),
+            mismatch_tags: Vec::new(),
+            created_at: now,
+            finished_at: None,
+            final_webhook_failed: false,
+        }
+    }
+
+    /// Records an automatic result. With `simulate_manual_review` (iDenfy DEV)
+    /// the manual results equal the automatic ones.
+    pub fn finish_automatically(
+        &mut self,
+        result: &CannedResult,
+        simulate_manual_review: bool,
+        now: i64,
+    ) {
+        self.auto_face = Some(result.auto_face);
+        self.auto_document = Some(result.auto_document);
+        self.fraud_tags = result.fraud_tags.clone();
+        self.mismatch_tags = result.mismatch_tags.clone();
+        if simulate_manual_review {
+            self.manual_face = self.auto_face;
+            self.manual_document = self.auto_document;
+        }
+        self.finished_at = Some(now);
+        self.status = self.computed_overall();
+    }
+
+    /// Records a manual review. The reviewer decides: their results replace
+    /// the automatic ones and clear the automatic tags, so the outcome is
+    /// APPROVED for FACE_MATCH + DOC_VALIDATED and DENIED otherwise.
+    pub fn review_manually(&mut self, face: FaceResult, document: DocumentResult, now: i64) {
+        self.manual_face = Some(face);
+        self.manual_document = Some(document);
+        self.fraud_tags.clear();
+        self.mismatch_tags.clear();
+        self.finished_at = Some(now);
+        self.status = self.computed_overall();
+    }
+
+    /// The token ran out unused.
+    pub fn expire(&mut self, now: i64) {
+        self.status = Overall::Expired;
+        self.finished_at = Some(now);
+    }
+
+    /// The overall-status rule applied to this verification's results.
+    pub fn computed_overall(&self) -> Overall {
+        overall_of(
+            self.manual_face.or(self.auto_face),
+            self.manual_document.or(self.auto_document),
+            !self.fraud_tags.is_empty() || !self.mismatch_tags.is_empty(),
+        )
+    }
+
+    /// Unix second at which an unused token expires.
+    pub fn expires_at(&self) -> i64 {
+        self.created_at + i64::from(self.request.expiry_time)
+    }
+
+    pub fn is_deleted(&self) -> bool {
+        matches!(self.status, Overall::Deleted | Overall::ExpiredDeleted)
+    }
+
+    /// Deletes the personal data. Refused while the token is still usable.
+    /// Deleting twice is harmless.
+    pub fn delete(&mut self) -> Result<(), DeleteError> {
+        self.status = match self.status {
+            Overall::Active => return Err(DeleteError::NotExpiredYet),
+            Overall::Expired | Overall::ExpiredDeleted => Overall::ExpiredDeleted,
+            _ => Overall::Deleted,
+        };
+        let r = &mut self.request;
+        r.first_name = None;
+        r.last_name = None;
+        r.date_of_birth = None;
+        r.date_of_expiry = None;
+        r.date_of_issue = None;
+        r.nationality = None;
+        r.personal_number = None;
+        r.document_number = None;
+        r.sex = None;
+        r.address = None;
+        r.additional_data = None;
+        Ok(())
+    }
+
+    /// The document data iDenfy would have read: what the partner sent at
+    /// token creation, plausible values elsewhere; all null until a result
+    /// exists, and after expiry or deletion.
+    pub fn document_data(&self) -> DocumentData {
+        if !self.status.is_finished() {
+            return DocumentData::default();
+        }
+        let r = &self.request;
+        let first = r.first_name.clone().unwrap_or_else(|| "JOHN".into());
+        let last = r.last_name.clone().unwrap_or_else(|| "DOE".into());
+        let selected = r
+            .country
+            .as_deref()
+            .map_or_else(|| "LT".to_string(), str::to_ascii_uppercase);
+        let nationality = r
+            .nationality
+            .as_deref()
+            .map_or_else(|| selected.clone(), str::to_ascii_uppercase);
+        DocumentData {
+            full_name: Some(format!("{first} {last}")),
+            doc_first_name: Some(first),
+            doc_last_name: Some(last),
+            doc_number: Some(r.document_number.clone().unwrap_or_else(|| "123456".into())),
+            doc_personal_code: Some(
+                r.personal_number
+                    .clone()
+                    .unwrap_or_else(|| "123456789".into()),
+            ),
+            doc_expiry: Some(
+                r.date_of_expiry
+                    .clone()
+                    .unwrap_or_else(|| "2030-12-20".into()),
+            ),
+            doc_dob: Some(
+                r.date_of_birth
+                    .clone()
+                    .unwrap_or_else(|| "1990-12-20".into()),
+            ),
+            doc_date_of_issue: Some(
+                r.date_of_issue
+                    .clone()
+                    .unwrap_or_else(|| "2020-12-20".into()),
+            ),
+            doc_type: r.documents.first().map(|d| d.as_str()),
+            doc_sex: Some(r.sex.map_or("MALE", |s| s.long_name())),
+            doc_nationality: Some(nationality),
+            doc_issuing_country: Some(selected.clone()),
+            selected_country: Some(selected),
+            address: r.address.clone(),
+            manually_data_changed: Some(false),
+            ..DocumentData::default()
+        }
+    }
+}
+
+/// The `data` object of webhooks and `/api/v2/data`: every key present,
+/// `null` where there is nothing (contract §7).
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct DocumentData {
+    pub doc_first_name: Option<String>,
+    pub doc_last_name: Option<String>,
+    pub doc_number: Option<String>,
+    pub doc_personal_code: Option<String>,
+    pub doc_expiry: Option<String>,
+    pub doc_dob: Option<String>,
+    pub doc_date_of_issue: Option<String>,
+    pub doc_type: Option<&'static str>,
+    pub doc_sex: Option<&'static str>,
+    pub doc_nationality: Option<String>,
+    pub doc_issuing_country: Option<String>,
+    pub doc_temporary_address: Option<String>,
+    pub doc_birth_name: Option<String>,
+    pub birth_place: Option<String>,
+    pub authority: Option<String>,
+    pub address: Option<String>,
+    pub mothers_maiden_name: Option<String>,
+    pub driver_license_category: Option<String>,
+    pub manually_data_changed: Option<bool>,
+    pub full_name: Option<String>,
+    pub selected_country: Option<String>,
+    pub org_first_name: Option<String>,
+    pub org_last_name: Option<String>,
+    pub org_nationality: Option<String>,
+    pub org_birth_place: Option<String>,
+    pub org_authority: Option<String>,
+    pub org_address: Option<String>,
+    pub org_temporary_address: Option<String>,
+    pub org_mothers_maiden_name: Option<String>,
+    pub org_patronymic: Option<String>,
+    pub org_birth_name: Option<String>,
+    pub age_estimate: Option<String>,
+    pub client_ip_proxy_risk_level: Option<String>,
+    /// `null` when empty, never `[]`.
+    pub duplicate_faces: Option<Vec<String>>,
+    /// `null` when empty, never `[]`.
+    pub duplicate_doc_faces: Option<Vec<String>>,
+    pub address_verification: Option<String>,
+    pub additional_data: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::domain::status::DummyStatus;
+    use serde_json::json;
+
+    fn verification(body: serde_json::Value) -> Verification {
+        let req =
+            TokenRequest::parse(body.as_object().unwrap(), &Config::embedded().defaults).unwrap();
+        Verification::new("s".into(), "t".into(), 0, req, None, "k".into(), 1000)
+    }
+
+    #[test]
+    fn dummy_results_reach_their_status() {
+        let config = Config::embedded();
+        for (status, canned) in &config.dummy.results {
+            let mut v = verification(json!({"clientId": "c"}));
+            v.finish_automatically(canned, true, 1001);
+            assert_eq!(Some(v.status), status.finished_overall());
+            assert_eq!(v.manual_face, v.auto_face);
+        }
+        let mut v = verification(json!({"clientId": "c"}));
+        v.finish_automatically(&config.dummy.results[&DummyStatus::Approved], false, 1001);
+        assert_eq!(v.manual_face, None);
+        assert_eq!(v.status, Overall::Approved);
+    }
+
+    #[test]
+    fn manual_review_decides_and_clears_tags() {
+        let config = Config::embedded();
+        let mut v = verification(json!({"clientId": "c"}));
+        v.finish_automatically(&config.dummy.results[&DummyStatus::Suspected], true, 1001);
+        assert_eq!(v.status, Overall::Suspected);
+        v.review_manually(FaceResult::FaceMatch, DocumentResult::DocValidated, 1002);
+        assert_eq!(v.status, Overall::Approved);
+        assert!(v.mismatch_tags.is_empty());
+        v.review_manually(FaceResult::FaceMatch, DocumentResult::DocExpired, 1003);
+        assert_eq!(v.status, Overall::Denied);
+    }
+
+    #[test]
+    fn delete_rules() {
+        let mut v = verification(json!({"clientId": "c", "firstName": "Ann"}));
+        assert_eq!(v.delete(), Err(DeleteError::NotExpiredYet));
+        v.expire(5000);
+        assert_eq!(v.delete(), Ok(()));
+        assert_eq!(v.status, Overall::ExpiredDeleted);
+        assert_eq!(v.request.first_name, None);
+        assert_eq!(v.delete(), Ok(()));
+        assert_eq!(v.status, Overall::ExpiredDeleted);
+    }
+
+    #[test]
+    fn data_is_filled_from_the_request() {
+        let config = Config::embedded();
+        let mut v = verification(json!({"clientId": "c", "firstName": "John Tom",
+            "lastName": "Smith", "sex": "F", "nationality": "lt", "documents": ["PASSPORT"]}));
+        assert_eq!(v.document_data(), DocumentData::default());
+        v.finish_automatically(&config.dummy.results[&DummyStatus::Approved], true, 1001);
+        let d = v.document_data();
+        assert_eq!(d.full_name.as_deref(), Some("JOHN TOM SMITH"));
+        assert_eq!(d.doc_sex, Some("FEMALE"));
+        assert_eq!(d.doc_nationality.as_deref(), Some("LT"));
+        assert_eq!(d.doc_type, Some("PASSPORT"));
+        assert_eq!(d.duplicate_faces, None);
+    }
+}

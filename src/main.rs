@@ -1,0 +1,85 @@
+//! The `idenfy-mock` command: parse flags, load the layered configuration,
+//! serve until SIGTERM/Ctrl-C.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use idenfy_mock::config::{Config, Overrides};
+
+/// A local stand-in for the iDenfy identity-verification API (ivs.idenfy.com):
+/// DEV dummy results, signed webhooks, no network.
+///
+/// Configuration layers, each overriding the one before: the embedded
+/// config.toml → --config FILE → environment (IDENFY_MOCK_LISTEN,
+/// IDENFY_MOCK_PUBLIC_URL, IDENFY_MOCK_WEBHOOK_URL, IDENFY_MOCK_API_KEY,
+/// IDENFY_MOCK_API_SECRET, IDENFY_MOCK_SIGNING_KEY) → these flags.
+/// RUST_LOG sets the log level (default: info).
+#[derive(Parser, Debug)]
+#[command(name = "idenfy-mock", version, about, long_about)]
+struct Cli {
+    /// A TOML file with the keys to change (see config.toml in the repository).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Address to listen on, e.g. 0.0.0.0:8080 (port 0 picks a free one).
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<String>,
+    /// Base URL for redirectUrl and fileUrls as clients see it.
+    #[arg(long, value_name = "URL")]
+    public_url: Option<String>,
+    /// Global fallback webhook target.
+    #[arg(long, value_name = "URL")]
+    webhook_url: Option<String>,
+    /// Makes authToken, scanRef and digitString sequences reproducible.
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// Load and validate the configuration, report, and exit.
+    #[arg(long)]
+    check_config: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_target(false)
+        .init();
+    let overrides = Overrides {
+        listen: cli.listen,
+        public_url: cli.public_url,
+        webhook_url: cli.webhook_url,
+        seed: cli.seed,
+    };
+    let config = match Config::load(cli.config.as_deref(), &overrides) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("idenfy-mock: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if cli.check_config {
+        println!(
+            "configuration OK: {} partner(s), listen {}",
+            config.partners.len(),
+            config.listen
+        );
+        return ExitCode::SUCCESS;
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("idenfy-mock: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(idenfy_mock::app::run_until_signal(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("idenfy-mock: cannot serve: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

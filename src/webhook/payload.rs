@@ -1,0 +1,102 @@
+//! The result webhook's JSON body (contract §7), built from a verification.
+//! Every key is present; types follow what strict clients decode.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::domain::status::{DocumentResult, FaceResult, FraudTag, MismatchTag, Overall};
+use crate::domain::verification::{DocumentData, Verification};
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Payload<'a> {
+    #[serde(rename = "final")]
+    is_final: bool,
+    platform: &'static str,
+    status: StatusBlock<'a>,
+    data: DocumentData,
+    file_urls: BTreeMap<&'static str, String>,
+    additional_step_pdf_urls: Map<String, Value>,
+    #[serde(rename = "AML")]
+    aml: Option<Vec<Value>>,
+    #[serde(rename = "LID")]
+    lid: Option<Vec<Value>>,
+    scan_ref: &'a str,
+    external_ref: Option<&'a str>,
+    client_id: &'a str,
+    company_id: Option<String>,
+    beneficiary_id: Option<String>,
+    start_time: i64,
+    finish_time: i64,
+    client_ip: Option<&'static str>,
+    client_ip_country: Option<&'static str>,
+    client_location: Option<&'static str>,
+    gdc_match: Option<bool>,
+    manual_address: Option<String>,
+    manual_address_match: bool,
+    additional_steps: Option<Value>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusBlock<'a> {
+    overall: Overall,
+    fraud_tags: &'a [FraudTag],
+    mismatch_tags: &'a [MismatchTag],
+    auto_face: Option<FaceResult>,
+    manual_face: Option<FaceResult>,
+    auto_document: Option<DocumentResult>,
+    manual_document: Option<DocumentResult>,
+    /// `VALID` / `INVALID` / `NOT_FOUND` or null; never an object.
+    additional_steps: Option<&'static str>,
+    suspicion_reasons: Vec<String>,
+}
+
+/// The exact bytes of the webhook for `v` in its current state. `file_urls`
+/// is the verification's file map (empty when it has no files).
+pub fn body(
+    v: &Verification,
+    is_final: bool,
+    file_urls: BTreeMap<&'static str, String>,
+) -> Vec<u8> {
+    // A user took part only when there is a result; an expired token has no client.
+    let took_part = v.status.is_finished();
+    let payload = Payload {
+        is_final,
+        platform: "PC",
+        status: StatusBlock {
+            overall: v.status,
+            fraud_tags: &v.fraud_tags,
+            mismatch_tags: &v.mismatch_tags,
+            auto_face: v.auto_face,
+            manual_face: v.manual_face,
+            auto_document: v.auto_document,
+            manual_document: v.manual_document,
+            additional_steps: None,
+            suspicion_reasons: Vec::new(),
+        },
+        data: v.document_data(),
+        file_urls,
+        additional_step_pdf_urls: Map::new(),
+        aml: None,
+        lid: None,
+        scan_ref: &v.scan_ref,
+        external_ref: v.request.external_ref.as_deref(),
+        client_id: &v.request.client_id,
+        company_id: None,
+        beneficiary_id: None,
+        start_time: v.created_at,
+        finish_time: v.finished_at.unwrap_or(v.created_at),
+        client_ip: took_part.then_some("127.0.0.1"),
+        client_ip_country: took_part.then_some("LT"),
+        client_location: took_part.then_some("Vilnius, Lithuania"),
+        gdc_match: None,
+        manual_address: None,
+        manual_address_match: false,
+        additional_steps: None,
+    };
+    // Serialising plain structs of strings, numbers and maps cannot fail.
+    serde_json::to_vec(&payload).unwrap_or_default()
+}
