@@ -87,6 +87,13 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// A handler that panicked (a bug) still answers with the envelope, never a
+/// dropped connection.
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked; answered 500 INTERNAL_ERROR");
+    ApiError::internal().into_response()
+}
+
 /// One log line per request: method, path, status, latency and the partner's
 /// API key (never the secret).
 async fn log_request(State(_app): State<AppState>, request: Request, next: Next) -> Response {
@@ -253,6 +260,29 @@ async fn shutdown_signal() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_the_500_envelope() {
+        use tower::ServiceExt;
+        let router: Router = Router::new()
+            .route("/boom", get(|| async { panic!("boom") as &'static str }))
+            .layer(CatchPanicLayer::custom(panic_response));
+        let response = router
+            .oneshot(
+                Request::get("/boom")
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 500);
+        let body = axum::body::to_bytes(response.into_body(), 1024)
+            .await
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(json["identifier"], "INTERNAL_ERROR");
+        assert_eq!(json.as_object().unwrap().len(), 4);
+    }
 
     #[test]
     fn public_url_derivation() {

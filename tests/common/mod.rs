@@ -1,0 +1,326 @@
+//! Test harness: the real server on a random loopback port, a real webhook
+//! receiver (a small axum server), and polling with a deadline instead of sleeps.
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use axum::Router;
+use idenfy_mock::{Config, Server};
+use serde_json::Value;
+use tokio::sync::Notify;
+
+pub const DEV: (&str, &str) = ("dev-key", "dev-secret");
+pub const DEV_SIGNING_KEY: &str = "dev-signing-key";
+pub const DEV2: (&str, &str) = ("dev2-key", "dev2-secret");
+pub const TEST: (&str, &str) = ("test-key", "test-secret");
+pub const PROD: (&str, &str) = ("prod-key", "prod-secret");
+pub const DEMO: (&str, &str) = ("demo-key", "demo-secret");
+pub const INACTIVE: (&str, &str) = ("inactive-key", "inactive-secret");
+pub const BROKE: (&str, &str) = ("broke-key", "broke-secret");
+pub const LIMITED: (&str, &str) = ("limited-key", "limited-secret");
+pub const NO_CALLBACK: (&str, &str) = ("nocb-key", "nocb-secret");
+pub const THROTTLED: (&str, &str) = ("throttled-key", "throttled-secret");
+pub const UNSIGNED: (&str, &str) = ("unsigned-key", "unsigned-secret");
+
+/// Partners for every check in the contract. `{hook}` is the receiver's URL
+/// (or empty).
+fn partners_toml(hook: &str) -> String {
+    format!(
+        r#"
+[[partners]]
+api_key = "dev-key"
+api_secret = "dev-secret"
+signing_key = "dev-signing-key"
+webhook_url = "{hook}"
+[[partners]]
+api_key = "dev2-key"
+api_secret = "dev2-secret"
+signing_key = "dev2-signing-key"
+webhook_url = "{hook}"
+[[partners]]
+api_key = "test-key"
+api_secret = "test-secret"
+environment = "TEST"
+[[partners]]
+api_key = "prod-key"
+api_secret = "prod-secret"
+environment = "PROD"
+[[partners]]
+api_key = "demo-key"
+api_secret = "demo-secret"
+environment = "DEMO"
+[[partners]]
+api_key = "inactive-key"
+api_secret = "inactive-secret"
+active = false
+[[partners]]
+api_key = "broke-key"
+api_secret = "broke-secret"
+funds = false
+[[partners]]
+api_key = "limited-key"
+api_secret = "limited-secret"
+credits = 2
+[[partners]]
+api_key = "nocb-key"
+api_secret = "nocb-secret"
+allow_callback_url = false
+webhook_url = "{hook}"
+[[partners]]
+api_key = "throttled-key"
+api_secret = "throttled-secret"
+rate_limit_per_hour = 3
+[[partners]]
+api_key = "unsigned-key"
+api_secret = "unsigned-secret"
+webhook_url = "{hook}"
+"#
+    )
+}
+
+/// A config on a free loopback port with the test partners; `extra` is TOML
+/// merged on top (top-level keys first, then tables).
+pub fn config(hook: &str, extra: &str) -> Config {
+    let toml = format!(
+        "listen = '127.0.0.1:0'\n{extra}\n[webhooks]\nretry_delay_ms = 20\ntimeout_secs = 2\n{}",
+        partners_toml(hook)
+    );
+    Config::from_toml(&toml, "test config").expect("test config is valid")
+}
+
+pub struct Mock {
+    pub server: Server,
+    pub http: reqwest::Client,
+}
+
+impl Mock {
+    pub async fn start(config: Config) -> Mock {
+        let server = Server::start(config).await.expect("server starts");
+        Mock {
+            server,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// With the test partners and no webhook receiver.
+    pub async fn plain() -> Mock {
+        Self::start(config("", "")).await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.url())
+    }
+
+    /// POSTs `body` as JSON with Basic auth; returns the status and the
+    /// parsed body (`Value::Null` for an empty one).
+    pub async fn post(&self, path: &str, auth: (&str, &str), body: Value) -> (StatusCode, Value) {
+        self.post_raw(
+            path,
+            Some(auth),
+            Some("application/json"),
+            serde_json::to_vec(&body).unwrap(),
+        )
+        .await
+    }
+
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        auth: Option<(&str, &str)>,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.http.post(self.url(path)).body(body);
+        if let Some((k, s)) = auth {
+            req = req.basic_auth(k, Some(s));
+        }
+        if let Some(ct) = content_type {
+            req = req.header("Content-Type", ct);
+        }
+        let resp = req.send().await.expect("request sent");
+        parse(resp).await
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Creates a token for `auth`; panics unless 201.
+    pub async fn token(&self, auth: (&str, &str), body: Value) -> Value {
+        let (status, json) = self.post("/api/v2/token", auth, body).await;
+        assert_eq!(status, StatusCode::CREATED, "{json}");
+        json
+    }
+}
+
+pub async fn parse(resp: reqwest::Response) -> (StatusCode, Value) {
+    let status = StatusCode::from_u16(resp.status().as_u16()).unwrap();
+    let bytes = resp.bytes().await.expect("body read");
+    let json = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+    };
+    (status, json)
+}
+
+/// Asserts the contract's four-key error envelope.
+#[track_caller]
+pub fn assert_error(got: &(StatusCode, Value), status: u16, identifier: &str, message_part: &str) {
+    let (s, body) = got;
+    assert_eq!(s.as_u16(), status, "status for {body}");
+    let obj = body
+        .as_object()
+        .unwrap_or_else(|| panic!("envelope is an object: {body}"));
+    assert_eq!(obj.len(), 4, "exactly four keys: {body}");
+    assert_eq!(body["identifier"], identifier, "{body}");
+    assert_eq!(body["documentation"], "https://documentation.idenfy.com");
+    assert_eq!(body["severity"], "NOT_SEVERE");
+    let message = body["message"].as_str().expect("message is a string");
+    assert!(
+        message.contains(message_part),
+        "message {message:?} should contain {message_part:?}"
+    );
+}
+
+/// One webhook as the receiver got it.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Received {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).expect("webhook body is JSON")
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+    }
+}
+
+#[derive(Default)]
+struct ReceiverState {
+    received: Mutex<Vec<Received>>,
+    /// Answer 500 to this many requests before accepting.
+    fail_first: AtomicUsize,
+    /// Every request, accepted or not.
+    hits: AtomicUsize,
+    /// Milliseconds to wait before answering the first request.
+    first_delay_ms: AtomicUsize,
+    changed: Notify,
+}
+
+/// A webhook receiver on a random loopback port.
+pub struct Receiver {
+    pub url: String,
+    state: Arc<ReceiverState>,
+}
+
+impl Receiver {
+    pub async fn start() -> Receiver {
+        let state = Arc::new(ReceiverState::default());
+        let app = Router::new()
+            .route("/hook", post(receive))
+            .with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        Receiver { url, state }
+    }
+
+    /// The next `n` requests get 500.
+    pub fn fail_next(&self, n: usize) {
+        self.state.fail_first.store(n, Ordering::SeqCst);
+    }
+
+    /// The first request is answered only after `ms` milliseconds.
+    pub fn delay_first(&self, ms: usize) {
+        self.state.first_delay_ms.store(ms, Ordering::SeqCst);
+    }
+
+    pub fn hits(&self) -> usize {
+        self.state.hits.load(Ordering::SeqCst)
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.state.received.lock().unwrap().clone()
+    }
+
+    /// Waits (up to 10 s) until at least `n` webhooks were accepted.
+    pub async fn wait_for(&self, n: usize) -> Vec<Received> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let changed = self.state.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            let got = self.received();
+            if got.len() >= n {
+                return got;
+            }
+            if tokio::time::timeout_at(deadline, changed).await.is_err() {
+                panic!("expected {n} webhooks within 10 s, got {}", got.len());
+            }
+        }
+    }
+}
+
+async fn receive(
+    State(state): State<Arc<ReceiverState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
+    let hit = state.hits.fetch_add(1, Ordering::SeqCst);
+    if hit == 0 {
+        let ms = state.first_delay_ms.load(Ordering::SeqCst);
+        if ms > 0 {
+            tokio::time::sleep(Duration::from_millis(ms as u64)).await;
+        }
+    }
+    let failing = state
+        .fail_first
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok();
+    if failing {
+        state.changed.notify_waiters();
+        return StatusCode::INTERNAL_SERVER_ERROR;
+    }
+    state
+        .received
+        .lock()
+        .unwrap()
+        .push(Received { headers, body });
+    state.changed.notify_waiters();
+    StatusCode::OK
+}
+
+/// Polls `check` until it returns `Some` or 10 s pass.
+pub async fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(v) = check() {
+            return v;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}

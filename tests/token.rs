@@ -1,0 +1,382 @@
+//! `POST /api/v2/token`: the seed example, defaults and explicit nulls, every
+//! validation rule, id uniqueness.
+
+mod common;
+
+use std::collections::HashSet;
+
+use common::*;
+use serde_json::{json, Value};
+
+const TOKEN: &str = "/api/v2/token";
+
+fn seed_request() -> Value {
+    json!({
+        "clientId": "100000",
+        "firstName": "John Tom",
+        "lastName": "Smith",
+        "successUrl": "https://www.idenfy.com/success",
+        "errorUrl": "https://www.idenfy.com/error",
+        "unverifiedUrl": "https://www.idenfy.com/unverified",
+        "locale": "en",
+        "showInstructions": true,
+        "expiryTime": 30,
+        "sessionLength": 600,
+        "country": "lt",
+        "documents": ["PASSPORT", "ID_CARD"],
+        "dateOfBirth": "1990-12-20",
+        "dateOfExpiry": "2030-12-20",
+        "dateOfIssue": "2020-12-20",
+        "nationality": "lt",
+        "personalNumber": "123456789",
+        "documentNumber": "123456",
+        "sex": "M",
+        "address": "Vilnius, Lithuania",
+        "tokenType": "IDENTIFICATION",
+        "externalRef": "reference",
+        "dummyStatus": "APPROVED"
+    })
+}
+
+/// Every key of a token response, and nothing else.
+const RESPONSE_KEYS: &[&str] = &[
+    "message",
+    "authToken",
+    "scanRef",
+    "clientId",
+    "firstName",
+    "lastName",
+    "successUrl",
+    "errorUrl",
+    "unverifiedUrl",
+    "callbackUrl",
+    "locale",
+    "showInstructions",
+    "country",
+    "expiryTime",
+    "sessionLength",
+    "documents",
+    "dateOfBirth",
+    "dateOfExpiry",
+    "dateOfIssue",
+    "nationality",
+    "personalNumber",
+    "documentNumber",
+    "sex",
+    "address",
+    "tokenType",
+    "externalRef",
+    "generateDigitString",
+    "utilityBill",
+    "additionalSteps",
+    "additionalData",
+    "questionnaire",
+    "videoCallQuestions",
+    "personScanRef",
+    "digitString",
+    "redirectUrl",
+    "allowedDocuments",
+];
+
+fn assert_keys(body: &Value) {
+    let keys: HashSet<&str> = body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let expected: HashSet<&str> = RESPONSE_KEYS.iter().copied().collect();
+    assert_eq!(keys, expected, "response keys");
+}
+
+#[tokio::test]
+async fn seed_example_full_response() {
+    let m = Mock::plain().await;
+    let r = m.token(DEV, seed_request()).await;
+    assert_keys(&r);
+    let auth = r["authToken"].as_str().unwrap().to_owned();
+    let scan_ref = r["scanRef"].as_str().unwrap().to_owned();
+    let digits = r["digitString"].as_str().unwrap().to_owned();
+    assert!(auth.len() == 40 && auth.bytes().all(|b| b.is_ascii_alphanumeric()));
+    assert!(digits.len() == 8 && digits.bytes().all(|b| b.is_ascii_digit()));
+    assert_eq!(
+        uuid::Uuid::parse_str(&scan_ref).unwrap().to_string(),
+        scan_ref
+    );
+    let expected = json!({
+        "message": "Dummy token and verification created successfully",
+        "authToken": auth,
+        "scanRef": scan_ref,
+        "clientId": "100000",
+        "firstName": "JOHN TOM",
+        "lastName": "SMITH",
+        "successUrl": "https://www.idenfy.com/success",
+        "errorUrl": "https://www.idenfy.com/error",
+        "unverifiedUrl": "https://www.idenfy.com/unverified",
+        "callbackUrl": null,
+        "locale": "en",
+        "showInstructions": true,
+        "country": "lt",
+        "expiryTime": 30,
+        "sessionLength": 600,
+        "documents": ["PASSPORT", "ID_CARD"],
+        "dateOfBirth": "1990-12-20",
+        "dateOfExpiry": "2030-12-20",
+        "dateOfIssue": "2020-12-20",
+        "nationality": "lt",
+        "personalNumber": "123456789",
+        "documentNumber": "123456",
+        "sex": "M",
+        "address": "Vilnius, Lithuania",
+        "tokenType": "IDENTIFICATION",
+        "externalRef": "reference",
+        "generateDigitString": false,
+        "utilityBill": false,
+        "additionalSteps": null,
+        "additionalData": null,
+        "questionnaire": null,
+        "videoCallQuestions": [],
+        "personScanRef": "100000",
+        "digitString": digits,
+        "redirectUrl": format!("{}/api/v2/redirect?authToken={auth}", m.server.url()),
+        "allowedDocuments": {"LT": ["PASSPORT", "ID_CARD"]},
+    });
+    assert_eq!(r, expected);
+}
+
+#[tokio::test]
+async fn defaults_and_explicit_nulls() {
+    let m = Mock::plain().await;
+    let r = m.token(DEV, json!({"clientId": "only-id"})).await;
+    assert_keys(&r);
+    assert_eq!(r["message"], "Token created successfully");
+    for key in [
+        "firstName",
+        "lastName",
+        "successUrl",
+        "errorUrl",
+        "unverifiedUrl",
+        "callbackUrl",
+        "country",
+        "dateOfBirth",
+        "dateOfExpiry",
+        "dateOfIssue",
+        "nationality",
+        "personalNumber",
+        "documentNumber",
+        "sex",
+        "address",
+        "externalRef",
+        "additionalSteps",
+        "additionalData",
+        "questionnaire",
+        "digitString",
+    ] {
+        assert!(r[key].is_null(), "{key} should be an explicit null");
+    }
+    assert_eq!(r["locale"], "en");
+    assert_eq!(r["showInstructions"], true);
+    assert_eq!(r["expiryTime"], 3600);
+    assert_eq!(r["sessionLength"], 600);
+    assert_eq!(r["tokenType"], "IDENTIFICATION");
+    assert_eq!(
+        r["documents"],
+        json!(["ID_CARD", "PASSPORT", "RESIDENCE_PERMIT", "DRIVER_LICENSE"])
+    );
+    assert_eq!(
+        r["allowedDocuments"],
+        json!({"ALL": ["ID_CARD", "PASSPORT", "RESIDENCE_PERMIT", "DRIVER_LICENSE"]})
+    );
+    assert_eq!(r["videoCallQuestions"], json!([]));
+    assert_eq!(r["personScanRef"], "only-id");
+    // Explicit nulls in the request count as not given.
+    let r = m
+        .token(
+            DEV,
+            json!({"clientId": "c", "firstName": null, "expiryTime": null}),
+        )
+        .await;
+    assert!(r["firstName"].is_null());
+    assert_eq!(r["expiryTime"], 3600);
+}
+
+#[tokio::test]
+async fn optional_fields_are_echoed() {
+    let m = Mock::plain().await;
+    let r = m
+        .token(
+            DEV,
+            json!({
+                "personScanRef": "legacy", "generateDigitString": true, "locale": "lt",
+                "showInstructions": false, "tokenType": "DOCUMENT", "sessionLength": 60,
+                "expiryTime": 0, "questionnaire": "q-1", "videoCallQuestions": ["a?", "b?"],
+                "additionalSteps": {"ALL": {"UTILITY_BILL": {"type": "DOCUMENT"}}},
+                "additionalData": {"UTILITY_BILL": {"address": "x"}},
+                "callbackUrl": "http://127.0.0.1:9/hook", "firstName": "Jūratė", "lastName": "O'Brien-Smith Jr.",
+                "nationality": "De", "unknownKey": 1
+            }),
+        )
+        .await;
+    assert_eq!(r["clientId"], "legacy");
+    assert_eq!(r["personScanRef"], "legacy");
+    assert_eq!(r["digitString"].as_str().unwrap().len(), 8);
+    assert_eq!(r["generateDigitString"], true);
+    assert_eq!(r["locale"], "lt");
+    assert_eq!(r["showInstructions"], false);
+    assert_eq!(r["tokenType"], "DOCUMENT");
+    assert_eq!(r["sessionLength"], 60);
+    assert_eq!(r["expiryTime"], 0);
+    assert_eq!(r["questionnaire"], "q-1");
+    assert_eq!(r["videoCallQuestions"], json!(["a?", "b?"]));
+    assert_eq!(
+        r["additionalSteps"]["ALL"]["UTILITY_BILL"]["type"],
+        "DOCUMENT"
+    );
+    assert_eq!(r["additionalData"]["UTILITY_BILL"]["address"], "x");
+    assert_eq!(r["callbackUrl"], "http://127.0.0.1:9/hook");
+    assert_eq!(r["firstName"], "JŪRATĖ");
+    assert_eq!(r["lastName"], "O'BRIEN-SMITH JR.");
+    assert_eq!(r["nationality"], "De");
+    assert!(r.get("unknownKey").is_none());
+    assert!(r.get("dummyStatus").is_none());
+}
+
+/// (field, bad value, part of the message)
+fn bad_values() -> Vec<(&'static str, Value, &'static str)> {
+    let long = |n: usize| Value::String("a".repeat(n));
+    vec![
+        ("clientId", json!(12), "must be a string"),
+        ("clientId", json!(""), "1 to 100 printable ASCII"),
+        ("clientId", long(101), "1 to 100 printable ASCII"),
+        ("clientId", json!("naïve"), "1 to 100 printable ASCII"),
+        ("firstName", json!(""), "1 to 100 characters"),
+        ("firstName", long(101), "1 to 100 characters"),
+        ("firstName", json!("John2"), "only letters"),
+        ("firstName", json!("J@hn"), "only letters"),
+        ("lastName", json!("Smith_"), "only letters"),
+        ("lastName", json!(["Smith"]), "must be a string"),
+        ("dateOfBirth", json!("1990-02-30"), "real calendar date"),
+        ("dateOfBirth", json!("20-12-1990"), "YYYY-MM-DD"),
+        ("dateOfExpiry", json!("2030/12/20"), "YYYY-MM-DD"),
+        ("dateOfIssue", json!(20201220), "must be a string"),
+        ("sex", json!("X"), "one of: M, F"),
+        ("sex", json!("male"), "one of: M, F"),
+        ("nationality", json!("LTU"), "ISO 3166-1 alpha-2"),
+        ("country", json!("XX"), "ISO 3166-1 alpha-2"),
+        ("personalNumber", json!(""), "1 to 50 characters"),
+        ("personalNumber", long(51), "1 to 50 characters"),
+        ("documentNumber", long(51), "1 to 50 characters"),
+        ("address", long(256), "at most 255 characters"),
+        (
+            "documents",
+            json!(["PASSPORT", "LIBRARY_CARD"]),
+            "may only contain",
+        ),
+        ("documents", json!("PASSPORT"), "array of strings"),
+        ("documents", json!([1]), "array of strings"),
+        ("locale", json!("xx"), "must be one of"),
+        ("locale", json!("english"), "must be one of"),
+        ("showInstructions", json!("true"), "boolean"),
+        ("showInstructions", json!(1), "boolean"),
+        ("expiryTime", json!("3600"), "must be an integer"),
+        ("expiryTime", json!(30.5), "must be an integer"),
+        ("expiryTime", json!(-1), "between 0 and 2592000"),
+        ("expiryTime", json!(2_592_001), "between 0 and 2592000"),
+        ("sessionLength", json!(59), "between 60 and 3600"),
+        ("sessionLength", json!(3601), "between 60 and 3600"),
+        ("successUrl", json!("ftp://example.com/ok"), "http(s) URL"),
+        ("errorUrl", json!("htt"), "http(s) URL"),
+        (
+            "unverifiedUrl",
+            Value::String(format!("https://e.com/{}", "a".repeat(2040))),
+            "http(s) URL",
+        ),
+        ("callbackUrl", json!("not a url"), "http(s) URL"),
+        ("tokenType", json!("SELFIE"), "must be one of"),
+        ("externalRef", long(41), "at most 40 characters"),
+        ("generateDigitString", json!("yes"), "boolean"),
+        ("utilityBill", json!(0), "boolean"),
+        ("additionalSteps", json!([]), "JSON object"),
+        ("additionalData", json!("x"), "JSON object"),
+        ("questionnaire", json!(5), "must be a string"),
+        ("videoCallQuestions", json!("q"), "array of strings"),
+        ("dummyStatus", json!("PENDING"), "must be one of"),
+    ]
+}
+
+#[tokio::test]
+async fn every_rule_refuses_a_bad_value_naming_the_field() {
+    let m = Mock::plain().await;
+    for (field, value, part) in bad_values() {
+        let mut body = json!({"clientId": "c"});
+        body[field] = value.clone();
+        let got = m.post(TOKEN, DEV, body).await;
+        assert_eq!(got.0, 400, "{field}={value}: {}", got.1);
+        assert_eq!(got.1["identifier"], "BAD_VALUE", "{field}={value}");
+        let message = got.1["message"].as_str().unwrap();
+        assert!(
+            message.contains(&format!("'{field}'")),
+            "{field}: {message}"
+        );
+        assert!(
+            message.contains(part),
+            "{field}={value}: {message:?} lacks {part:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn field_combinations() {
+    let m = Mock::plain().await;
+    let got = m
+        .post(
+            TOKEN,
+            DEV,
+            json!({"clientId": "c", "utilityBill": true, "additionalSteps": {}}),
+        )
+        .await;
+    assert_error(
+        &got,
+        400,
+        "BAD_VALUE",
+        "'utilityBill' cannot be used together with 'additionalSteps'",
+    );
+    let got = m
+        .post(TOKEN, DEV, json!({"clientId": "c", "additionalData": {}}))
+        .await;
+    assert_error(
+        &got,
+        400,
+        "BAD_VALUE",
+        "'additionalData' can only be used together with 'additionalSteps'",
+    );
+}
+
+#[tokio::test]
+async fn ids_are_unique_over_1000_tokens() {
+    let m = Mock::plain().await;
+    let mut scan_refs = HashSet::new();
+    let mut auth_tokens = HashSet::new();
+    for i in 0..1000 {
+        let r = m.token(DEV, json!({"clientId": format!("c{i}")})).await;
+        assert!(scan_refs.insert(r["scanRef"].as_str().unwrap().to_owned()));
+        assert!(auth_tokens.insert(r["authToken"].as_str().unwrap().to_owned()));
+    }
+    assert_eq!(scan_refs.len(), 1000);
+    assert_eq!(auth_tokens.len(), 1000);
+}
+
+#[tokio::test]
+async fn seeded_ids_repeat_across_runs() {
+    let first = Mock::start(config("", "seed = 42")).await;
+    let second = Mock::start(config("", "seed = 42")).await;
+    let a = first
+        .token(DEV, json!({"clientId": "c", "generateDigitString": true}))
+        .await;
+    let b = second
+        .token(DEV, json!({"clientId": "c", "generateDigitString": true}))
+        .await;
+    for key in ["scanRef", "authToken", "digitString"] {
+        assert_eq!(a[key], b[key], "{key}");
+    }
+}

@@ -1,0 +1,284 @@
+//! The status each dummyStatus reaches, add-dummy-status outcomes, the read
+//! endpoints, delete rules and partner isolation.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+
+async fn status(m: &Mock, auth: (&str, &str), scan_ref: &str) -> Value {
+    let (s, body) = m
+        .post("/api/v2/status", auth, json!({"scanRef": scan_ref}))
+        .await;
+    assert_eq!(s, 200, "{body}");
+    body
+}
+
+async fn dummy(m: &Mock, dummy_status: &str) -> String {
+    let r = m
+        .token(DEV, json!({"clientId": "c", "firstName": "Ann", "lastName": "Lee", "dummyStatus": dummy_status}))
+        .await;
+    r["scanRef"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn each_dummy_status_reaches_its_state() {
+    let m = Mock::plain().await;
+    let cases = [
+        (
+            "APPROVED",
+            json!({"status": "APPROVED", "autoFace": "FACE_MATCH", "autoDocument": "DOC_VALIDATED",
+            "manualFace": "FACE_MATCH", "manualDocument": "DOC_VALIDATED", "fraudTags": [], "mismatchTags": []}),
+        ),
+        (
+            "DENIED",
+            json!({"status": "DENIED", "autoFace": "FACE_MISMATCH", "autoDocument": "DOC_VALIDATED",
+            "manualFace": "FACE_MISMATCH", "manualDocument": "DOC_VALIDATED", "fraudTags": [], "mismatchTags": []}),
+        ),
+        (
+            "SUSPECTED",
+            json!({"status": "SUSPECTED", "autoFace": "FACE_MATCH", "autoDocument": "DOC_VALIDATED",
+            "manualFace": "FACE_MATCH", "manualDocument": "DOC_VALIDATED", "fraudTags": [], "mismatchTags": ["NAME"]}),
+        ),
+        (
+            "EXPIRED",
+            json!({"status": "EXPIRED", "autoFace": null, "autoDocument": null,
+            "manualFace": null, "manualDocument": null, "fraudTags": [], "mismatchTags": []}),
+        ),
+        (
+            "ACTIVE",
+            json!({"status": "ACTIVE", "autoFace": null, "autoDocument": null,
+            "manualFace": null, "manualDocument": null, "fraudTags": [], "mismatchTags": []}),
+        ),
+    ];
+    for (dummy_status, mut expected) in cases {
+        let scan_ref = dummy(&m, dummy_status).await;
+        expected["scanRef"] = json!(scan_ref);
+        expected["clientId"] = json!("c");
+        assert_eq!(status(&m, DEV, &scan_ref).await, expected, "{dummy_status}");
+    }
+}
+
+#[tokio::test]
+async fn without_manual_simulation_manual_results_stay_null() {
+    let m = Mock::start(config("", "[dummy]\nsimulate_manual_review = false")).await;
+    let scan_ref = dummy(&m, "APPROVED").await;
+    let s = status(&m, DEV, &scan_ref).await;
+    assert_eq!(s["status"], "APPROVED");
+    assert!(s["manualFace"].is_null() && s["manualDocument"].is_null());
+}
+
+#[tokio::test]
+async fn canned_results_are_configurable() {
+    let extra = "[dummy.results.DENIED]\nauto_face = 'FACE_MATCH'\nauto_document = 'DOC_EXPIRED'";
+    let m = Mock::start(config("", extra)).await;
+    let s = status(&m, DEV, &dummy(&m, "DENIED").await).await;
+    assert_eq!(s["status"], "DENIED");
+    assert_eq!(s["autoDocument"], "DOC_EXPIRED");
+}
+
+#[tokio::test]
+async fn add_dummy_status_outcomes() {
+    let m = Mock::plain().await;
+    let review = |face: &str, doc: &str, scan_ref: &str| json!({"scanRef": scan_ref, "manualFaceMatchResult": face, "manualDocumentValidity": doc});
+    // SUSPECTED by auto, approved by the reviewer: tags cleared.
+    let scan_ref = dummy(&m, "SUSPECTED").await;
+    let (s, body) = m
+        .post(
+            "/api/v2/add-dummy-status",
+            DEV,
+            review("FACE_MATCH", "DOC_VALIDATED", &scan_ref),
+        )
+        .await;
+    assert_eq!(
+        (s.as_u16(), body),
+        (200, Value::Null),
+        "200 with an empty body"
+    );
+    let st = status(&m, DEV, &scan_ref).await;
+    assert_eq!(st["status"], "APPROVED");
+    assert_eq!(st["mismatchTags"], json!([]));
+    assert_eq!(st["autoFace"], "FACE_MATCH");
+    // Called again: anything but FACE_MATCH + DOC_VALIDATED denies.
+    for (face, doc) in [
+        ("FACE_MISMATCH", "DOC_VALIDATED"),
+        ("FACE_MATCH", "DOC_FAKE"),
+        ("NO_FACE_FOUND", "MRZ_NOT_FOUND"),
+    ] {
+        let (s, _) = m
+            .post(
+                "/api/v2/add-dummy-status",
+                DEV,
+                review(face, doc, &scan_ref),
+            )
+            .await;
+        assert_eq!(s, 200);
+        let st = status(&m, DEV, &scan_ref).await;
+        assert_eq!(st["status"], "DENIED", "{face} {doc}");
+        assert_eq!(st["manualFace"], face);
+        assert_eq!(st["manualDocument"], doc);
+    }
+    // On a token without a result: auto stays null, the manual review decides.
+    let fresh = m.token(DEV, json!({"clientId": "c"})).await["scanRef"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    m.post(
+        "/api/v2/add-dummy-status",
+        DEV,
+        review("FACE_MATCH", "DOC_VALIDATED", &fresh),
+    )
+    .await;
+    let st = status(&m, DEV, &fresh).await;
+    assert_eq!(st["status"], "APPROVED");
+    assert!(st["autoFace"].is_null());
+    // Bad enum values name the field.
+    let got = m
+        .post(
+            "/api/v2/add-dummy-status",
+            DEV,
+            review("MATCH", "DOC_VALIDATED", &fresh),
+        )
+        .await;
+    assert_error(
+        &got,
+        400,
+        "BAD_VALUE",
+        "'manualFaceMatchResult' must be one of",
+    );
+    let got = m
+        .post(
+            "/api/v2/add-dummy-status",
+            DEV,
+            review("FACE_MATCH", "VALID", &fresh),
+        )
+        .await;
+    assert_error(
+        &got,
+        400,
+        "BAD_VALUE",
+        "'manualDocumentValidity' must be one of",
+    );
+}
+
+#[tokio::test]
+async fn data_and_files_follow_the_result() {
+    let m = Mock::plain().await;
+    let active = m.token(DEV, json!({"clientId": "c"})).await["scanRef"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, data) = m
+        .post("/api/v2/data", DEV, json!({"scanRef": active}))
+        .await;
+    assert_eq!(data["scanRef"], json!(active));
+    assert_eq!(data["clientId"], "c");
+    assert!(data["docFirstName"].is_null() && data["fullName"].is_null());
+    let (_, files) = m
+        .post("/api/v2/files", DEV, json!({"scanRef": active}))
+        .await;
+    assert_eq!(files, json!({}));
+
+    let approved = dummy(&m, "APPROVED").await;
+    let (_, data) = m
+        .post("/api/v2/data", DEV, json!({"scanRef": approved}))
+        .await;
+    assert_eq!(data["docFirstName"], "ANN");
+    assert_eq!(data["docLastName"], "LEE");
+    assert_eq!(data["fullName"], "ANN LEE");
+    assert_eq!(data["docType"], "ID_CARD");
+    assert!(data["duplicateFaces"].is_null());
+    let (_, files) = m
+        .post("/api/v2/files", DEV, json!({"scanRef": approved}))
+        .await;
+    let files = files.as_object().unwrap();
+    assert_eq!(files.keys().collect::<Vec<_>>(), ["BACK", "FACE", "FRONT"]);
+    for url in files.values() {
+        let url = url.as_str().unwrap();
+        assert!(url.starts_with(m.server.url()), "{url}");
+        let resp = m.http.get(url).send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["content-type"], "image/png");
+        let bytes = resp.bytes().await.unwrap();
+        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+        // The key is the only secret: a changed key finds nothing.
+        let forged = url.replace(&url[url.len() - 45..url.len() - 13], &"A".repeat(32));
+        assert_eq!(m.http.get(&forged).send().await.unwrap().status(), 404);
+    }
+}
+
+#[tokio::test]
+async fn delete_rules() {
+    let m = Mock::plain().await;
+    let active = m.token(DEV, json!({"clientId": "c"})).await["scanRef"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let got = m
+        .post("/api/v2/delete", DEV, json!({"scanRef": active}))
+        .await;
+    assert_error(&got, 400, "PARTNER_ERROR", "Token has not expired yet.");
+
+    let approved = dummy(&m, "APPROVED").await;
+    let (s, body) = m
+        .post("/api/v2/delete", DEV, json!({"scanRef": approved}))
+        .await;
+    assert_eq!((s.as_u16(), body), (200, Value::Null));
+    assert_eq!(status(&m, DEV, &approved).await["status"], "DELETED");
+    let (_, data) = m
+        .post("/api/v2/data", DEV, json!({"scanRef": approved}))
+        .await;
+    assert!(
+        data["docFirstName"].is_null(),
+        "personal data is gone: {data}"
+    );
+    let (_, files) = m
+        .post("/api/v2/files", DEV, json!({"scanRef": approved}))
+        .await;
+    assert_eq!(files, json!({}));
+    // Deleting again is harmless; a manual review of deleted data is refused.
+    let (s, _) = m
+        .post("/api/v2/delete", DEV, json!({"scanRef": approved}))
+        .await;
+    assert_eq!(s, 200);
+    let got = m
+        .post("/api/v2/add-dummy-status", DEV,
+            json!({"scanRef": approved, "manualFaceMatchResult": "FACE_MATCH", "manualDocumentValidity": "DOC_VALIDATED"}))
+        .await;
+    assert_error(&got, 400, "BAD_VALUE", "'scanRef'");
+
+    let expired = dummy(&m, "EXPIRED").await;
+    m.post("/api/v2/delete", DEV, json!({"scanRef": expired}))
+        .await;
+    assert_eq!(status(&m, DEV, &expired).await["status"], "EXPIRED-DELETED");
+}
+
+#[tokio::test]
+async fn partners_see_only_their_own_verifications() {
+    let m = Mock::plain().await;
+    let mine = dummy(&m, "APPROVED").await;
+    let unknown = m
+        .post(
+            "/api/v2/status",
+            DEV2,
+            json!({"scanRef": "00000000-0000-4000-8000-000000000000"}),
+        )
+        .await;
+    for path in [
+        "/api/v2/status",
+        "/api/v2/data",
+        "/api/v2/files",
+        "/api/v2/delete",
+    ] {
+        let got = m.post(path, DEV2, json!({"scanRef": mine})).await;
+        assert_error(&got, 404, "NOT_FOUND", &mine);
+        assert_eq!(got.0, unknown.0);
+    }
+    let got = m
+        .post("/api/v2/add-dummy-status", DEV2,
+            json!({"scanRef": mine, "manualFaceMatchResult": "FACE_MISMATCH", "manualDocumentValidity": "DOC_VALIDATED"}))
+        .await;
+    assert_error(&got, 404, "NOT_FOUND", &mine);
+    // Untouched for its owner.
+    assert_eq!(status(&m, DEV, &mine).await["status"], "APPROVED");
+}
