@@ -81,9 +81,7 @@ pub fn router(state: AppState) -> Router {
             ApiError::method_not_allowed(method.as_str())
         })
         .layer(middleware::from_fn_with_state(state.clone(), log_request))
-        .layer(CatchPanicLayer::custom(|_| {
-            ApiError::internal().into_response()
-        }))
+        .layer(CatchPanicLayer::custom(panic_response))
         .with_state(state)
 }
 
