@@ -153,7 +153,17 @@ impl Config {
     /// The embedded defaults with `toml` (a partial configuration) merged on
     /// top; `source` names it in error messages. Reads no environment.
     pub fn from_toml(toml: &str, source: &str) -> Result<Config, ConfigError> {
-        let figment = Figment::from(Toml::string(EMBEDDED)).merge(Toml::string(toml));
+        Self::from_toml_layers(&[toml], source)
+    }
+
+    /// The embedded defaults with each of `layers` merged on top in order
+    /// (later layers win, key by key; a `partners` list replaces the whole list).
+    pub fn from_toml_layers(layers: &[&str], source: &str) -> Result<Config, ConfigError> {
+        let figment = layers
+            .iter()
+            .fold(Figment::from(Toml::string(EMBEDDED)), |f, layer| {
+                f.merge(Toml::string(layer))
+            });
         let config = extract(figment, source)?;
         config.validate(source)?;
         Ok(config)

@@ -85,13 +85,13 @@ webhook_url = "{hook}"
 }
 
 /// A config on a free loopback port with the test partners; `extra` is TOML
-/// merged on top (top-level keys first, then tables).
+/// merged on top.
 pub fn config(hook: &str, extra: &str) -> Config {
-    let toml = format!(
-        "listen = '127.0.0.1:0'\n{extra}\n[webhooks]\nretry_delay_ms = 20\ntimeout_secs = 2\n{}",
+    let base = format!(
+        "listen = '127.0.0.1:0'\n[webhooks]\nretry_delay_ms = 20\ntimeout_secs = 2\n{}",
         partners_toml(hook)
     );
-    Config::from_toml(&toml, "test config").expect("test config is valid")
+    Config::from_toml_layers(&[&base, extra], "test config").expect("test config is valid")
 }
 
 pub struct Mock {
