@@ -24,6 +24,7 @@ use crate::files;
 use crate::ids::Ids;
 use crate::partners::Partners;
 use crate::store::Store;
+use crate::timers::Timers;
 use crate::webhook::delivery::{Engine, Settings};
 use crate::webhook::journal::Journal;
 use crate::webhook::Webhooks;
@@ -37,6 +38,7 @@ pub struct App {
     pub store: Arc<Store>,
     pub clock: Arc<Clock>,
     pub webhooks: Webhooks,
+    pub timers: Timers,
     pub ids: Ids,
     pub started: Instant,
 }
@@ -47,7 +49,7 @@ impl App {
     /// Builds the state and starts the webhook engine (needs a Tokio runtime).
     fn new(config: Config, public_url: String) -> App {
         let clock = Arc::new(Clock::new());
-        let store = Arc::new(Store::new());
+        let store = Arc::new(Store::new(config.store.max_verifications));
         let journal = Arc::new(Journal::new(config.webhooks.journal_capacity));
         let on_final_store = store.clone();
         let engine = Engine::start(
@@ -62,6 +64,7 @@ impl App {
             partners: Partners::new(&config.partners),
             ids: Ids::new(config.seed),
             webhooks: Webhooks::new(journal, engine, clock.clone()),
+            timers: Timers::new(),
             store,
             clock,
             public_url,
@@ -71,10 +74,37 @@ impl App {
     }
 }
 
+/// The one task that fires due timers (expiry, session end, retention). It
+/// sleeps until the next deadline (at most a second) and wakes early when a
+/// nearer deadline is added or the clock is moved.
+async fn sweep_timers(app: AppState) {
+    loop {
+        let added = app.timers.changed.notified();
+        let moved = app.clock.changed.notified();
+        tokio::pin!(added, moved);
+        added.as_mut().enable();
+        moved.as_mut().enable();
+        let now_ms = app.clock.now_ms();
+        for (kind, scan_ref) in app.timers.take_due(now_ms.div_euclid(1000)) {
+            crate::lifecycle::on_timer(&app, kind, &scan_ref);
+        }
+        let wait_ms = app
+            .timers
+            .next_at()
+            .map_or(1000, |at| (at.saturating_mul(1000) - now_ms).clamp(1, 1000));
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(wait_ms as u64)) => {}
+            _ = added => {}
+            _ = moved => {}
+        }
+    }
+}
+
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::router())
+        .merge(crate::ui::router())
         .route("/files/{scan_ref}/{file_key}/{name}", get(files::serve))
         .fallback(|uri: Uri| async move { ApiError::path_not_found(uri.path()) })
         .method_not_allowed_fallback(|method: Method| async move {
@@ -117,6 +147,7 @@ pub struct Server {
     app: AppState,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    sweeper: JoinHandle<()>,
 }
 
 impl Server {
@@ -129,6 +160,7 @@ impl Server {
         let app: AppState = Arc::new(App::new(config, public_url));
         let (stop, stopped) = oneshot::channel::<()>();
         let router = router(app.clone());
+        let sweeper = tokio::spawn(sweep_timers(app.clone()));
         let task = tokio::spawn(async move {
             let served = axum::serve(listener, router)
                 .with_graceful_shutdown(async {
@@ -144,6 +176,7 @@ impl Server {
             app,
             stop: Some(stop),
             task: Some(task),
+            sweeper,
         })
     }
 
@@ -192,6 +225,7 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
+        self.sweeper.abort();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }

@@ -4,9 +4,13 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use tokio::sync::Notify;
+
 #[derive(Debug, Default)]
 pub struct Clock {
     offset_ms: AtomicI64,
+    /// Woken whenever the time is moved, so timers re-check at once.
+    pub changed: Notify,
 }
 
 impl Clock {
@@ -31,6 +35,22 @@ impl Clock {
     pub fn advance_secs(&self, secs: i64) {
         self.offset_ms
             .fetch_add(secs.saturating_mul(1000), Ordering::Relaxed);
+        self.changed.notify_waiters();
+    }
+
+    /// Sets the mock's time to Unix second `unix_secs`.
+    pub fn set_secs(&self, unix_secs: i64) {
+        let real = self.now_ms() - self.offset_ms.load(Ordering::Relaxed);
+        self.offset_ms.store(
+            unix_secs.saturating_mul(1000).saturating_sub(real),
+            Ordering::Relaxed,
+        );
+        self.changed.notify_waiters();
+    }
+
+    /// How far the mock's time is from real time, in milliseconds.
+    pub fn offset_ms(&self) -> i64 {
+        self.offset_ms.load(Ordering::Relaxed)
     }
 }
 
@@ -45,5 +65,7 @@ mod tests {
         c.advance_secs(3600);
         let after = c.now_secs();
         assert!((3600..3602).contains(&(after - before)), "{before} {after}");
+        c.set_secs(1_000_000);
+        assert!((1_000_000..1_000_002).contains(&c.now_secs()));
     }
 }

@@ -39,6 +39,7 @@ pub struct Config {
     pub seed: Option<u64>,
     pub body_limit_bytes: usize,
     pub defaults: Defaults,
+    pub store: StoreConfig,
     pub webhooks: WebhookConfig,
     pub dummy: DummyConfig,
     pub partners: Vec<PartnerConfig>,
@@ -51,6 +52,15 @@ pub struct Defaults {
     pub session_length: u32,
     pub locale: String,
     pub documents: Vec<DocumentType>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// Seconds a finished verification is kept after its result.
+    pub retention_secs: u64,
+    /// Verifications kept at most; the oldest by creation are evicted first.
+    pub max_verifications: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -279,6 +289,15 @@ impl Config {
             return Err(err(
                 "defaults.documents",
                 "must list at least one document type".into(),
+            ));
+        }
+        if self.store.max_verifications == 0 {
+            return Err(err("store.max_verifications", "must be at least 1".into()));
+        }
+        if self.store.retention_secs > 10 * 365 * 86_400 {
+            return Err(err(
+                "store.retention_secs",
+                "must be at most ten years".into(),
             ));
         }
         let w = &self.webhooks;

@@ -22,6 +22,8 @@ pub mod ids;
 pub mod lifecycle;
 pub mod partners;
 pub mod store;
+pub mod timers;
+pub mod ui;
 pub mod webhook;
 
 pub use app::Server;

@@ -1,16 +1,20 @@
 //! What happens to a verification, and the webhooks each step produces:
-//! created (with or without a dummy result), reviewed manually, deleted.
-//! The API handlers, the verification page and the control API all go
-//! through here, so a step behaves the same whoever triggers it.
+//! created (with or without a dummy result), opened and finished on the
+//! verification page, reviewed manually, expired, deleted, purged.
+//! The API handlers, the verification page, the timers and the control API
+//! all go through here, so a step behaves the same whoever triggers it.
 
 use std::time::Duration;
 
 use crate::app::App;
-use crate::domain::status::{DocumentResult, DummyStatus, EventType, FaceResult};
+use crate::config::CannedResult;
+use crate::domain::outcome::Outcome;
+use crate::domain::status::{DocumentResult, DummyStatus, EventType, FaceResult, Overall};
 use crate::domain::token::TokenRequest;
 use crate::domain::verification::{DeleteError, Verification};
 use crate::files;
 use crate::partners::PartnerId;
+use crate::timers::TimerKind;
 use crate::webhook::{self, payload, Outgoing};
 
 /// Creates a verification from a validated token request. A `dummyStatus`
@@ -32,17 +36,17 @@ pub fn create(app: &App, partner: PartnerId, request: TokenRequest) -> Verificat
     app.store.insert_with(v, |v| {
         let delay = Duration::from_millis(app.config.webhooks.delay_ms);
         match dummy {
-            None | Some(DummyStatus::Active) => {}
+            None | Some(DummyStatus::Active) => {
+                app.timers
+                    .schedule(v.deadline(), TimerKind::Expire, &v.scan_ref);
+            }
             Some(DummyStatus::Expired) => {
-                v.expire(now);
-                emit(app, v, EventType::Expired, true, delay);
+                expire(app, v, now, delay);
             }
             Some(status) => {
-                let simulate = app.config.dummy.simulate_manual_review;
                 // Config validation guarantees a canned result for every finishing status.
                 if let Some(canned) = app.config.dummy.results.get(&status) {
-                    v.finish_automatically(canned, simulate, now);
-                    emit(app, v, EventType::AutoFinished, simulate, delay);
+                    finish_automatically(app, v, canned, now, delay);
                 }
             }
         }
@@ -53,12 +57,16 @@ pub fn create(app: &App, partner: PartnerId, request: TokenRequest) -> Verificat
 /// Why a step on an existing verification was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StepError {
-    /// Unknown scanRef, or another partner's.
+    /// Unknown scanRef or authToken, or another partner's.
     NotFound,
     /// The verification's data has been deleted.
     Deleted,
     /// Delete refused: the token can still be used.
     NotExpiredYet,
+    /// The session already has a result: a token is used once.
+    AlreadyFinished,
+    /// The token or its session ran out.
+    Expired,
 }
 
 /// Records a manual review (`add-dummy-status`) and sends its final webhook.
@@ -77,6 +85,7 @@ pub fn review_manually(
             }
             v.review_manually(face, document, now);
             emit(app, v, EventType::ManualFinished, true, Duration::ZERO);
+            schedule_purge(app, v);
             Ok(())
         })
         .unwrap_or(Err(StepError::NotFound))
@@ -92,8 +101,121 @@ pub fn delete(app: &App, partner: PartnerId, scan_ref: &str) -> Result<(), StepE
         .unwrap_or(Err(StepError::NotFound))
 }
 
+/// The user opens the verification page: the session starts (once) and
+/// `sessionLength` bounds it from then on.
+pub fn open_session(app: &App, auth_token: &str) -> Result<Verification, StepError> {
+    let now = app.clock.now_secs();
+    with_usable_token(app, auth_token, now, |v| {
+        if v.session_started_at.is_none() {
+            v.session_started_at = Some(now);
+            app.timers
+                .schedule(v.deadline(), TimerKind::Expire, &v.scan_ref);
+        }
+        Ok(v.clone())
+    })
+}
+
+/// The session ends with `outcome` (the verification page's buttons, or the
+/// control API): the result is recorded as the automatic one and the webhook
+/// goes out as iDenfy's DEV environment sends it. Returns the verification
+/// and the journal id of its final webhook, if one was produced.
+pub fn finish_session(
+    app: &App,
+    auth_token: &str,
+    outcome: Outcome,
+) -> Result<(Verification, Option<u64>), StepError> {
+    let now = app.clock.now_secs();
+    with_usable_token(app, auth_token, now, |v| {
+        let final_webhook = match outcome.auto_result() {
+            Some(result) => finish_automatically(app, v, &result, now, Duration::ZERO),
+            None => expire(app, v, now, Duration::ZERO),
+        };
+        Ok((v.clone(), final_webhook))
+    })
+}
+
+/// Runs `f` on the token's verification while it can still be used; expires
+/// it first when its deadline has passed.
+fn with_usable_token<R>(
+    app: &App,
+    auth_token: &str,
+    now: i64,
+    f: impl FnOnce(&mut Verification) -> Result<R, StepError>,
+) -> Result<R, StepError> {
+    let scan_ref = app
+        .store
+        .scan_ref_of_token(auth_token)
+        .ok_or(StepError::NotFound)?;
+    app.store
+        .update_any(&scan_ref, |v| match v.status {
+            Overall::Active if now >= v.deadline() => {
+                expire(app, v, now, Duration::ZERO);
+                Err(StepError::Expired)
+            }
+            Overall::Active => f(v),
+            Overall::Expired | Overall::ExpiredDeleted => Err(StepError::Expired),
+            _ => Err(StepError::AlreadyFinished),
+        })
+        .unwrap_or(Err(StepError::NotFound))
+}
+
+/// A timer fired for `scan_ref`: expire it or purge it if that is due.
+pub fn on_timer(app: &App, kind: TimerKind, scan_ref: &str) {
+    let now = app.clock.now_secs();
+    match kind {
+        TimerKind::Expire => {
+            app.store.update_any(scan_ref, |v| {
+                if v.status == Overall::Active && now >= v.deadline() {
+                    expire(app, v, now, Duration::ZERO);
+                }
+            });
+        }
+        TimerKind::Purge => {
+            let retention = retention_secs(app);
+            app.store.purge_if(scan_ref, |v| {
+                v.status != Overall::Active
+                    && v.finished_at
+                        .is_some_and(|f| f.saturating_add(retention) <= now)
+            });
+        }
+    }
+}
+
+fn retention_secs(app: &App) -> i64 {
+    i64::try_from(app.config.store.retention_secs).unwrap_or(i64::MAX)
+}
+
+fn finish_automatically(
+    app: &App,
+    v: &mut Verification,
+    result: &CannedResult,
+    now: i64,
+    delay: Duration,
+) -> Option<u64> {
+    let simulate = app.config.dummy.simulate_manual_review;
+    v.finish_automatically(result, simulate, now);
+    let id = emit(app, v, EventType::AutoFinished, simulate, delay);
+    schedule_purge(app, v);
+    simulate.then_some(id)
+}
+
+/// The token ran out (or the user left): EXPIRED, with its final webhook.
+fn expire(app: &App, v: &mut Verification, now: i64, delay: Duration) -> Option<u64> {
+    v.expire(now);
+    let id = emit(app, v, EventType::Expired, true, delay);
+    schedule_purge(app, v);
+    Some(id)
+}
+
+fn schedule_purge(app: &App, v: &Verification) {
+    if let Some(finished) = v.finished_at {
+        let at = finished.saturating_add(retention_secs(app));
+        app.timers.schedule(at, TimerKind::Purge, &v.scan_ref);
+    }
+}
+
 /// Produces a webhook about `v` in its current state. Called with `v` locked.
-fn emit(app: &App, v: &Verification, event: EventType, is_final: bool, delay: Duration) {
+fn emit(app: &App, v: &Verification, event: EventType, is_final: bool, delay: Duration) -> u64 {
     let partner = &app.partners.get(v.partner).config;
     let body = payload::body(v, is_final, files::urls(v, &app.public_url));
     app.webhooks.emit(Outgoing {
@@ -109,5 +231,5 @@ fn emit(app: &App, v: &Verification, event: EventType, is_final: bool, delay: Du
         signing_key: partner.signing_key.clone(),
         body,
         delay,
-    });
+    })
 }

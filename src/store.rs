@@ -3,30 +3,97 @@
 //!
 //! Every lookup made for a partner checks ownership: another partner's
 //! verification is answered exactly like an unknown one.
+//!
+//! Bounded: past `max` verifications the oldest by creation is evicted,
+//! whatever its state, and counted.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use dashmap::DashMap;
 
 use crate::domain::verification::Verification;
 use crate::partners::PartnerId;
 
-#[derive(Default)]
 pub struct Store {
-    by_scan_ref: DashMap<String, Verification>,
-    scan_ref_by_token: DashMap<String, String>,
+    by_scan_ref: DashMap<Arc<str>, Verification>,
+    scan_ref_by_token: DashMap<Box<str>, Arc<str>>,
+    /// scanRefs in creation order, for eviction (may hold removed ones).
+    order: Mutex<VecDeque<Arc<str>>>,
+    max: usize,
+    evicted: AtomicU64,
+    purged: AtomicU64,
+}
+
+/// Counters for the control API and benchmarks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct StoreStats {
+    pub stored: usize,
+    pub max: usize,
+    pub evicted: u64,
+    pub purged: u64,
 }
 
 impl Store {
-    pub fn new() -> Store {
-        Store::default()
+    pub fn new(max: usize) -> Store {
+        Store {
+            by_scan_ref: DashMap::new(),
+            scan_ref_by_token: DashMap::new(),
+            order: Mutex::new(VecDeque::new()),
+            max: max.max(1),
+            evicted: AtomicU64::new(0),
+            purged: AtomicU64::new(0),
+        }
     }
 
     /// Adds a verification; `f` runs on it while it is still locked, so events
     /// it produces are ordered before any later change to it.
     pub fn insert_with<R>(&self, v: Verification, f: impl FnOnce(&mut Verification) -> R) -> R {
+        let key: Arc<str> = Arc::from(v.scan_ref.as_str());
         self.scan_ref_by_token
-            .insert(v.auth_token.clone(), v.scan_ref.clone());
-        let mut entry = self.by_scan_ref.entry(v.scan_ref.clone()).insert(v);
-        f(entry.value_mut())
+            .insert(Box::from(v.auth_token.as_str()), key.clone());
+        let result = {
+            let mut entry = self.by_scan_ref.entry(key.clone()).insert(v);
+            f(entry.value_mut())
+        };
+        let mut order = self.order.lock().unwrap_or_else(|p| p.into_inner());
+        order.push_back(key);
+        while self.by_scan_ref.len() > self.max {
+            let Some(oldest) = order.pop_front() else {
+                break;
+            };
+            if self.remove(&oldest) {
+                self.evicted.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        // Purged entries linger in `order`; compact once they dominate.
+        if order.len() > 2 * self.max.max(1024) {
+            order.retain(|k| self.by_scan_ref.contains_key(k));
+        }
+        result
+    }
+
+    /// Removes a verification and its token; false if it was not there.
+    fn remove(&self, scan_ref: &str) -> bool {
+        match self.by_scan_ref.remove(scan_ref) {
+            Some((_, v)) => {
+                self.scan_ref_by_token.remove(v.auth_token.as_str());
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Removes a verification whose retention ended, when `due` says so.
+    pub fn purge_if(&self, scan_ref: &str, due: impl FnOnce(&Verification) -> bool) -> bool {
+        let token = match self.by_scan_ref.remove_if(scan_ref, |_, v| due(v)) {
+            Some((_, v)) => v.auth_token,
+            None => return false,
+        };
+        self.scan_ref_by_token.remove(token.as_str());
+        self.purged.fetch_add(1, Ordering::Relaxed);
+        true
     }
 
     /// Reads a partner's verification; `None` if unknown or another partner's.
@@ -67,8 +134,25 @@ impl Store {
     }
 
     /// The scanRef an authToken belongs to.
-    pub fn scan_ref_of_token(&self, auth_token: &str) -> Option<String> {
+    pub fn scan_ref_of_token(&self, auth_token: &str) -> Option<Arc<str>> {
         self.scan_ref_by_token.get(auth_token).map(|s| s.clone())
+    }
+
+    /// Calls `f` on every verification (in no particular order).
+    pub fn for_each(&self, mut f: impl FnMut(&Verification)) {
+        for v in self.by_scan_ref.iter() {
+            f(v.value());
+        }
+    }
+
+    /// Removes every verification `keep` refuses; returns how many went.
+    pub fn retain(&self, mut keep: impl FnMut(&Verification) -> bool) -> usize {
+        let before = self.by_scan_ref.len();
+        self.by_scan_ref.retain(|_, v| keep(v));
+        let by_scan_ref = &self.by_scan_ref;
+        self.scan_ref_by_token
+            .retain(|_, scan_ref| by_scan_ref.contains_key(scan_ref));
+        before - self.by_scan_ref.len()
     }
 
     pub fn len(&self) -> usize {
@@ -77,5 +161,14 @@ impl Store {
 
     pub fn is_empty(&self) -> bool {
         self.by_scan_ref.is_empty()
+    }
+
+    pub fn stats(&self) -> StoreStats {
+        StoreStats {
+            stored: self.len(),
+            max: self.max,
+            evicted: self.evicted.load(Ordering::Relaxed),
+            purged: self.purged.load(Ordering::Relaxed),
+        }
     }
 }

@@ -45,7 +45,10 @@ fn scan_ref(body: &Map<String, Value>) -> Result<String, ApiError> {
 
 fn step_error(e: StepError, scan_ref: &str) -> ApiError {
     match e {
-        StepError::NotFound => ApiError::scan_ref_not_found(scan_ref),
+        // The API's steps do not use a token, so only these arise here.
+        StepError::NotFound | StepError::AlreadyFinished | StepError::Expired => {
+            ApiError::scan_ref_not_found(scan_ref)
+        }
         StepError::NotExpiredYet => ApiError::not_expired_yet(),
         StepError::Deleted => ApiError::field(FieldError::bad(
             "scanRef",

@@ -2,6 +2,7 @@
 //! vocabulary and its rules, token requests and verifications.
 
 pub mod fields;
+pub mod outcome;
 pub mod status;
 pub mod token;
 pub mod verification;

@@ -26,6 +26,8 @@ pub struct Verification {
     pub mismatch_tags: Vec<MismatchTag>,
     /// Unix seconds.
     pub created_at: i64,
+    /// When the user first opened the verification page.
+    pub session_started_at: Option<i64>,
     pub finished_at: Option<i64>,
     /// Set by webhook delivery: the last final webhook was given up on.
     pub final_webhook_failed: bool,
@@ -62,6 +64,7 @@ impl Verification {
             fraud_tags: Vec::new(),
             mismatch_tags: Vec::new(),
             created_at: now,
+            session_started_at: None,
             finished_at: None,
             final_webhook_failed: false,
         }
@@ -117,6 +120,16 @@ impl Verification {
     /// Unix second at which an unused token expires.
     pub fn expires_at(&self) -> i64 {
         self.created_at + i64::from(self.request.expiry_time)
+    }
+
+    /// Unix second at which an `ACTIVE` verification ends without a result:
+    /// the token's expiry until the page is opened (`expiryTime` bounds the
+    /// wait for the user to start), then the session's end (`sessionLength`).
+    pub fn deadline(&self) -> i64 {
+        match self.session_started_at {
+            Some(started) => started + i64::from(self.request.session_length),
+            None => self.expires_at(),
+        }
     }
 
     pub fn is_deleted(&self) -> bool {

@@ -185,6 +185,25 @@ impl Journal {
         self.len() == 0
     }
 
+    /// Waits until record `id` is no longer pending (or `timeout` passes, or it
+    /// was dropped); returns its state then.
+    pub async fn wait_settled(&self, id: u64, timeout: Duration) -> Option<DeliveryState> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let state = self.lock().entries.get(&id).map(|r| r.state);
+            match state {
+                Some(DeliveryState::Pending) => {}
+                other => return other,
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return Some(DeliveryState::Pending);
+            }
+        }
+    }
+
     /// Waits until a record matching `filter` exists (the oldest such one is
     /// returned), or `timeout` passes.
     pub async fn wait_for(&self, filter: &Filter, timeout: Duration) -> Option<WebhookRecord> {

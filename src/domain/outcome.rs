@@ -1,0 +1,188 @@
+//! What a person (or a test) can do on the verification page, and what the
+//! user is told afterwards (redirect target, iframe message).
+
+use serde::Serialize;
+
+use super::status::{DocumentResult, FaceResult, FraudTag, MismatchTag, Overall};
+use super::verification::Verification;
+use crate::config::CannedResult;
+
+/// A fraud or mismatch tag, chosen for a SUSPECTED outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tag {
+    Fraud(FraudTag),
+    Mismatch(MismatchTag),
+}
+
+impl Tag {
+    pub fn parse(s: &str) -> Option<Tag> {
+        FraudTag::parse(s)
+            .map(Tag::Fraud)
+            .or_else(|| MismatchTag::parse(s).map(Tag::Mismatch))
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tag::Fraud(t) => t.as_str(),
+            Tag::Mismatch(t) => t.as_str(),
+        }
+    }
+}
+
+/// How a session is finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Approve,
+    Deny {
+        face: FaceResult,
+        document: DocumentResult,
+    },
+    Suspect {
+        tag: Tag,
+    },
+    /// The user leaves without a result.
+    Unverified,
+}
+
+impl Outcome {
+    /// The automatic result this outcome records; `None` for `Unverified`.
+    pub fn auto_result(self) -> Option<CannedResult> {
+        let passed = |fraud_tags, mismatch_tags| CannedResult {
+            auto_face: FaceResult::FaceMatch,
+            auto_document: DocumentResult::DocValidated,
+            fraud_tags,
+            mismatch_tags,
+        };
+        match self {
+            Outcome::Approve => Some(passed(vec![], vec![])),
+            Outcome::Deny { face, document } => Some(CannedResult {
+                auto_face: face,
+                auto_document: document,
+                fraud_tags: vec![],
+                mismatch_tags: vec![],
+            }),
+            Outcome::Suspect { tag: Tag::Fraud(t) } => Some(passed(vec![t], vec![])),
+            Outcome::Suspect {
+                tag: Tag::Mismatch(t),
+            } => Some(passed(vec![], vec![t])),
+            Outcome::Unverified => None,
+        }
+    }
+}
+
+/// Where the user is sent after the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UserResult {
+    /// → successUrl
+    Approved,
+    /// → errorUrl
+    Failed,
+    /// → unverifiedUrl
+    Unverified,
+}
+
+impl UserResult {
+    /// APPROVED and SUSPECTED count as passed for the user (SUSPECTED is the
+    /// partner's call); DENIED fails; no result is unverified. A final webhook
+    /// that could not be delivered sends the user to the error URL, as iDenfy does.
+    pub fn of(v: &Verification) -> UserResult {
+        if v.final_webhook_failed {
+            return UserResult::Failed;
+        }
+        match v.status {
+            Overall::Approved | Overall::Suspected => UserResult::Approved,
+            Overall::Denied => UserResult::Failed,
+            _ => UserResult::Unverified,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserResult::Approved => "approved",
+            UserResult::Failed => "failed",
+            UserResult::Unverified => "unverified",
+        }
+    }
+
+    /// The partner's URL for this result, if it set one.
+    pub fn url(self, v: &Verification) -> Option<&str> {
+        match self {
+            UserResult::Approved => v.request.success_url.as_deref(),
+            UserResult::Failed => v.request.error_url.as_deref(),
+            UserResult::Unverified => v.request.unverified_url.as_deref(),
+        }
+    }
+}
+
+/// The message an embedded page posts to its parent window (as a JSON string,
+/// which iDenfy's docs `JSON.parse`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IframeMessage {
+    pub status: UserResult,
+    /// `waiting` until a manual result exists, then `approved` or `failed`.
+    pub manual_status: &'static str,
+    pub auto_suspected: bool,
+    pub manual_suspected: bool,
+}
+
+impl IframeMessage {
+    pub fn of(v: &Verification) -> IframeMessage {
+        let has_manual = v.manual_face.is_some() || v.manual_document.is_some();
+        let manual_status = match (has_manual, v.status) {
+            (false, _) => "waiting",
+            (true, Overall::Approved | Overall::Suspected) => "approved",
+            (true, _) => "failed",
+        };
+        IframeMessage {
+            status: UserResult::of(v),
+            manual_status,
+            auto_suspected: !v.fraud_tags.is_empty() || !v.mismatch_tags.is_empty(),
+            manual_suspected: has_manual && v.status == Overall::Suspected,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_parse_from_either_list() {
+        assert_eq!(Tag::parse("NAME"), Some(Tag::Mismatch(MismatchTag::Name)));
+        assert_eq!(
+            Tag::parse("VIRTUAL_CAMERA"),
+            Some(Tag::Fraud(FraudTag::VirtualCamera))
+        );
+        assert_eq!(Tag::parse("nope"), None);
+    }
+
+    #[test]
+    fn outcomes_reach_their_status_by_the_rule() {
+        use crate::domain::status::overall_of;
+        let check = |o: Outcome, expected: Overall| {
+            let r = o.auto_result().unwrap();
+            let tags = !r.fraud_tags.is_empty() || !r.mismatch_tags.is_empty();
+            assert_eq!(
+                overall_of(Some(r.auto_face), Some(r.auto_document), tags),
+                expected
+            );
+        };
+        check(Outcome::Approve, Overall::Approved);
+        check(
+            Outcome::Deny {
+                face: FaceResult::FaceMismatch,
+                document: DocumentResult::DocValidated,
+            },
+            Overall::Denied,
+        );
+        check(
+            Outcome::Suspect {
+                tag: Tag::Mismatch(MismatchTag::Name),
+            },
+            Overall::Suspected,
+        );
+        assert!(Outcome::Unverified.auto_result().is_none());
+    }
+}

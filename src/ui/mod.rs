@@ -1,0 +1,250 @@
+//! The verification journey a browser sees: `GET /api/v2/redirect` →
+//! `GET /ui/?authToken=…&lang=xx` (the page; also usable in an iframe) →
+//! `POST /ui/finish` → the partner's success/error/unverified URL, or the
+//! mock's own `/ui/result` page when the partner set none.
+
+mod page;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use serde::{Deserialize, Serialize};
+
+use crate::app::{App, AppState};
+use crate::domain::outcome::{IframeMessage, Outcome, Tag, UserResult};
+use crate::domain::status::{DocumentResult, FaceResult};
+use crate::lifecycle::{self, StepError};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v2/redirect", get(redirect))
+        .route("/ui/", get(show))
+        .route("/ui", get(show))
+        .route("/ui/finish", post(finish))
+        .route("/ui/result", get(result_page))
+}
+
+type Params = Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>;
+
+fn param<'a>(params: &'a Params, name: &str) -> Option<&'a str> {
+    params.as_ref().ok()?.0.get(name).map(String::as_str)
+}
+
+/// iDenfy's `redirectUrl`: on to the verification page, in the token's locale.
+async fn redirect(State(app): State<AppState>, params: Params) -> Response {
+    let token = param(&params, "authToken").unwrap_or_default();
+    let locale = app
+        .store
+        .scan_ref_of_token(token)
+        .and_then(|s| app.store.read_any(&s, |v| v.request.locale.clone()))
+        .unwrap_or_else(|| app.config.defaults.locale.clone());
+    Redirect::to(&format!(
+        "/ui/?authToken={}&lang={locale}",
+        url_encode(token)
+    ))
+    .into_response()
+}
+
+/// The verification page. Opening it starts the session.
+async fn show(State(app): State<AppState>, params: Params) -> Response {
+    let token = param(&params, "authToken").unwrap_or_default();
+    match lifecycle::open_session(&app, token) {
+        Ok(v) => {
+            let lang = param(&params, "lang").unwrap_or(&v.request.locale);
+            let left = v.deadline() - app.clock.now_secs();
+            Html(page::session(&v, lang, left, token)).into_response()
+        }
+        Err(e) => unusable(e),
+    }
+}
+
+/// A clear 4xx page for a token that cannot be used.
+fn unusable(e: StepError) -> Response {
+    let (status, title, text) = match e {
+        StepError::AlreadyFinished => (
+            StatusCode::GONE,
+            "Session already finished",
+            "This verification link has already been used. Ask for a new one.",
+        ),
+        StepError::Expired => (
+            StatusCode::GONE,
+            "Session expired",
+            "This verification session has expired. Ask for a new link.",
+        ),
+        _ => (
+            StatusCode::NOT_FOUND,
+            "Session expired",
+            "This verification link is not valid or has expired.",
+        ),
+    };
+    (status, Html(page::notice("session-error", title, text))).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FinishForm {
+    auth_token: String,
+    outcome: String,
+    face: Option<String>,
+    document: Option<String>,
+    tag: Option<String>,
+}
+
+/// The form's choice as an outcome; the message names what is wrong.
+fn outcome_of(form: &FinishForm) -> Result<Outcome, String> {
+    match form.outcome.as_str() {
+        "approve" => Ok(Outcome::Approve),
+        "deny" => {
+            let face = form.face.as_deref().unwrap_or("FACE_MISMATCH");
+            let document = form.document.as_deref().unwrap_or("DOC_VALIDATED");
+            Ok(Outcome::Deny {
+                face: FaceResult::parse(face).ok_or("unknown face result")?,
+                document: DocumentResult::parse(document).ok_or("unknown document result")?,
+            })
+        }
+        "suspect" => Ok(Outcome::Suspect {
+            tag: Tag::parse(form.tag.as_deref().unwrap_or("NAME")).ok_or("unknown tag")?,
+        }),
+        "unverified" => Ok(Outcome::Unverified),
+        _ => Err("outcome must be approve, deny, suspect or unverified".into()),
+    }
+}
+
+/// What a fetch from the embedded page gets back.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FinishAnswer {
+    result: UserResult,
+    redirect_url: String,
+    message: IframeMessage,
+}
+
+/// Finishes the session and sends the browser on — or, for the embedded page
+/// (`Accept: application/json`), answers with the iframe message.
+async fn finish(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<FinishForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else {
+        return bad_form("the form needs authToken and outcome");
+    };
+    let outcome = match outcome_of(&form) {
+        Ok(o) => o,
+        Err(e) => return bad_form(&e),
+    };
+    let (v, final_webhook) = match lifecycle::finish_session(&app, &form.auth_token, outcome) {
+        Ok(done) => done,
+        Err(e) => return unusable(e),
+    };
+    // iDenfy sends the user to the error URL when the final webhook could not
+    // be delivered, so wait (bounded) for its delivery to settle.
+    if let Some(id) = final_webhook {
+        app.webhooks
+            .journal
+            .wait_settled(id, settle_bound(&app))
+            .await;
+    }
+    let v = app.store.read_any(&v.scan_ref, Clone::clone).unwrap_or(v);
+    let result = UserResult::of(&v);
+    let redirect_url = result.url(&v).map_or_else(
+        || format!("/ui/result?status={}", result.as_str()),
+        str::to_owned,
+    );
+    let wants_json = headers
+        .get(header::ACCEPT)
+        .and_then(|a| a.to_str().ok())
+        .is_some_and(|a| a.contains("application/json"));
+    if wants_json {
+        return Json(FinishAnswer {
+            result,
+            redirect_url,
+            message: IframeMessage::of(&v),
+        })
+        .into_response();
+    }
+    Redirect::to(&redirect_url).into_response()
+}
+
+/// The longest a delivery can take: every attempt timing out, plus the waits.
+fn settle_bound(app: &App) -> Duration {
+    let w = &app.config.webhooks;
+    let attempts = u64::from(w.retries) + 1;
+    let waits = w.retry_delay_ms as f64
+        * (0..w.retries)
+            .map(|i| w.backoff_factor.powi(i as i32))
+            .sum::<f64>();
+    let total = Duration::from_secs(w.timeout_secs.saturating_mul(attempts))
+        + Duration::from_millis(waits.min(60_000.0) as u64);
+    total.min(Duration::from_secs(60))
+}
+
+fn bad_form(why: &str) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Html(page::notice("form-error", "Cannot finish the session", why)),
+    )
+        .into_response()
+}
+
+/// Where the user lands when the partner gave no URL for the result.
+async fn result_page(params: Params) -> Response {
+    let status = match param(&params, "status") {
+        Some(s @ ("approved" | "failed" | "unverified")) => s,
+        _ => "unknown",
+    };
+    let text = match status {
+        "approved" => "Your identity verification is complete.",
+        "failed" => "Your identity could not be verified.",
+        "unverified" => "The verification was not completed.",
+        _ => "The verification session has ended.",
+    };
+    Html(page::notice(
+        &format!("result-{status}"),
+        "Verification finished",
+        text,
+    ))
+    .into_response()
+}
+
+fn url_encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(outcome: &str, face: Option<&str>, tag: Option<&str>) -> FinishForm {
+        FinishForm {
+            auth_token: "t".into(),
+            outcome: outcome.into(),
+            face: face.map(Into::into),
+            document: None,
+            tag: tag.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn form_outcomes() {
+        assert_eq!(
+            outcome_of(&form("approve", None, None)),
+            Ok(Outcome::Approve)
+        );
+        assert!(matches!(
+            outcome_of(&form("deny", Some("NO_FACE_FOUND"), None)),
+            Ok(Outcome::Deny { .. })
+        ));
+        assert!(outcome_of(&form("deny", Some("nope"), None)).is_err());
+        assert!(matches!(
+            outcome_of(&form("suspect", None, Some("VIRTUAL_CAMERA"))),
+            Ok(Outcome::Suspect { .. })
+        ));
+        assert!(outcome_of(&form("explode", None, None)).is_err());
+    }
+}
