@@ -194,10 +194,9 @@ fn bad_form(why: &str) -> Response {
 
 /// Where the user lands when the partner gave no URL for the result.
 async fn result_page(params: Params) -> Response {
-    let status = match param(&params, "status") {
-        Some(s @ ("approved" | "failed" | "unverified")) => s,
-        _ => "unknown",
-    };
+    let status = param(&params, "status")
+        .filter(|s| matches!(*s, "approved" | "failed" | "unverified"))
+        .unwrap_or("unknown");
     let text = match status {
         "approved" => "Your identity verification is complete.",
         "failed" => "Your identity could not be verified.",

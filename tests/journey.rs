@@ -1,0 +1,436 @@
+//! The verification journey over HTTP: redirect, the page, every outcome,
+//! session rules, expiry through the clock, retention and the store cap.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use idenfy_mock::domain::status::EventType;
+use idenfy_mock::webhook::journal::Filter;
+use serde_json::{json, Value};
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+const URLS: &str = r#"{"successUrl": "https://app.test/ok", "errorUrl": "https://app.test/error", "unverifiedUrl": "https://app.test/unverified"}"#;
+
+async fn token_with_urls(m: &Mock, extra: Value) -> Value {
+    let mut body: Value = serde_json::from_str(URLS).unwrap();
+    body["clientId"] = json!("client-7");
+    body["firstName"] = json!("Ann");
+    body["lastName"] = json!("Lee");
+    for (k, v) in extra.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    m.token(DEV, body).await
+}
+
+/// POSTs the page's form; returns (status, Location header).
+async fn finish(m: &Mock, token: &str, fields: &[(&str, &str)]) -> (u16, Option<String>) {
+    let mut form = vec![("authToken", token)];
+    form.extend_from_slice(fields);
+    let resp = no_redirects()
+        .post(m.url("/ui/finish"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let location = resp
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned());
+    (resp.status().as_u16(), location)
+}
+
+async fn status_of(m: &Mock, scan_ref: &Value) -> Value {
+    m.post("/api/v2/status", DEV, json!({"scanRef": scan_ref}))
+        .await
+        .1
+}
+
+#[tokio::test]
+async fn redirect_leads_to_the_page_in_the_tokens_locale() {
+    let m = Mock::plain().await;
+    let t = m.token(DEV, json!({"clientId": "c", "locale": "lt"})).await;
+    let resp = no_redirects()
+        .get(t["redirectUrl"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_redirection());
+    let location = resp.headers()["location"].to_str().unwrap();
+    assert_eq!(
+        location,
+        format!(
+            "/ui/?authToken={}&lang=lt",
+            t["authToken"].as_str().unwrap()
+        )
+    );
+}
+
+#[tokio::test]
+async fn the_page_shows_the_session_with_stable_control_ids() {
+    let m = Mock::plain().await;
+    let t = token_with_urls(&m, json!({"country": "lt", "documents": ["PASSPORT"]})).await;
+    let resp = m
+        .http
+        .get(t["redirectUrl"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let html = resp.text().await.unwrap();
+    for needle in [
+        "id=\"client-id\">client-7<",
+        "id=\"first-name\">ANN<",
+        "id=\"last-name\">LEE<",
+        "id=\"documents\">LT: PASSPORT<",
+        "id=\"locale\">en<",
+        "id=\"time-left\"",
+        "id=\"approve\"",
+        "id=\"deny\"",
+        "id=\"deny-face\"",
+        "id=\"deny-document\"",
+        "id=\"suspect\"",
+        "id=\"suspect-tag\"",
+        "id=\"unverified\"",
+    ] {
+        assert!(html.contains(needle), "page lacks {needle}");
+    }
+    // Names are escaped, never injected.
+    let t = m
+        .token(DEV, json!({"clientId": "<script>x</script>"}))
+        .await;
+    let html = m
+        .http
+        .get(t["redirectUrl"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("&lt;script&gt;x&lt;/script&gt;") && !html.contains("<script>x</script>")
+    );
+}
+
+#[tokio::test]
+async fn each_outcome_records_the_result_sends_the_webhook_and_redirects() {
+    let (m, rx) = {
+        let rx = Receiver::start().await;
+        (Mock::start(config(&rx.url, "")).await, rx)
+    };
+    /// (form fields, where the user lands, overall status, webhook event)
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str, &'a str);
+    let cases: [Case; 4] = [
+        (
+            &[("outcome", "approve")],
+            "https://app.test/ok",
+            "APPROVED",
+            "IDENTIFICATION_AUTO_FINISHED",
+        ),
+        (
+            &[
+                ("outcome", "deny"),
+                ("face", "NO_FACE_FOUND"),
+                ("document", "DOC_EXPIRED"),
+            ],
+            "https://app.test/error",
+            "DENIED",
+            "IDENTIFICATION_AUTO_FINISHED",
+        ),
+        (
+            &[("outcome", "suspect"), ("tag", "VIRTUAL_CAMERA")],
+            "https://app.test/ok",
+            "SUSPECTED",
+            "IDENTIFICATION_AUTO_FINISHED",
+        ),
+        (
+            &[("outcome", "unverified")],
+            "https://app.test/unverified",
+            "EXPIRED",
+            "IDENTIFICATION_EXPIRED",
+        ),
+    ];
+    for (n, (fields, url, overall, event)) in cases.iter().enumerate() {
+        let t = token_with_urls(&m, json!({})).await;
+        let token = t["authToken"].as_str().unwrap();
+        assert_eq!(
+            m.http
+                .get(t["redirectUrl"].as_str().unwrap())
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+        let (status, location) = finish(&m, token, fields).await;
+        assert_eq!(status, 303, "{overall}");
+        assert_eq!(location.as_deref(), Some(*url), "{overall}");
+        let st = status_of(&m, &t["scanRef"]).await;
+        assert_eq!(st["status"], *overall);
+        let hooks = rx.wait_for(n + 1).await;
+        let hook = &hooks[n];
+        assert_eq!(hook.header("idenfy-event-type").as_deref(), Some(*event));
+        assert_eq!(hook.json()["scanRef"], t["scanRef"]);
+        assert_eq!(hook.json()["final"], true);
+        match *overall {
+            "DENIED" => {
+                assert_eq!(st["autoFace"], "NO_FACE_FOUND");
+                assert_eq!(st["autoDocument"], "DOC_EXPIRED");
+            }
+            "SUSPECTED" => assert_eq!(st["fraudTags"], json!(["VIRTUAL_CAMERA"])),
+            _ => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn without_partner_urls_the_user_lands_on_the_mock_result_page() {
+    let m = Mock::plain().await;
+    let t = m.token(DEV, json!({"clientId": "c"})).await;
+    let (status, location) = finish(
+        &m,
+        t["authToken"].as_str().unwrap(),
+        &[("outcome", "approve")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert_eq!(location.as_deref(), Some("/ui/result?status=approved"));
+    let page = m
+        .http
+        .get(m.url("/ui/result?status=approved"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .contains("id=\"result-approved\""));
+}
+
+#[tokio::test]
+async fn the_embedded_page_gets_the_iframe_message() {
+    let m = Mock::plain().await;
+    let t = m.token(DEV, json!({"clientId": "c"})).await;
+    let resp = m
+        .http
+        .post(m.url("/ui/finish"))
+        .header("Accept", "application/json")
+        .form(&[
+            ("authToken", t["authToken"].as_str().unwrap()),
+            ("outcome", "suspect"),
+            ("tag", "NAME"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = parse(resp).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        json!({"result": "approved", "redirectUrl": "/ui/result?status=approved",
+            "message": {"status": "approved", "manualStatus": "approved", "autoSuspected": true, "manualSuspected": true}})
+    );
+}
+
+#[tokio::test]
+async fn an_undelivered_final_webhook_sends_the_user_to_the_error_url() {
+    let rx = Receiver::start().await;
+    rx.fail_next(1000);
+    let m = Mock::start(config(
+        &rx.url,
+        "[webhooks]\nretries = 1\nretry_delay_ms = 10",
+    ))
+    .await;
+    let t = token_with_urls(&m, json!({})).await;
+    let (_, location) = finish(
+        &m,
+        t["authToken"].as_str().unwrap(),
+        &[("outcome", "approve")],
+    )
+    .await;
+    assert_eq!(location.as_deref(), Some("https://app.test/error"));
+    assert_eq!(
+        status_of(&m, &t["scanRef"]).await["status"],
+        "APPROVED",
+        "the result itself stands"
+    );
+}
+
+#[tokio::test]
+async fn tokens_are_used_once_and_bad_tokens_get_a_clear_4xx_page() {
+    let m = Mock::plain().await;
+    let t = m.token(DEV, json!({"clientId": "c"})).await;
+    let token = t["authToken"].as_str().unwrap();
+    assert_eq!(finish(&m, token, &[("outcome", "approve")]).await.0, 303);
+    // Used: the page and a second finish are refused.
+    let page = m.get(&format!("/ui/?authToken={token}")).await;
+    assert_eq!(page.status(), 410);
+    assert!(page.text().await.unwrap().contains("already been used"));
+    assert_eq!(finish(&m, token, &[("outcome", "deny")]).await.0, 410);
+    // Unknown or missing token.
+    for path in ["/ui/?authToken=nope", "/ui/", "/ui/?authToken=%ZZ"] {
+        let page = m.get(path).await;
+        assert_eq!(page.status(), 404, "{path}");
+        assert!(page.text().await.unwrap().contains("id=\"session-error\""));
+    }
+    // A bad form never crashes anything.
+    let fresh = m.token(DEV, json!({"clientId": "c"})).await;
+    let fresh_token = fresh["authToken"].as_str().unwrap();
+    assert_eq!(
+        finish(&m, fresh_token, &[("outcome", "explode")]).await.0,
+        400
+    );
+    assert_eq!(
+        finish(&m, fresh_token, &[("outcome", "deny"), ("face", "??")])
+            .await
+            .0,
+        400
+    );
+    let resp = no_redirects()
+        .post(m.url("/ui/finish"))
+        .body("garbage")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    assert_eq!(status_of(&m, &fresh["scanRef"]).await["status"], "ACTIVE");
+}
+
+#[tokio::test]
+async fn an_unused_token_expires_by_the_clock_with_a_final_webhook() {
+    let rx = Receiver::start().await;
+    let m = Mock::start(config(&rx.url, "")).await;
+    let t = m
+        .token(DEV, json!({"clientId": "c", "expiryTime": 60}))
+        .await;
+    m.server.app().clock.advance_secs(59);
+    assert_eq!(status_of(&m, &t["scanRef"]).await["status"], "ACTIVE");
+    m.server.app().clock.advance_secs(2);
+    let journal = m.server.app().webhooks.journal.clone();
+    let expired = Filter {
+        event: Some(EventType::Expired),
+        ..Filter::default()
+    };
+    let r = journal
+        .wait_for(&expired, Duration::from_secs(10))
+        .await
+        .expect("expired webhook");
+    assert_eq!(r.scan_ref, t["scanRef"].as_str().unwrap());
+    assert_eq!(status_of(&m, &t["scanRef"]).await["status"], "EXPIRED");
+    let hook = &rx.wait_for(1).await[0];
+    assert_eq!(
+        hook.header("idenfy-event-type").as_deref(),
+        Some("IDENTIFICATION_EXPIRED")
+    );
+    assert_eq!(hook.json()["final"], true);
+    assert_eq!(
+        hook.json()["finishTime"].as_i64().unwrap() - hook.json()["startTime"].as_i64().unwrap(),
+        61
+    );
+    // The page now says so.
+    let page = m
+        .get(&format!(
+            "/ui/?authToken={}",
+            t["authToken"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(page.status(), 410);
+}
+
+#[tokio::test]
+async fn an_opened_session_is_bounded_by_session_length_not_expiry_time() {
+    let m = Mock::plain().await;
+    let t = m
+        .token(
+            DEV,
+            json!({"clientId": "c", "expiryTime": 60, "sessionLength": 120}),
+        )
+        .await;
+    let token = t["authToken"].as_str().unwrap().to_owned();
+    assert_eq!(
+        m.get(&format!("/ui/?authToken={token}")).await.status(),
+        200
+    );
+    let clock = &m.server.app().clock;
+    clock.advance_secs(100); // past expiryTime, inside the session
+    let page = m.get(&format!("/ui/?authToken={token}")).await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("data-seconds=\"20\""));
+    clock.advance_secs(21);
+    let journal = m.server.app().webhooks.journal.clone();
+    let expired = Filter {
+        event: Some(EventType::Expired),
+        ..Filter::default()
+    };
+    assert!(journal
+        .wait_for(&expired, Duration::from_secs(10))
+        .await
+        .is_some());
+    assert_eq!(status_of(&m, &t["scanRef"]).await["status"], "EXPIRED");
+    assert_eq!(finish(&m, &token, &[("outcome", "approve")]).await.0, 410);
+}
+
+#[tokio::test]
+async fn times_come_from_the_mock_clock() {
+    let rx = Receiver::start().await;
+    let m = Mock::start(config(&rx.url, "")).await;
+    m.server.app().clock.set_secs(2_000_000_000);
+    m.token(DEV, json!({"clientId": "c", "dummyStatus": "APPROVED"}))
+        .await;
+    let hook = rx.wait_for(1).await[0].json();
+    let start = hook["startTime"].as_i64().unwrap();
+    assert!((2_000_000_000..2_000_000_005).contains(&start), "{start}");
+    let record = &m.server.app().webhooks.journal.list(&Filter::default())[0];
+    assert!(record.created_at_ms / 1000 >= 2_000_000_000);
+}
+
+#[tokio::test]
+async fn finished_verifications_are_purged_after_retention() {
+    let m = Mock::start(config("", "[store]\nretention_secs = 100")).await;
+    let t = m
+        .token(DEV, json!({"clientId": "c", "dummyStatus": "APPROVED"}))
+        .await;
+    let active = m
+        .token(DEV, json!({"clientId": "c", "expiryTime": 1000}))
+        .await;
+    m.server.app().clock.advance_secs(99);
+    assert_eq!(status_of(&m, &t["scanRef"]).await["status"], "APPROVED");
+    m.server.app().clock.advance_secs(2);
+    let store = m.server.app().store.clone();
+    eventually("purge", || (store.stats().purged == 1).then_some(())).await;
+    let got = m
+        .post("/api/v2/status", DEV, json!({"scanRef": t["scanRef"]}))
+        .await;
+    assert_error(&got, 404, "NOT_FOUND", t["scanRef"].as_str().unwrap());
+    // An active token is not purged by retention.
+    assert_eq!(status_of(&m, &active["scanRef"]).await["status"], "ACTIVE");
+}
+
+#[tokio::test]
+async fn the_store_cap_evicts_the_oldest_and_counts() {
+    let m = Mock::start(config("", "[store]\nmax_verifications = 3")).await;
+    let mut refs = Vec::new();
+    for i in 0..5 {
+        refs.push(m.token(DEV, json!({"clientId": format!("c{i}")})).await["scanRef"].clone());
+    }
+    for (i, r) in refs.iter().enumerate() {
+        let (status, _) = m.post("/api/v2/status", DEV, json!({"scanRef": r})).await;
+        assert_eq!(status, if i < 2 { 404 } else { 200 }, "verification {i}");
+    }
+    let stats = m.server.app().store.stats();
+    assert_eq!((stats.stored, stats.evicted), (3, 2));
+}
