@@ -20,6 +20,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use crate::api::{self, error::ApiError};
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::faults::Faults;
 use crate::files;
 use crate::ids::Ids;
 use crate::partners::Partners;
@@ -39,6 +40,8 @@ pub struct App {
     pub clock: Arc<Clock>,
     pub webhooks: Webhooks,
     pub timers: Timers,
+    pub faults: Arc<Faults>,
+    pub inbox: crate::control::inbox::Inbox,
     pub ids: Ids,
     pub started: Instant,
 }
@@ -51,6 +54,7 @@ impl App {
         let clock = Arc::new(Clock::new());
         let store = Arc::new(Store::new(config.store.max_verifications));
         let journal = Arc::new(Journal::new(config.webhooks.journal_capacity));
+        let faults = Arc::new(Faults::new());
         let on_final_store = store.clone();
         let engine = Engine::start(
             Settings::from(&config.webhooks),
@@ -63,7 +67,9 @@ impl App {
         App {
             partners: Partners::new(&config.partners),
             ids: Ids::new(config.seed),
-            webhooks: Webhooks::new(journal, engine, clock.clone()),
+            webhooks: Webhooks::new(journal, engine, clock.clone(), faults.clone()),
+            faults,
+            inbox: Default::default(),
             timers: Timers::new(),
             store,
             clock,
@@ -103,8 +109,9 @@ async fn sweep_timers(app: AppState) {
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .merge(api::router())
+        .merge(api::router(state.clone()))
         .merge(crate::ui::router())
+        .merge(crate::control::router(state.clone()))
         .route("/files/{scan_ref}/{file_key}/{name}", get(files::serve))
         .fallback(|uri: Uri| async move { ApiError::path_not_found(uri.path()) })
         .method_not_allowed_fallback(|method: Method| async move {

@@ -48,6 +48,12 @@ impl Clock {
         self.changed.notify_waiters();
     }
 
+    /// Puts the mock's time this far from real time (0 = real time).
+    pub fn set_offset_ms(&self, offset_ms: i64) {
+        self.offset_ms.store(offset_ms, Ordering::Relaxed);
+        self.changed.notify_waiters();
+    }
+
     /// How far the mock's time is from real time, in milliseconds.
     pub fn offset_ms(&self) -> i64 {
         self.offset_ms.load(Ordering::Relaxed)

@@ -39,6 +39,7 @@ pub struct Config {
     pub seed: Option<u64>,
     pub body_limit_bytes: usize,
     pub defaults: Defaults,
+    pub control: ControlConfig,
     pub store: StoreConfig,
     pub webhooks: WebhookConfig,
     pub dummy: DummyConfig,
@@ -52,6 +53,14 @@ pub struct Defaults {
     pub session_length: u32,
     pub locale: String,
     pub documents: Vec<DocumentType>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ControlConfig {
+    /// Bearer token the control API requires; empty = none.
+    #[serde(default)]
+    pub admin_token: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

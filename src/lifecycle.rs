@@ -159,6 +159,18 @@ fn with_usable_token<R>(
         .unwrap_or(Err(StepError::NotFound))
 }
 
+/// Puts back a verification from a snapshot, with its timers.
+pub fn restore(app: &App, v: Verification) {
+    app.store.insert_with(v, |v| {
+        if v.status == Overall::Active {
+            app.timers
+                .schedule(v.deadline(), TimerKind::Expire, &v.scan_ref);
+        } else {
+            schedule_purge(app, v);
+        }
+    });
+}
+
 /// A timer fired for `scan_ref`: expire it or purge it if that is due.
 pub fn on_timer(app: &App, kind: TimerKind, scan_ref: &str) {
     let now = app.clock.now_secs();

@@ -56,6 +56,14 @@ impl Partner {
             .map(|c| c.load(Ordering::Acquire))
     }
 
+    /// Credits and the rate-limit window back to their configured start (a reset).
+    pub fn reset_usage(&self) {
+        if let (Some(left), Some(start)) = (&self.credits_left, self.config.credits) {
+            left.store(start, Ordering::Release);
+        }
+        *self.window.lock().unwrap_or_else(|p| p.into_inner()) = (0, 0);
+    }
+
     /// Counts one request in the current hour; false when over the limit.
     pub fn allow_request(&self, now_secs: i64) -> bool {
         let Some(limit) = self.config.rate_limit_per_hour else {
@@ -87,6 +95,11 @@ impl Partners {
             .map(|(i, p)| (p.config.api_key.clone(), i))
             .collect();
         Partners { list, by_key }
+    }
+
+    /// The partner with this API key.
+    pub fn by_key(&self, api_key: &str) -> Option<PartnerId> {
+        self.by_key.get(api_key).copied()
     }
 
     pub fn get(&self, id: PartnerId) -> &Partner {

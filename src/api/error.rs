@@ -16,12 +16,15 @@ pub struct ApiError {
     pub message: String,
 }
 
-#[derive(Serialize)]
-struct Envelope<'a> {
-    message: &'a str,
-    identifier: &'a str,
-    documentation: &'a str,
-    severity: &'a str,
+/// The error body of every failed `/api/v2` call.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorEnvelope<'a> {
+    /// What went wrong, naming the field where one is at fault.
+    pub message: &'a str,
+    /// e.g. `UNAUTHORIZED`, `BAD_VALUE`, `MISSING_VALUE`, `NOT_FOUND`.
+    pub identifier: &'a str,
+    pub documentation: &'a str,
+    pub severity: &'a str,
 }
 
 impl ApiError {
@@ -170,7 +173,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::to_vec(&Envelope {
+        let body = serde_json::to_vec(&ErrorEnvelope {
             message: &self.message,
             identifier: self.identifier,
             documentation: DOCUMENTATION,

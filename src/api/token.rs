@@ -8,27 +8,82 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
+use utoipa::ToSchema;
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorEnvelope};
 use super::{auth, body};
 use crate::app::AppState;
 use crate::domain::token::{asks_for_dummy, DocumentType, TokenRequest};
 use crate::lifecycle;
 
-#[derive(Serialize)]
+/// `201 Created`: every request field echoed (defaults applied, explicit
+/// nulls) plus the session's identifiers.
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct TokenResponse<'a> {
+pub struct TokenResponse {
     message: &'static str,
-    auth_token: &'a str,
-    scan_ref: &'a str,
+    auth_token: String,
+    scan_ref: String,
     #[serde(flatten)]
-    request: &'a TokenRequest,
-    person_scan_ref: &'a str,
-    digit_string: Option<&'a str>,
+    request: TokenRequest,
+    person_scan_ref: String,
+    digit_string: Option<String>,
     redirect_url: String,
     allowed_documents: BTreeMap<String, Vec<DocumentType>>,
 }
 
+/// The request body of `POST /api/v2/token` (only `clientId` is required;
+/// unknown keys are ignored). Parsed by `TokenRequest::parse`, which holds the rules.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[schema(as = TokenRequestBody)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenRequestBody {
+    /// 1..100 printable ASCII characters (legacy alias: `personScanRef`).
+    client_id: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    date_of_birth: Option<String>,
+    date_of_expiry: Option<String>,
+    date_of_issue: Option<String>,
+    sex: Option<crate::domain::token::Sex>,
+    nationality: Option<String>,
+    country: Option<String>,
+    personal_number: Option<String>,
+    document_number: Option<String>,
+    address: Option<String>,
+    documents: Option<Vec<DocumentType>>,
+    locale: Option<String>,
+    show_instructions: Option<bool>,
+    #[schema(minimum = 0, maximum = 2592000)]
+    expiry_time: Option<u32>,
+    #[schema(minimum = 60, maximum = 3600)]
+    session_length: Option<u32>,
+    success_url: Option<String>,
+    error_url: Option<String>,
+    unverified_url: Option<String>,
+    callback_url: Option<String>,
+    token_type: Option<crate::domain::token::TokenType>,
+    external_ref: Option<String>,
+    generate_digit_string: Option<bool>,
+    utility_bill: Option<bool>,
+    #[schema(value_type = Option<Object>)]
+    additional_steps: Option<serde_json::Value>,
+    #[schema(value_type = Option<Object>)]
+    additional_data: Option<serde_json::Value>,
+    questionnaire: Option<String>,
+    video_call_questions: Option<Vec<String>>,
+    /// DEV partners only.
+    dummy_status: Option<crate::domain::status::DummyStatus>,
+}
+
+#[utoipa::path(post, path = "/api/v2/token", tag = "idenfy", request_body = TokenRequestBody,
+    security(("basic" = [])),
+    responses((status = 201, body = TokenResponse),
+        (status = 400, description = "JSON_ERROR, MISSING_VALUE, BAD_VALUE, or token limit", body = ErrorEnvelope),
+        (status = 401, body = ErrorEnvelope), (status = 402, body = ErrorEnvelope),
+        (status = 403, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope),
+        (status = 415, body = ErrorEnvelope), (status = 429, body = ErrorEnvelope)))]
 pub async fn create(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -62,16 +117,16 @@ pub async fn create(
     let v = lifecycle::create(&app, partner_id, request);
     let response = TokenResponse {
         message,
-        auth_token: &v.auth_token,
-        scan_ref: &v.scan_ref,
-        request: &v.request,
-        person_scan_ref: &v.request.client_id,
-        digit_string: v.digit_string.as_deref(),
         redirect_url: format!(
             "{}/api/v2/redirect?authToken={}",
             app.public_url, v.auth_token
         ),
         allowed_documents: v.request.allowed_documents(),
+        person_scan_ref: v.request.client_id.clone(),
+        auth_token: v.auth_token,
+        scan_ref: v.scan_ref,
+        request: v.request,
+        digit_string: v.digit_string,
     };
     Ok((StatusCode::CREATED, Json(response)).into_response())
 }

@@ -11,7 +11,7 @@ use axum::Json;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorEnvelope};
 use super::{auth, body};
 use crate::app::{App, AppState};
 use crate::domain::fields::{FieldError, Fields};
@@ -57,6 +57,10 @@ fn step_error(e: StepError, scan_ref: &str) -> ApiError {
     }
 }
 
+#[utoipa::path(post, path = "/api/v2/add-dummy-status", tag = "idenfy", request_body = AddDummyStatusBody, security(("basic" = [])),
+    responses((status = 200, description = "recorded; empty body"), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope),
+        (status = 429, body = ErrorEnvelope)))]
 pub async fn add_dummy_status(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -82,9 +86,27 @@ pub async fn add_dummy_status(
     Ok(StatusCode::OK.into_response())
 }
 
-#[derive(Serialize)]
+/// The body of `/status`, `/data` and `/files` requests.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[allow(dead_code)]
 #[serde(rename_all = "camelCase")]
-struct StatusResponse {
+pub struct ScanRefBody {
+    scan_ref: String,
+}
+
+/// The body of `add-dummy-status`.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[allow(dead_code)]
+#[serde(rename_all = "camelCase")]
+pub struct AddDummyStatusBody {
+    scan_ref: String,
+    manual_face_match_result: FaceResult,
+    manual_document_validity: DocumentResult,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusResponse {
     status: Overall,
     scan_ref: String,
     client_id: String,
@@ -96,11 +118,15 @@ struct StatusResponse {
     mismatch_tags: Vec<MismatchTag>,
 }
 
+#[utoipa::path(post, path = "/api/v2/status", tag = "idenfy", request_body = ScanRefBody, security(("basic" = [])),
+    responses((status = 200, body = StatusResponse), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope),
+        (status = 429, body = ErrorEnvelope)))]
 pub async fn status(
     State(app): State<AppState>,
     headers: HeaderMap,
     raw: Body,
-) -> Result<Json<impl Serialize>, ApiError> {
+) -> Result<Json<StatusResponse>, ApiError> {
     let (partner, body) = partner_and_body(&app, &headers, raw, false).await?;
     let scan_ref = scan_ref(&body)?;
     app.store
@@ -119,20 +145,24 @@ pub async fn status(
         .ok_or_else(|| ApiError::scan_ref_not_found(&scan_ref))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct DataResponse {
+pub struct DataResponse {
     #[serde(flatten)]
     data: DocumentData,
     scan_ref: String,
     client_id: String,
 }
 
+#[utoipa::path(post, path = "/api/v2/data", tag = "idenfy", request_body = ScanRefBody, security(("basic" = [])),
+    responses((status = 200, body = DataResponse), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope),
+        (status = 429, body = ErrorEnvelope)))]
 pub async fn data(
     State(app): State<AppState>,
     headers: HeaderMap,
     raw: Body,
-) -> Result<Json<impl Serialize>, ApiError> {
+) -> Result<Json<DataResponse>, ApiError> {
     let (partner, body) = partner_and_body(&app, &headers, raw, false).await?;
     let scan_ref = scan_ref(&body)?;
     app.store
@@ -145,6 +175,10 @@ pub async fn data(
         .ok_or_else(|| ApiError::scan_ref_not_found(&scan_ref))
 }
 
+#[utoipa::path(post, path = "/api/v2/files", tag = "idenfy", request_body = ScanRefBody, security(("basic" = [])),
+    responses((status = 200, description = "FRONT, BACK and FACE image URLs, or {} before a result", body = std::collections::HashMap<String, String>), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope),
+        (status = 429, body = ErrorEnvelope)))]
 pub async fn files(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -158,6 +192,10 @@ pub async fn files(
         .ok_or_else(|| ApiError::scan_ref_not_found(&scan_ref))
 }
 
+#[utoipa::path(post, path = "/api/v2/delete", tag = "idenfy", request_body = ScanRefBody, security(("basic" = [])),
+    responses((status = 200, description = "deleted; empty body"), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope),
+        (status = 429, body = ErrorEnvelope)))]
 pub async fn delete(
     State(app): State<AppState>,
     headers: HeaderMap,

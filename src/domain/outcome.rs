@@ -45,6 +45,39 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// Reads an outcome from its parts, as the page's forms and the control
+    /// API send them: `approve`; `deny` with an optional face and document
+    /// result (default FACE_MISMATCH, DOC_VALIDATED); `suspect` with an
+    /// optional tag (default NAME); `unverified`. The error names what is wrong.
+    pub fn from_parts(
+        outcome: &str,
+        face: Option<&str>,
+        document: Option<&str>,
+        tag: Option<&str>,
+    ) -> Result<Outcome, String> {
+        match outcome {
+            "approve" => Ok(Outcome::Approve),
+            "deny" => Ok(Outcome::Deny {
+                face: FaceResult::parse(face.unwrap_or("FACE_MISMATCH"))
+                    .ok_or_else(|| format!("face must be one of: {}", FaceResult::list()))?,
+                document: DocumentResult::parse(document.unwrap_or("DOC_VALIDATED")).ok_or_else(
+                    || format!("document must be one of: {}", DocumentResult::list()),
+                )?,
+            }),
+            "suspect" => Ok(Outcome::Suspect {
+                tag: Tag::parse(tag.unwrap_or("NAME")).ok_or_else(|| {
+                    format!(
+                        "tag must be one of: {}, {}",
+                        MismatchTag::list(),
+                        FraudTag::list()
+                    )
+                })?,
+            }),
+            "unverified" => Ok(Outcome::Unverified),
+            _ => Err("outcome must be one of: approve, deny, suspect, unverified".into()),
+        }
+    }
+
     /// The automatic result this outcome records; `None` for `Unverified`.
     pub fn auto_result(self) -> Option<CannedResult> {
         let passed = |fraud_tags, mismatch_tags| CannedResult {
@@ -71,7 +104,7 @@ impl Outcome {
 }
 
 /// Where the user is sent after the session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum UserResult {
     /// → successUrl
@@ -117,7 +150,7 @@ impl UserResult {
 
 /// The message an embedded page posts to its parent window (as a JSON string,
 /// which iDenfy's docs `JSON.parse`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct IframeMessage {
     pub status: UserResult,
@@ -147,6 +180,28 @@ impl IframeMessage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn outcomes_from_parts() {
+        assert_eq!(
+            Outcome::from_parts("approve", None, None, None),
+            Ok(Outcome::Approve)
+        );
+        assert!(matches!(
+            Outcome::from_parts("deny", Some("NO_FACE_FOUND"), None, None),
+            Ok(Outcome::Deny {
+                face: FaceResult::NoFaceFound,
+                document: DocumentResult::DocValidated
+            })
+        ));
+        assert!(Outcome::from_parts("deny", Some("nope"), None, None)
+            .unwrap_err()
+            .contains("face"));
+        assert!(Outcome::from_parts("suspect", None, None, Some("x"))
+            .unwrap_err()
+            .contains("tag"));
+        assert!(Outcome::from_parts("explode", None, None, None).is_err());
+    }
 
     #[test]
     fn tags_parse_from_either_list() {

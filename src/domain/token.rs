@@ -1,7 +1,7 @@
 //! `POST /api/v2/token` request: parsed once into a typed, normalised value
 //! (contract §3), or refused with an error that names the field.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::fields::{FieldError, FieldResult, Fields};
@@ -91,7 +91,7 @@ impl Sex {
 
 /// A validated token request, normalised as the response echoes it (names
 /// uppercased, defaults applied). Field names are the wire names.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenRequest {
     pub client_id: String,
@@ -119,12 +119,15 @@ pub struct TokenRequest {
     pub external_ref: Option<String>,
     pub generate_digit_string: bool,
     pub utility_bill: bool,
+    #[schema(value_type = Option<Object>)]
     pub additional_steps: Option<Map<String, Value>>,
+    #[schema(value_type = Option<Object>)]
     pub additional_data: Option<Map<String, Value>>,
     pub questionnaire: Option<String>,
     pub video_call_questions: Vec<String>,
     /// DEV only; never echoed.
     #[serde(skip)]
+    #[schema(ignore)]
     pub dummy_status: Option<DummyStatus>,
 }
 

@@ -1,17 +1,22 @@
 //! A verification: created by a token, finished by a result (dummy, manual or
 //! the verification page), expired by time, deleted on request.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::status::{overall_of, DocumentResult, FaceResult, FraudTag, MismatchTag, Overall};
 use super::token::TokenRequest;
 use crate::config::CannedResult;
 use crate::partners::PartnerId;
 
-#[derive(Debug, Clone)]
+/// Serialized (control API, snapshots) with its wire-style names; the owning
+/// partner travels separately, by API key.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct Verification {
     pub scan_ref: String,
     pub auth_token: String,
+    #[serde(skip)]
+    #[schema(ignore)]
     pub partner: PartnerId,
     pub request: TokenRequest,
     pub digit_string: Option<String>,
@@ -22,7 +27,9 @@ pub struct Verification {
     pub auto_document: Option<DocumentResult>,
     pub manual_face: Option<FaceResult>,
     pub manual_document: Option<DocumentResult>,
+    #[serde(default)]
     pub fraud_tags: Vec<FraudTag>,
+    #[serde(default)]
     pub mismatch_tags: Vec<MismatchTag>,
     /// Unix seconds.
     pub created_at: i64,
@@ -30,6 +37,7 @@ pub struct Verification {
     pub session_started_at: Option<i64>,
     pub finished_at: Option<i64>,
     /// Set by webhook delivery: the last final webhook was given up on.
+    #[serde(default)]
     pub final_webhook_failed: bool,
 }
 
@@ -216,7 +224,7 @@ impl Verification {
 
 /// The `data` object of webhooks and `/api/v2/data`: every key present,
 /// `null` where there is nothing (contract §7).
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DocumentData {
     pub doc_first_name: Option<String>,

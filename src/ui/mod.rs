@@ -5,6 +5,8 @@
 
 mod page;
 
+pub use page::escape;
+
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -16,8 +18,7 @@ use axum::{Form, Json, Router};
 use serde::{Deserialize, Serialize};
 
 use crate::app::{App, AppState};
-use crate::domain::outcome::{IframeMessage, Outcome, Tag, UserResult};
-use crate::domain::status::{DocumentResult, FaceResult};
+use crate::domain::outcome::{IframeMessage, Outcome, UserResult};
 use crate::lifecycle::{self, StepError};
 
 pub fn router() -> Router<AppState> {
@@ -36,7 +37,10 @@ fn param<'a>(params: &'a Params, name: &str) -> Option<&'a str> {
 }
 
 /// iDenfy's `redirectUrl`: on to the verification page, in the token's locale.
-async fn redirect(State(app): State<AppState>, params: Params) -> Response {
+#[utoipa::path(get, path = "/api/v2/redirect", tag = "idenfy",
+    params(("authToken" = String, Query, description = "the token's authToken")),
+    responses((status = 303, description = "to /ui/?authToken=…&lang=…")))]
+pub async fn redirect(State(app): State<AppState>, params: Params) -> Response {
     let token = param(&params, "authToken").unwrap_or_default();
     let locale = app
         .store
@@ -97,31 +101,37 @@ struct FinishForm {
 
 /// The form's choice as an outcome; the message names what is wrong.
 fn outcome_of(form: &FinishForm) -> Result<Outcome, String> {
-    match form.outcome.as_str() {
-        "approve" => Ok(Outcome::Approve),
-        "deny" => {
-            let face = form.face.as_deref().unwrap_or("FACE_MISMATCH");
-            let document = form.document.as_deref().unwrap_or("DOC_VALIDATED");
-            Ok(Outcome::Deny {
-                face: FaceResult::parse(face).ok_or("unknown face result")?,
-                document: DocumentResult::parse(document).ok_or("unknown document result")?,
-            })
-        }
-        "suspect" => Ok(Outcome::Suspect {
-            tag: Tag::parse(form.tag.as_deref().unwrap_or("NAME")).ok_or("unknown tag")?,
-        }),
-        "unverified" => Ok(Outcome::Unverified),
-        _ => Err("outcome must be approve, deny, suspect or unverified".into()),
-    }
+    Outcome::from_parts(
+        &form.outcome,
+        form.face.as_deref(),
+        form.document.as_deref(),
+        form.tag.as_deref(),
+    )
 }
 
-/// What a fetch from the embedded page gets back.
-#[derive(Serialize)]
+/// What a finished session tells the user: the embedded page's fetch and the
+/// control API's finish answer with it.
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct FinishAnswer {
-    result: UserResult,
-    redirect_url: String,
-    message: IframeMessage,
+pub struct FinishAnswer {
+    pub result: UserResult,
+    /// The partner's URL for the result, or the mock's result page.
+    pub redirect_url: String,
+    pub message: IframeMessage,
+}
+
+impl FinishAnswer {
+    pub fn of(v: &crate::domain::verification::Verification) -> FinishAnswer {
+        let result = UserResult::of(v);
+        FinishAnswer {
+            result,
+            redirect_url: result.url(v).map_or_else(
+                || format!("/ui/result?status={}", result.as_str()),
+                str::to_owned,
+            ),
+            message: IframeMessage::of(v),
+        }
+    }
 }
 
 /// Finishes the session and sends the browser on — or, for the embedded page
@@ -151,24 +161,15 @@ async fn finish(
             .await;
     }
     let v = app.store.read_any(&v.scan_ref, Clone::clone).unwrap_or(v);
-    let result = UserResult::of(&v);
-    let redirect_url = result.url(&v).map_or_else(
-        || format!("/ui/result?status={}", result.as_str()),
-        str::to_owned,
-    );
+    let answer = FinishAnswer::of(&v);
     let wants_json = headers
         .get(header::ACCEPT)
         .and_then(|a| a.to_str().ok())
         .is_some_and(|a| a.contains("application/json"));
     if wants_json {
-        return Json(FinishAnswer {
-            result,
-            redirect_url,
-            message: IframeMessage::of(&v),
-        })
-        .into_response();
+        return Json(answer).into_response();
     }
-    Redirect::to(&redirect_url).into_response()
+    Redirect::to(&answer.redirect_url).into_response()
 }
 
 /// The longest a delivery can take: every attempt timing out, plus the waits.

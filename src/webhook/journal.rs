@@ -12,7 +12,7 @@ use tokio::sync::Notify;
 
 use crate::domain::status::EventType;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DeliveryState {
     /// Queued or being attempted.
@@ -23,10 +23,13 @@ pub enum DeliveryState {
     Failed,
     /// There was nowhere to send it (no callbackUrl, partner or global URL).
     Undeliverable,
+    /// Not sent on purpose: an injected `drop` fault.
+    Dropped,
 }
 
 /// One delivery attempt.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct Attempt {
     /// Unix milliseconds (mock clock) when the attempt started.
     pub at_ms: i64,
@@ -38,7 +41,8 @@ pub struct Attempt {
 }
 
 /// A produced webhook.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct WebhookRecord {
     pub id: u64,
     pub scan_ref: String,
@@ -48,17 +52,28 @@ pub struct WebhookRecord {
     #[serde(rename = "final")]
     pub is_final: bool,
     pub target: Option<String>,
+    /// Header name and value pairs, in the order sent.
+    #[schema(value_type = Vec<Vec<String>>)]
     pub headers: Vec<(String, String)>,
-    #[serde(serialize_with = "body_as_text")]
+    /// The exact body sent (JSON text).
+    #[serde(serialize_with = "body_as_text", deserialize_with = "body_from_text")]
+    #[schema(value_type = String)]
     pub body: Bytes,
     pub state: DeliveryState,
     pub attempts: Vec<Attempt>,
     /// Unix milliseconds (mock clock) when it was produced.
     pub created_at_ms: i64,
+    /// The journal id this is a replay or fault-made copy of.
+    #[serde(default)]
+    pub copy_of: Option<u64>,
 }
 
 fn body_as_text<S: serde::Serializer>(body: &Bytes, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&String::from_utf8_lossy(body))
+}
+
+fn body_from_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Bytes, D::Error> {
+    <String as serde::Deserialize>::deserialize(d).map(Bytes::from)
 }
 
 impl WebhookRecord {
@@ -172,6 +187,24 @@ impl Journal {
             .collect()
     }
 
+    /// Drops every record `keep` refuses (a reset).
+    pub fn retain(&self, mut keep: impl FnMut(&WebhookRecord) -> bool) {
+        self.lock().entries.retain(|_, r| keep(r));
+        self.changed.notify_waiters();
+    }
+
+    /// Puts back records from a snapshot, keeping their ids.
+    pub fn restore(&self, records: Vec<WebhookRecord>) {
+        let mut inner = self.lock();
+        inner.entries.clear();
+        for r in records {
+            inner.next_id = inner.next_id.max(r.id + 1);
+            inner.entries.insert(r.id, r);
+        }
+        drop(inner);
+        self.changed.notify_waiters();
+    }
+
     /// How many settled records were dropped to stay within the capacity.
     pub fn dropped(&self) -> u64 {
         self.lock().dropped
@@ -239,6 +272,7 @@ mod tests {
             state,
             attempts: vec![],
             created_at_ms: 0,
+            copy_of: None,
         }
     }
 

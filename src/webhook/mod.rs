@@ -7,13 +7,15 @@ pub mod journal;
 pub mod payload;
 pub mod sign;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
 
 use crate::clock::Clock;
 use crate::domain::status::EventType;
+use crate::faults::{FaultAction, Faults};
 use delivery::{Engine, Job};
 use journal::{DeliveryState, Journal, WebhookRecord};
 
@@ -36,22 +38,120 @@ pub struct Webhooks {
     pub journal: Arc<Journal>,
     pub engine: Engine,
     clock: Arc<Clock>,
+    faults: Arc<Faults>,
+    /// Webhooks held back by a `reorder` fault, by scanRef, until that
+    /// verification's next webhook has been queued.
+    held: Mutex<HashMap<String, Vec<Job>>>,
 }
 
 impl Webhooks {
-    pub fn new(journal: Arc<Journal>, engine: Engine, clock: Arc<Clock>) -> Webhooks {
+    pub fn new(
+        journal: Arc<Journal>,
+        engine: Engine,
+        clock: Arc<Clock>,
+        faults: Arc<Faults>,
+    ) -> Webhooks {
         Webhooks {
             journal,
             engine,
             clock,
+            faults,
+            held: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Journals the webhook and queues it for delivery; returns its journal id.
+    /// Journals the webhook and queues it for delivery, applying any injected
+    /// webhook faults; returns the journal id of the webhook itself.
     /// Call it while the verification is locked, so a verification's webhooks
     /// are queued in the order they were produced.
     pub fn emit(&self, out: Outgoing) -> u64 {
-        let body = Bytes::from(out.body);
+        let actions = self.faults.take_webhook(out.event, &out.partner_key);
+        let has = |a: FaultAction| actions.contains(&a);
+        let extra_delay: u64 = actions
+            .iter()
+            .map(|a| match a {
+                FaultAction::Delay { ms } => *ms,
+                _ => 0,
+            })
+            .sum();
+        let signing_key = if has(FaultAction::NoSignature) {
+            None
+        } else if has(FaultAction::BadSignature) {
+            Some(WRONG_KEY.to_string())
+        } else {
+            out.signing_key.clone().filter(|k| !k.is_empty())
+        };
+        let delay = out.delay + Duration::from_millis(extra_delay);
+        let mut queue = Vec::new();
+        if has(FaultAction::NonFinalFirst) && out.is_final {
+            if let Some(body) = as_non_final(&out.body) {
+                let early = self.record(&out, body, false, signing_key.as_deref(), None);
+                queue.push(early);
+            }
+        }
+        let main = self.record(
+            &out,
+            out.body.clone(),
+            out.is_final,
+            signing_key.as_deref(),
+            None,
+        );
+        let id = main.0;
+        let main_id = main.0;
+        if has(FaultAction::Drop) {
+            self.journal.settle(id, DeliveryState::Dropped);
+        } else if has(FaultAction::Reorder) {
+            if let Some(job) = self.job(&main, out.target.clone(), delay) {
+                self.lock_held()
+                    .entry(out.scan_ref.clone())
+                    .or_default()
+                    .push(job);
+            }
+        } else {
+            queue.push(main.clone());
+        }
+        if has(FaultAction::Duplicate) && !has(FaultAction::Drop) {
+            let copy = self.record(
+                &out,
+                out.body.clone(),
+                out.is_final,
+                signing_key.as_deref(),
+                Some(main_id),
+            );
+            queue.push(copy);
+        }
+        for entry in &queue {
+            if let Some(job) = self.job(entry, out.target.clone(), delay) {
+                self.engine.enqueue(job);
+            }
+        }
+        if !has(FaultAction::Reorder) {
+            let held = self.lock_held().remove(&out.scan_ref);
+            for job in held.into_iter().flatten() {
+                self.engine.enqueue(job);
+            }
+        }
+        if out.target.is_none() {
+            tracing::info!(scan_ref = %out.scan_ref, event = out.event.as_str(),
+                "webhook recorded as undeliverable: no callbackUrl, partner webhook_url or [webhooks].url");
+        }
+        id
+    }
+
+    fn lock_held(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<Job>>> {
+        self.held.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Journals one webhook; returns (id, job parts) for queueing.
+    fn record(
+        &self,
+        out: &Outgoing,
+        body: Vec<u8>,
+        is_final: bool,
+        signing_key: Option<&str>,
+        copy_of: Option<u64>,
+    ) -> (u64, Bytes, Vec<(String, String)>, bool) {
+        let body = Bytes::from(body);
         let mut headers = vec![
             ("Content-Type".to_string(), "application/json".to_string()),
             (
@@ -59,45 +159,97 @@ impl Webhooks {
                 out.event.as_str().to_string(),
             ),
         ];
-        if let Some(key) = out.signing_key.as_deref().filter(|k| !k.is_empty()) {
+        if let Some(key) = signing_key {
             headers.push((
                 "Idenfy-Signature".to_string(),
                 sign::signature(key.as_bytes(), &body),
             ));
         }
-        let state = if out.target.is_some() {
-            DeliveryState::Pending
-        } else {
-            DeliveryState::Undeliverable
-        };
         let id = self.journal.push(WebhookRecord {
             id: 0,
             scan_ref: out.scan_ref.clone(),
-            partner: out.partner_key,
+            partner: out.partner_key.clone(),
             event: out.event,
-            is_final: out.is_final,
+            is_final,
             target: out.target.clone(),
             headers: headers.clone(),
             body: body.clone(),
-            state,
+            state: if out.target.is_some() {
+                DeliveryState::Pending
+            } else {
+                DeliveryState::Undeliverable
+            },
             attempts: Vec::new(),
             created_at_ms: self.clock.now_ms(),
+            copy_of,
         });
-        match out.target {
-            Some(target) => self.engine.enqueue(Job {
-                journal_id: id,
-                scan_ref: out.scan_ref,
-                target,
-                headers,
-                body,
-                is_final: out.is_final,
-                delay: out.delay,
-            }),
-            None => tracing::info!(scan_ref = %out.scan_ref, event = out.event.as_str(),
-                "webhook recorded as undeliverable: no callbackUrl, partner webhook_url or [webhooks].url"),
-        }
-        id
+        (id, body, headers, is_final)
     }
+
+    fn job(
+        &self,
+        entry: &(u64, Bytes, Vec<(String, String)>, bool),
+        target: Option<String>,
+        delay: Duration,
+    ) -> Option<Job> {
+        let (id, body, headers, is_final) = entry.clone();
+        let scan_ref = self.journal.get(id).map(|r| r.scan_ref)?;
+        Some(Job {
+            journal_id: id,
+            scan_ref,
+            target: target?,
+            headers,
+            body,
+            is_final,
+            delay,
+        })
+    }
+
+    /// Sends journal entry `id` again, as a new entry with the same target,
+    /// headers and body; returns the new id.
+    pub fn replay(&self, id: u64) -> Option<u64> {
+        let r = self.journal.get(id)?;
+        let new_id = self.journal.push(WebhookRecord {
+            id: 0,
+            state: if r.target.is_some() {
+                DeliveryState::Pending
+            } else {
+                DeliveryState::Undeliverable
+            },
+            attempts: Vec::new(),
+            created_at_ms: self.clock.now_ms(),
+            copy_of: Some(id),
+            ..r.clone()
+        });
+        if let Some(target) = r.target {
+            self.engine.enqueue(Job {
+                journal_id: new_id,
+                scan_ref: r.scan_ref,
+                target,
+                headers: r.headers,
+                body: r.body,
+                is_final: r.is_final,
+                delay: Duration::ZERO,
+            });
+        }
+        Some(new_id)
+    }
+
+    /// Forgets held-back webhooks (a reset).
+    pub fn clear_held(&self, keep: impl Fn(&str) -> bool) {
+        self.lock_held().retain(|scan_ref, _| keep(scan_ref));
+    }
+}
+
+/// The key a `bad_signature` fault signs with.
+const WRONG_KEY: &str = "not-the-partner-signing-key";
+
+/// The payload with `"final": false` (the payload always opens with `final`).
+fn as_non_final(body: &[u8]) -> Option<Vec<u8>> {
+    let rest = body.strip_prefix(br#"{"final":true"#)?;
+    let mut out = br#"{"final":false"#.to_vec();
+    out.extend_from_slice(rest);
+    Some(out)
 }
 
 /// Where a verification's webhooks go: the token's `callbackUrl` (already
@@ -114,6 +266,15 @@ pub fn target(callback_url: Option<&str>, partner_url: &str, global_url: &str) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn non_final_copy() {
+        assert_eq!(
+            as_non_final(br#"{"final":true,"a":1}"#).unwrap(),
+            br#"{"final":false,"a":1}"#
+        );
+        assert!(as_non_final(b"{}").is_none());
+    }
 
     #[test]
     fn target_precedence() {

@@ -1,0 +1,722 @@
+//! The control API's JSON endpoints. Each is annotated for the generated
+//! OpenAPI document (`/_mock/openapi/control.json`).
+
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::ControlError;
+use crate::app::{App, AppState};
+use crate::domain::outcome::Outcome;
+use crate::domain::status::{
+    DocumentResult, DummyStatus, EventType, FaceResult, FraudTag, MismatchTag, Overall,
+};
+use crate::domain::verification::Verification;
+use crate::faults::{Fault, FaultSpec};
+use crate::lifecycle::{self, StepError};
+use crate::ui::FinishAnswer;
+use crate::webhook::journal::{DeliveryState, Filter, WebhookRecord};
+
+type Result<T> = std::result::Result<T, ControlError>;
+
+fn path<T>(p: std::result::Result<Path<T>, PathRejection>) -> Result<T> {
+    p.map(|Path(v)| v)
+        .map_err(|e| ControlError::bad_request(format!("bad path parameter: {}", e.body_text())))
+}
+
+fn query<T>(q: std::result::Result<Query<T>, QueryRejection>) -> Result<T> {
+    q.map(|Query(v)| v)
+        .map_err(|e| ControlError::bad_request(format!("bad query: {}", e.body_text())))
+}
+
+fn json<T>(j: std::result::Result<Json<T>, JsonRejection>) -> Result<T> {
+    j.map(|Json(v)| v)
+        .map_err(|e| ControlError::bad_request(format!("bad JSON body: {}", e.body_text())))
+}
+
+/// A page of results.
+#[derive(Serialize, ToSchema)]
+pub struct Page<T> {
+    pub total: usize,
+    pub offset: usize,
+    pub limit: usize,
+    pub items: Vec<T>,
+}
+
+fn page<T>(all: Vec<T>, offset: Option<usize>, limit: Option<usize>) -> Page<T> {
+    let offset = offset.unwrap_or(0);
+    let limit = limit.unwrap_or(50).clamp(1, 1000);
+    let total = all.len();
+    Page {
+        total,
+        offset,
+        limit,
+        items: all.into_iter().skip(offset).take(limit).collect(),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Health {
+    /// Always `ok` when the server answers: it serves only once ready.
+    pub status: &'static str,
+    pub version: &'static str,
+    pub uptime_secs: u64,
+    pub verifications: usize,
+    pub webhooks_pending: usize,
+}
+
+/// Health and readiness; usable as a container health check.
+#[utoipa::path(get, path = "/_mock/health", tag = "control",
+    responses((status = 200, description = "ready", body = Health)))]
+pub async fn health(State(app): State<AppState>) -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+        uptime_secs: app.started.elapsed().as_secs(),
+        verifications: app.store.len(),
+        webhooks_pending: app.webhooks.engine.pending(),
+    })
+}
+
+/// A verification with its owner and when it ends if nothing happens.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VerificationView {
+    /// The owning partner's API key.
+    pub partner: String,
+    /// Unix second at which it expires if still ACTIVE.
+    #[serde(default)]
+    pub deadline: i64,
+    #[serde(flatten)]
+    pub verification: Verification,
+}
+
+impl VerificationView {
+    pub fn of(app: &App, v: &Verification) -> VerificationView {
+        VerificationView {
+            partner: app.partners.get(v.partner).key().to_owned(),
+            deadline: v.deadline(),
+            verification: v.clone(),
+        }
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct VerificationQuery {
+    /// The partner's API key.
+    pub partner: Option<String>,
+    pub client_id: Option<String>,
+    /// Overall status, e.g. `APPROVED`.
+    pub status: Option<String>,
+    pub offset: Option<usize>,
+    /// 1..=1000, default 50.
+    pub limit: Option<usize>,
+}
+
+/// Verifications, oldest first, filtered and paged.
+#[utoipa::path(get, path = "/_mock/verifications", tag = "control", params(VerificationQuery),
+    responses((status = 200, body = Page<VerificationView>), (status = 400, body = ControlError)))]
+pub async fn list_verifications(
+    State(app): State<AppState>,
+    q: std::result::Result<Query<VerificationQuery>, QueryRejection>,
+) -> Result<Json<Page<VerificationView>>> {
+    let q = query(q)?;
+    let status = match q.status.as_deref() {
+        None => None,
+        Some(s) => Some(Overall::parse(s).ok_or_else(|| {
+            ControlError::bad_request(format!("status must be one of: {}", Overall::list()))
+        })?),
+    };
+    let partner =
+        match q.partner.as_deref() {
+            None => None,
+            Some(key) => Some(app.partners.by_key(key).ok_or_else(|| {
+                ControlError::bad_request(format!("no partner has API key '{key}'"))
+            })?),
+        };
+    let mut all = Vec::new();
+    app.store.for_each(|v| {
+        if partner.is_none_or(|p| p == v.partner)
+            && q.client_id
+                .as_deref()
+                .is_none_or(|c| c == v.request.client_id)
+            && status.is_none_or(|s| s == v.status)
+        {
+            all.push(VerificationView::of(&app, v));
+        }
+    });
+    all.sort_by(|a, b| {
+        (a.verification.created_at, &a.verification.scan_ref)
+            .cmp(&(b.verification.created_at, &b.verification.scan_ref))
+    });
+    Ok(Json(page(all, q.offset, q.limit)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VerificationDetail {
+    #[serde(flatten)]
+    pub view: VerificationView,
+    /// Its webhooks in the journal, oldest first.
+    pub webhooks: Vec<WebhookRecord>,
+}
+
+fn scan_ref_unknown(scan_ref: &str) -> ControlError {
+    ControlError::not_found(format!("no verification with scanRef '{scan_ref}'"))
+}
+
+/// One verification's full state with its webhooks.
+#[utoipa::path(get, path = "/_mock/verifications/{scan_ref}", tag = "control",
+    params(("scan_ref" = String, Path)),
+    responses((status = 200, body = VerificationDetail), (status = 404, body = ControlError)))]
+pub async fn get_verification(
+    State(app): State<AppState>,
+    p: std::result::Result<Path<String>, PathRejection>,
+) -> Result<Json<VerificationDetail>> {
+    let scan_ref = path(p)?;
+    let view = app
+        .store
+        .read_any(&scan_ref, |v| VerificationView::of(&app, v))
+        .ok_or_else(|| scan_ref_unknown(&scan_ref))?;
+    let webhooks = app.webhooks.journal.list(&Filter {
+        scan_ref: Some(scan_ref),
+        ..Filter::default()
+    });
+    Ok(Json(VerificationDetail { view, webhooks }))
+}
+
+/// How to finish a session, as the verification page would.
+#[derive(Deserialize, ToSchema)]
+pub struct FinishRequest {
+    /// `approve`, `deny`, `suspect` or `unverified`.
+    pub outcome: String,
+    /// For `deny`: the face result (default FACE_MISMATCH).
+    pub face: Option<String>,
+    /// For `deny`: the document result (default DOC_VALIDATED).
+    pub document: Option<String>,
+    /// For `suspect`: a fraud or mismatch tag (default NAME).
+    pub tag: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FinishResponse {
+    #[serde(flatten)]
+    pub answer: FinishAnswer,
+    pub verification: VerificationView,
+}
+
+/// Finishes an ACTIVE verification with any outcome, exactly as the
+/// verification page does (the webhook goes out; this does not wait for it).
+#[utoipa::path(post, path = "/_mock/verifications/{scan_ref}/finish", tag = "control",
+    params(("scan_ref" = String, Path)), request_body = FinishRequest,
+    responses((status = 200, body = FinishResponse), (status = 400, body = ControlError),
+        (status = 404, body = ControlError), (status = 409, body = ControlError)))]
+pub async fn finish_verification(
+    State(app): State<AppState>,
+    p: std::result::Result<Path<String>, PathRejection>,
+    body: std::result::Result<Json<FinishRequest>, JsonRejection>,
+) -> Result<Json<FinishResponse>> {
+    let scan_ref = path(p)?;
+    let req = json(body)?;
+    let outcome = Outcome::from_parts(
+        &req.outcome,
+        req.face.as_deref(),
+        req.document.as_deref(),
+        req.tag.as_deref(),
+    )
+    .map_err(ControlError::bad_request)?;
+    let v = finish_by_scan_ref(&app, &scan_ref, outcome)?;
+    Ok(Json(FinishResponse {
+        answer: FinishAnswer::of(&v),
+        verification: VerificationView::of(&app, &v),
+    }))
+}
+
+/// Finishes the session of `scan_ref` (the control API and the dashboard).
+pub fn finish_by_scan_ref(app: &App, scan_ref: &str, outcome: Outcome) -> Result<Verification> {
+    let token = app
+        .store
+        .read_any(scan_ref, |v| v.auth_token.clone())
+        .ok_or_else(|| scan_ref_unknown(scan_ref))?;
+    lifecycle::finish_session(app, &token, outcome)
+        .map(|(v, _)| v)
+        .map_err(|e| match e {
+            StepError::AlreadyFinished => ControlError::new(
+                StatusCode::CONFLICT,
+                format!("verification '{scan_ref}' already has a result"),
+            ),
+            StepError::Expired => ControlError::new(
+                StatusCode::CONFLICT,
+                format!("verification '{scan_ref}' has expired"),
+            ),
+            _ => scan_ref_unknown(scan_ref),
+        })
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct WebhookQuery {
+    pub scan_ref: Option<String>,
+    /// e.g. `IDENTIFICATION_AUTO_FINISHED`
+    pub event: Option<String>,
+    /// `pending`, `delivered`, `failed`, `undeliverable`, `dropped`; for
+    /// `wait` also `any` (default there: `delivered`).
+    pub state: Option<String>,
+    pub offset: Option<usize>,
+    /// 1..=1000, default 50.
+    pub limit: Option<usize>,
+    /// For `wait`: how long to wait, 0..=60000 ms (default 10000).
+    pub timeout_ms: Option<u64>,
+}
+
+impl WebhookQuery {
+    fn filter(&self, default_state: Option<DeliveryState>) -> Result<Filter> {
+        let event = match self.event.as_deref() {
+            None => None,
+            Some(e) => Some(EventType::parse(e).ok_or_else(|| {
+                ControlError::bad_request(format!("event must be one of: {}", EventType::list()))
+            })?),
+        };
+        let state = match self.state.as_deref() {
+            None => default_state,
+            Some("any") => None,
+            Some(s) => Some(
+                serde_json::from_value::<DeliveryState>(serde_json::Value::String(s.to_owned()))
+                    .map_err(|_| {
+                        ControlError::bad_request(
+                            "state must be one of: pending, delivered, failed, undeliverable, dropped, any",
+                        )
+                    })?,
+            ),
+        };
+        Ok(Filter {
+            scan_ref: self.scan_ref.clone(),
+            event,
+            state,
+        })
+    }
+}
+
+/// The webhook journal, oldest first, filtered and paged.
+#[utoipa::path(get, path = "/_mock/webhooks", tag = "control", params(WebhookQuery),
+    responses((status = 200, body = Page<WebhookRecord>), (status = 400, body = ControlError)))]
+pub async fn list_webhooks(
+    State(app): State<AppState>,
+    q: std::result::Result<Query<WebhookQuery>, QueryRejection>,
+) -> Result<Json<Page<WebhookRecord>>> {
+    let q = query(q)?;
+    let all = app.webhooks.journal.list(&q.filter(None)?);
+    Ok(Json(page(all, q.offset, q.limit)))
+}
+
+/// Long-poll: answers as soon as a matching webhook exists (by default: one
+/// that was delivered), or 408 after `timeoutMs`.
+#[utoipa::path(get, path = "/_mock/webhooks/wait", tag = "control", params(WebhookQuery),
+    responses((status = 200, body = WebhookRecord), (status = 400, body = ControlError),
+        (status = 408, description = "nothing matched in time", body = ControlError)))]
+pub async fn wait_webhook(
+    State(app): State<AppState>,
+    q: std::result::Result<Query<WebhookQuery>, QueryRejection>,
+) -> Result<Json<WebhookRecord>> {
+    let q = query(q)?;
+    let filter = q.filter(Some(DeliveryState::Delivered))?;
+    let timeout = q.timeout_ms.unwrap_or(10_000).min(60_000);
+    app.webhooks
+        .journal
+        .wait_for(&filter, Duration::from_millis(timeout))
+        .await
+        .map(Json)
+        .ok_or_else(|| {
+            ControlError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                format!("no matching webhook within {timeout} ms"),
+            )
+        })
+}
+
+/// One journal entry: exact body, headers and every attempt.
+#[utoipa::path(get, path = "/_mock/webhooks/{id}", tag = "control", params(("id" = u64, Path)),
+    responses((status = 200, body = WebhookRecord), (status = 404, body = ControlError)))]
+pub async fn get_webhook(
+    State(app): State<AppState>,
+    p: std::result::Result<Path<u64>, PathRejection>,
+) -> Result<Json<WebhookRecord>> {
+    let id = path(p)?;
+    app.webhooks
+        .journal
+        .get(id)
+        .map(Json)
+        .ok_or_else(|| ControlError::not_found(format!("no webhook with id {id}")))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Replayed {
+    /// The new journal entry.
+    pub id: u64,
+}
+
+/// Sends a journaled webhook again (same target, headers and bytes) as a new entry.
+#[utoipa::path(post, path = "/_mock/webhooks/{id}/replay", tag = "control", params(("id" = u64, Path)),
+    responses((status = 201, body = Replayed), (status = 404, body = ControlError)))]
+pub async fn replay_webhook(
+    State(app): State<AppState>,
+    p: std::result::Result<Path<u64>, PathRejection>,
+) -> Result<Response> {
+    let id = path(p)?;
+    let new_id = app
+        .webhooks
+        .replay(id)
+        .ok_or_else(|| ControlError::not_found(format!("no webhook with id {id}")))?;
+    Ok((StatusCode::CREATED, Json(Replayed { id: new_id })).into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ClockView {
+    /// Unix seconds, as the mock sees them.
+    pub now: i64,
+    pub now_ms: i64,
+    /// Mock time minus real time.
+    pub offset_ms: i64,
+}
+
+fn clock_view(app: &App) -> Json<ClockView> {
+    let now_ms = app.clock.now_ms();
+    Json(ClockView {
+        now: now_ms.div_euclid(1000),
+        now_ms,
+        offset_ms: app.clock.offset_ms(),
+    })
+}
+
+/// The mock's time.
+#[utoipa::path(get, path = "/_mock/clock", tag = "control", responses((status = 200, body = ClockView)))]
+pub async fn get_clock(State(app): State<AppState>) -> Json<ClockView> {
+    clock_view(&app)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct Advance {
+    /// Seconds to move forward (negative moves back).
+    pub seconds: i64,
+}
+
+/// Moves the mock's time; due expiries and purges happen at once.
+#[utoipa::path(post, path = "/_mock/clock/advance", tag = "control", request_body = Advance,
+    responses((status = 200, body = ClockView), (status = 400, body = ControlError)))]
+pub async fn advance_clock(
+    State(app): State<AppState>,
+    body: std::result::Result<Json<Advance>, JsonRejection>,
+) -> Result<Json<ClockView>> {
+    let a = json(body)?;
+    if a.seconds.unsigned_abs() > 100 * 365 * 86_400 {
+        return Err(ControlError::bad_request(
+            "seconds must be within a hundred years",
+        ));
+    }
+    app.clock.advance_secs(a.seconds);
+    Ok(clock_view(&app))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct SetClock {
+    /// Unix seconds.
+    pub now: i64,
+}
+
+/// Sets the mock's time.
+#[utoipa::path(post, path = "/_mock/clock/set", tag = "control", request_body = SetClock,
+    responses((status = 200, body = ClockView), (status = 400, body = ControlError)))]
+pub async fn set_clock(
+    State(app): State<AppState>,
+    body: std::result::Result<Json<SetClock>, JsonRejection>,
+) -> Result<Json<ClockView>> {
+    let s = json(body)?;
+    if !(0..=32_503_680_000).contains(&s.now) {
+        return Err(ControlError::bad_request(
+            "now must be Unix seconds between 1970 and 3000",
+        ));
+    }
+    app.clock.set_secs(s.now);
+    Ok(clock_view(&app))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+pub struct ResetRequest {
+    /// Only this partner's verifications, webhooks and usage; omitted = everything.
+    pub partner: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ResetDone {
+    /// `all` or the partner's API key.
+    pub scope: String,
+    pub removed_verifications: usize,
+}
+
+/// Back to a known state: everything (verifications, webhooks, faults, inboxes,
+/// clock, partners' credits), or one partner's data. The body is optional.
+#[utoipa::path(post, path = "/_mock/reset", tag = "control", request_body(content = ResetRequest, description = "optional"),
+    responses((status = 200, body = ResetDone), (status = 400, body = ControlError)))]
+pub async fn reset(State(app): State<AppState>, body: Bytes) -> Result<Json<ResetDone>> {
+    let req: ResetRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        ResetRequest::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ControlError::bad_request(format!("bad JSON body: {e}")))?
+    };
+    match req.partner {
+        None => {
+            let removed = app.store.retain(|_| false);
+            app.webhooks.journal.retain(|_| false);
+            app.webhooks.clear_held(|_| false);
+            app.timers.clear();
+            app.faults.clear();
+            app.inbox.clear_all();
+            app.clock.set_offset_ms(0);
+            for (_, p) in app.partners.iter() {
+                p.reset_usage();
+            }
+            Ok(Json(ResetDone {
+                scope: "all".into(),
+                removed_verifications: removed,
+            }))
+        }
+        Some(key) => {
+            let id = app.partners.by_key(&key).ok_or_else(|| {
+                ControlError::bad_request(format!("no partner has API key '{key}'"))
+            })?;
+            let mut gone = std::collections::HashSet::new();
+            let removed = app.store.retain(|v| {
+                let keep = v.partner != id;
+                if !keep {
+                    gone.insert(v.scan_ref.clone());
+                }
+                keep
+            });
+            app.webhooks.journal.retain(|r| r.partner != key);
+            app.webhooks.clear_held(|scan_ref| !gone.contains(scan_ref));
+            app.partners.get(id).reset_usage();
+            Ok(Json(ResetDone {
+                scope: key,
+                removed_verifications: removed,
+            }))
+        }
+    }
+}
+
+/// Registered faults with how often they fired.
+#[utoipa::path(get, path = "/_mock/faults", tag = "control", responses((status = 200, body = Vec<Fault>)))]
+pub async fn list_faults(State(app): State<AppState>) -> Json<Vec<Fault>> {
+    Json(app.faults.list())
+}
+
+/// Injects a fault: for the API `status`, `delay` or `drop`; for webhooks
+/// `delay`, `drop`, `duplicate`, `reorder`, `bad_signature`, `no_signature`
+/// or `non_final_first`. Scoped by `path` (API) or `event` (webhook) and
+/// `partner`; fires `times` times (0 = until cleared).
+#[utoipa::path(post, path = "/_mock/faults", tag = "control", request_body = FaultSpec,
+    responses((status = 201, body = Fault), (status = 400, body = ControlError)))]
+pub async fn add_fault(
+    State(app): State<AppState>,
+    body: std::result::Result<Json<FaultSpec>, JsonRejection>,
+) -> Result<Response> {
+    let spec = json(body)?;
+    if let Some(key) = spec.partner.as_deref() {
+        if app.partners.by_key(key).is_none() {
+            return Err(ControlError::bad_request(format!(
+                "no partner has API key '{key}'"
+            )));
+        }
+    }
+    let fault = app.faults.add(spec).map_err(ControlError::bad_request)?;
+    Ok((StatusCode::CREATED, Json(fault)).into_response())
+}
+
+/// Removes every fault.
+#[utoipa::path(delete, path = "/_mock/faults", tag = "control", responses((status = 204)))]
+pub async fn clear_faults(State(app): State<AppState>) -> StatusCode {
+    app.faults.clear();
+    StatusCode::NO_CONTENT
+}
+
+/// Removes one fault.
+#[utoipa::path(delete, path = "/_mock/faults/{id}", tag = "control", params(("id" = u64, Path)),
+    responses((status = 204), (status = 404, body = ControlError)))]
+pub async fn delete_fault(
+    State(app): State<AppState>,
+    p: std::result::Result<Path<u64>, PathRejection>,
+) -> Result<StatusCode> {
+    let id = path(p)?;
+    if app.faults.remove(id) {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ControlError::not_found(format!("no fault with id {id}")))
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DummyScenario {
+    pub dummy_status: DummyStatus,
+    pub overall: Overall,
+    pub auto_face: Option<FaceResult>,
+    pub auto_document: Option<DocumentResult>,
+    pub fraud_tags: Vec<FraudTag>,
+    pub mismatch_tags: Vec<MismatchTag>,
+    /// The webhook it sends, if any.
+    pub event: Option<EventType>,
+    #[serde(rename = "final")]
+    pub is_final: Option<bool>,
+}
+
+/// What the mock can produce.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Scenarios {
+    pub dummy_statuses: Vec<DummyScenario>,
+    pub manual_face_results: Vec<FaceResult>,
+    pub manual_document_results: Vec<DocumentResult>,
+    pub page_outcomes: Vec<&'static str>,
+    pub events: Vec<EventType>,
+    pub overall_statuses: Vec<Overall>,
+    pub fraud_tags: Vec<FraudTag>,
+    pub mismatch_tags: Vec<MismatchTag>,
+    pub api_fault_actions: Vec<&'static str>,
+    pub webhook_fault_actions: Vec<&'static str>,
+}
+
+/// A machine-readable list of what the mock can produce.
+#[utoipa::path(get, path = "/_mock/scenarios", tag = "control", responses((status = 200, body = Scenarios)))]
+pub async fn scenarios(State(app): State<AppState>) -> Json<Scenarios> {
+    let simulate = app.config.dummy.simulate_manual_review;
+    let dummy_statuses = DummyStatus::ALL
+        .iter()
+        .map(|&s| {
+            let canned = app.config.dummy.results.get(&s);
+            let (overall, event, is_final) = match s {
+                DummyStatus::Active => (Overall::Active, None, None),
+                DummyStatus::Expired => (Overall::Expired, Some(EventType::Expired), Some(true)),
+                other => (
+                    other.finished_overall().unwrap_or(Overall::Denied),
+                    Some(EventType::AutoFinished),
+                    Some(simulate),
+                ),
+            };
+            DummyScenario {
+                dummy_status: s,
+                overall,
+                auto_face: canned.map(|c| c.auto_face),
+                auto_document: canned.map(|c| c.auto_document),
+                fraud_tags: canned.map(|c| c.fraud_tags.clone()).unwrap_or_default(),
+                mismatch_tags: canned.map(|c| c.mismatch_tags.clone()).unwrap_or_default(),
+                event,
+                is_final,
+            }
+        })
+        .collect();
+    Json(Scenarios {
+        dummy_statuses,
+        manual_face_results: FaceResult::ALL.to_vec(),
+        manual_document_results: DocumentResult::ALL.to_vec(),
+        page_outcomes: vec!["approve", "deny", "suspect", "unverified"],
+        events: EventType::ALL.to_vec(),
+        overall_statuses: Overall::ALL.to_vec(),
+        fraud_tags: FraudTag::ALL.to_vec(),
+        mismatch_tags: MismatchTag::ALL.to_vec(),
+        api_fault_actions: vec!["status", "delay", "drop"],
+        webhook_fault_actions: vec![
+            "delay",
+            "drop",
+            "duplicate",
+            "reorder",
+            "bad_signature",
+            "no_signature",
+            "non_final_first",
+        ],
+    })
+}
+
+/// All state, to save and seed a later run.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Snapshot {
+    pub version: u32,
+    pub clock_offset_ms: i64,
+    pub verifications: Vec<VerificationView>,
+    pub webhooks: Vec<WebhookRecord>,
+}
+
+/// Exports all state as JSON.
+#[utoipa::path(get, path = "/_mock/snapshot", tag = "control", responses((status = 200, body = Snapshot)))]
+pub async fn snapshot(State(app): State<AppState>) -> Json<Snapshot> {
+    let mut verifications = Vec::new();
+    app.store
+        .for_each(|v| verifications.push(VerificationView::of(&app, v)));
+    verifications.sort_by_key(|v| v.verification.created_at);
+    Json(Snapshot {
+        version: 1,
+        clock_offset_ms: app.clock.offset_ms(),
+        verifications,
+        webhooks: app.webhooks.journal.list(&Filter::default()),
+    })
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Restored {
+    pub verifications: usize,
+    pub webhooks: usize,
+}
+
+/// Replaces all state with a snapshot (webhooks are restored as history and
+/// not re-sent).
+#[utoipa::path(post, path = "/_mock/snapshot", tag = "control", request_body = Snapshot,
+    responses((status = 200, body = Restored), (status = 400, body = ControlError)))]
+pub async fn restore(
+    State(app): State<AppState>,
+    body: std::result::Result<Json<Snapshot>, JsonRejection>,
+) -> Result<Json<Restored>> {
+    let snap = json(body)?;
+    if snap.version != 1 {
+        return Err(ControlError::bad_request(
+            "only snapshot version 1 is known",
+        ));
+    }
+    let mut verifications = Vec::with_capacity(snap.verifications.len());
+    for view in snap.verifications {
+        let id = app.partners.by_key(&view.partner).ok_or_else(|| {
+            ControlError::bad_request(format!(
+                "verification '{}' belongs to partner '{}', which is not configured",
+                view.verification.scan_ref, view.partner
+            ))
+        })?;
+        let mut v = view.verification;
+        v.partner = id;
+        verifications.push(v);
+    }
+    app.store.retain(|_| false);
+    app.timers.clear();
+    app.webhooks.clear_held(|_| false);
+    app.clock.set_offset_ms(snap.clock_offset_ms);
+    let restored = verifications.len();
+    for v in verifications {
+        lifecycle::restore(&app, v);
+    }
+    let webhooks = snap.webhooks.len();
+    app.webhooks.journal.restore(snap.webhooks);
+    Ok(Json(Restored {
+        verifications: restored,
+        webhooks,
+    }))
+}

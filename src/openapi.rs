@@ -1,0 +1,96 @@
+//! OpenAPI 3.1 documents generated from the handlers' annotations and the
+//! types they serialize, so they cannot drift from the code. Served at
+//! `/_mock/openapi/idenfy.json` (the emulated iDenfy API) and
+//! `/_mock/openapi/control.json` (the control API).
+
+use axum::Json;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::OpenApi as Document;
+use utoipa::{Modify, OpenApi};
+
+use crate::api;
+use crate::control;
+
+struct BasicAuth;
+
+impl Modify for BasicAuth {
+    fn modify(&self, doc: &mut Document) {
+        doc.components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(
+                "basic",
+                SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)),
+            );
+    }
+}
+
+struct AdminToken;
+
+impl Modify for AdminToken {
+    fn modify(&self, doc: &mut Document) {
+        doc.components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(
+                "admin",
+                SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+            );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "iDenfy API (as emulated by idenfy-mock)",
+        description = "The iDenfy KYC endpoints idenfy-mock serves. HTTP Basic auth: API key and secret."),
+    paths(
+        api::token::create,
+        api::verification::add_dummy_status,
+        api::verification::status,
+        api::verification::data,
+        api::verification::files,
+        api::verification::delete,
+        crate::ui::redirect,
+    ),
+    modifiers(&BasicAuth)
+)]
+pub struct IdenfyDoc;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "idenfy-mock control API",
+        description = "Test control under /_mock/: verifications, webhook journal, clock, reset, faults, scenarios, snapshots, inbox. Bearer admin token when configured."),
+    paths(
+        control::health,
+        control::list_verifications,
+        control::get_verification,
+        control::finish_verification,
+        control::list_webhooks,
+        control::wait_webhook,
+        control::get_webhook,
+        control::replay_webhook,
+        control::get_clock,
+        control::advance_clock,
+        control::set_clock,
+        control::reset,
+        control::list_faults,
+        control::add_fault,
+        control::clear_faults,
+        control::delete_fault,
+        control::scenarios,
+        control::snapshot,
+        control::restore,
+        control::inbox::receive,
+        control::inbox::read,
+        control::inbox::clear,
+        control::inbox::list_inboxes,
+    ),
+    modifiers(&AdminToken)
+)]
+pub struct ControlDoc;
+
+pub async fn idenfy() -> Json<Document> {
+    Json(IdenfyDoc::openapi())
+}
+
+pub async fn control() -> Json<Document> {
+    Json(ControlDoc::openapi())
+}
