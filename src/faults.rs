@@ -15,7 +15,7 @@ use crate::domain::status::EventType;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum FaultTarget {
-    /// Calls to `/api/v2/*`.
+    /// Calls to `/api/v2/*` (and to the inbox's receiving end, `/_mock/inbox/{name}`).
     Api,
     /// Webhooks the mock produces.
     Webhook,

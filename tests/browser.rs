@@ -251,3 +251,70 @@ async fn the_page_in_an_iframe_posts_its_result_to_the_parent() {
     assert_eq!(hook.json()["status"]["autoFace"], "FACE_TOO_BLURRY");
     c.close().await.unwrap();
 }
+
+#[tokio::test]
+#[ignore = "needs Debian's chromium and chromium-driver; scripts/test installs them and runs it"]
+async fn the_dashboard_shows_webhooks_and_finishes_a_session_from_the_browser() {
+    let rx = Receiver::start().await;
+    let m = Mock::start(config(&rx.url, "")).await;
+    let approved = m
+        .token(DEV, json!({"clientId": "alice", "dummyStatus": "APPROVED"}))
+        .await;
+    m.token(DEV, json!({"clientId": "bob", "dummyStatus": "SUSPECTED"}))
+        .await;
+    let waiting = m.token(DEV, json!({"clientId": "carol"})).await;
+    rx.wait_for(2).await;
+    let driver = start_driver().await;
+    let c = browser(&driver).await;
+    c.set_window_size(1280, 760).await.unwrap();
+    c.goto(&m.url("/_mock/")).await.unwrap();
+    c.wait().for_element(Locator::Id("webhooks")).await.unwrap();
+    let row = c
+        .find(Locator::Css(&format!(
+            "tr.verification[data-scan-ref='{}']",
+            approved["scanRef"].as_str().unwrap()
+        )))
+        .await
+        .unwrap();
+    assert!(row.text().await.unwrap().contains("APPROVED"));
+    let hooks = c
+        .find(Locator::Id("webhooks"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        hooks.contains("delivered") && hooks.contains("valid"),
+        "{hooks}"
+    );
+    if std::env::var_os("UPDATE_SCREENSHOTS").is_some() {
+        std::fs::create_dir_all("docs").unwrap();
+        std::fs::write("docs/dashboard.png", c.screenshot().await.unwrap()).unwrap();
+    }
+    let waiting_ref = waiting["scanRef"].as_str().unwrap().to_owned();
+    c.find(Locator::Css(&format!(
+        "tr.verification[data-scan-ref='{waiting_ref}'] button.finish-approve"
+    )))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    poll("the finished row", || async {
+        let row = c
+            .find(Locator::Css(&format!(
+                "tr.verification[data-scan-ref='{waiting_ref}']"
+            )))
+            .await
+            .ok()?;
+        row.text().await.ok()?.contains("APPROVED").then_some(())
+    })
+    .await;
+    let (_, st) = m
+        .post("/api/v2/status", DEV, json!({"scanRef": waiting_ref}))
+        .await;
+    assert_eq!(st["status"], "APPROVED");
+    assert_eq!(rx.wait_for(3).await[2].json()["clientId"], "carol");
+    c.close().await.unwrap();
+}

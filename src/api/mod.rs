@@ -33,8 +33,13 @@ pub fn router(state: AppState) -> Router<AppState> {
         .layer(middleware::from_fn_with_state(state, injected_faults))
 }
 
-/// Applies an injected API fault (control API) before the real handler.
-async fn injected_faults(State(app): State<AppState>, request: Request, next: Next) -> Response {
+/// Applies an injected API fault (control API) before the real handler; also
+/// layered on the control inbox's receiving endpoint.
+pub async fn injected_faults(
+    State(app): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let partner = auth::api_key_for_log(request.headers());
     match app
         .faults

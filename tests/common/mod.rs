@@ -147,6 +147,35 @@ impl Mock {
         parse(resp).await
     }
 
+    /// GET a control-API path; returns status and JSON.
+    pub async fn cget(&self, path: &str) -> (StatusCode, Value) {
+        parse(self.get(path).await).await
+    }
+
+    /// POST JSON to a control-API path (no Basic auth).
+    pub async fn cpost(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        let resp = self
+            .http
+            .post(self.url(path))
+            .header("Content-Type", "application/json")
+            .body(serde_json::to_vec(&body).unwrap())
+            .send()
+            .await
+            .expect("request sent");
+        parse(resp).await
+    }
+
+    /// DELETE a control-API path.
+    pub async fn cdelete(&self, path: &str) -> StatusCode {
+        let resp = self
+            .http
+            .delete(self.url(path))
+            .send()
+            .await
+            .expect("request sent");
+        StatusCode::from_u16(resp.status().as_u16()).unwrap()
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.http
             .get(self.url(path))
