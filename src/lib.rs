@@ -1,16 +1,31 @@
 //! idenfy-mock: a faithful local stand-in for the iDenfy identity-verification
-//! API, for development and CI.
+//! API (`ivs.idenfy.com`), for development and CI: DEV dummy results, signed
+//! result webhooks, a verification page, and a control API for tests.
 //!
-//! Start it in-process on a free port:
+//! In your own Rust tests, start a [`MockServer`] on a random port:
 //!
-//! ```no_run
-//! # async fn run() -> std::io::Result<()> {
-//! let mut config = idenfy_mock::Config::embedded();
-//! config.listen = "127.0.0.1:0".into();
-//! let server = idenfy_mock::Server::start(config).await?;
-//! println!("iDenfy mock at {}", server.url());
-//! # Ok(()) }
 //! ```
+//! # #[tokio::main(flavor = "multi_thread")]
+//! # async fn main() {
+//! use idenfy_mock::MockServer;
+//!
+//! let mock = MockServer::start().await;
+//! let (key, secret) = mock.credentials();
+//! let status = reqwest::Client::new()
+//!     .post(format!("{}/api/v2/token", mock.uri()))
+//!     .basic_auth(key, Some(secret))
+//!     .header("Content-Type", "application/json")
+//!     .body(r#"{"clientId": "user-1"}"#)
+//!     .send()
+//!     .await
+//!     .unwrap()
+//!     .status();
+//! assert_eq!(status, 201);
+//! # }
+//! ```
+//!
+//! See [`mock_server`] for webhooks, partners and the clock; the binary
+//! (`idenfy-mock --help`) serves the same thing over a fixed port.
 
 pub mod api;
 pub mod app;
@@ -20,8 +35,10 @@ pub mod control;
 pub mod domain;
 pub mod faults;
 pub mod files;
+pub mod healthcheck;
 pub mod ids;
 pub mod lifecycle;
+pub mod mock_server;
 pub mod openapi;
 pub mod partners;
 pub mod store;
@@ -30,4 +47,6 @@ pub mod ui;
 pub mod webhook;
 
 pub use app::Server;
-pub use config::Config;
+pub use config::{Config, PartnerConfig};
+pub use mock_server::{MockServer, MockServerBuilder};
+pub use webhook::journal::{DeliveryState, Filter as WebhookFilter, WebhookRecord};

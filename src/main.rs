@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use idenfy_mock::config::{Config, Overrides};
 
 /// A local stand-in for the iDenfy identity-verification API (ivs.idenfy.com):
@@ -36,6 +36,20 @@ struct Cli {
     /// Load and validate the configuration, report, and exit.
     #[arg(long)]
     check_config: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Ask a running idenfy-mock for its health (GET /_mock/health) and exit 0
+    /// if it answers 200, 1 otherwise. For container health checks: needs no
+    /// shell or curl. Without --url, uses the configured listen port on 127.0.0.1.
+    Healthcheck {
+        /// The health endpoint to ask.
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -60,6 +74,20 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(Command::Healthcheck { url }) = cli.command {
+        let port = config
+            .listen
+            .parse::<std::net::SocketAddr>()
+            .map_or(8080, |a| a.port());
+        let url = url.unwrap_or_else(|| format!("http://127.0.0.1:{port}/_mock/health"));
+        return match idenfy_mock::healthcheck::probe(&url, std::time::Duration::from_secs(3)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("idenfy-mock healthcheck: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     if cli.check_config {
         println!(
             "configuration OK: {} partner(s), listen {}",
