@@ -40,35 +40,60 @@ pub struct TokenResponse {
 #[serde(rename_all = "camelCase")]
 pub struct TokenRequestBody {
     /// 1..100 printable ASCII characters (legacy alias: `personScanRef`).
+    #[schema(min_length = 1, max_length = 100, pattern = "^[ -~]+$")]
     client_id: String,
+    /// Letters, spaces, `-`, `'`, `.`; returned uppercased.
+    #[schema(min_length = 1, max_length = 100)]
     first_name: Option<String>,
+    #[schema(min_length = 1, max_length = 100)]
     last_name: Option<String>,
+    #[schema(format = Date)]
     date_of_birth: Option<String>,
+    #[schema(format = Date)]
     date_of_expiry: Option<String>,
+    #[schema(format = Date)]
     date_of_issue: Option<String>,
     sex: Option<crate::domain::token::Sex>,
+    /// ISO 3166-1 alpha-2, any case.
+    #[schema(pattern = "^[A-Za-z]{2}$")]
     nationality: Option<String>,
+    /// ISO 3166-1 alpha-2, any case.
+    #[schema(pattern = "^[A-Za-z]{2}$")]
     country: Option<String>,
+    #[schema(min_length = 1, max_length = 50)]
     personal_number: Option<String>,
+    #[schema(min_length = 1, max_length = 50)]
     document_number: Option<String>,
+    #[schema(max_length = 255)]
     address: Option<String>,
     documents: Option<Vec<DocumentType>>,
+    #[schema(
+        pattern = "^(lt|en|ru|pl|lv|et|ro|it|de|fr|sv|es|hu|ja|bg|cs|nl|pt|uk|vi|sk|th|hi|id)$"
+    )]
     locale: Option<String>,
     show_instructions: Option<bool>,
     #[schema(minimum = 0, maximum = 2592000)]
     expiry_time: Option<u32>,
     #[schema(minimum = 60, maximum = 3600)]
     session_length: Option<u32>,
+    #[schema(pattern = "^https?://[^ ]+$", min_length = 5, max_length = 2048)]
     success_url: Option<String>,
+    #[schema(pattern = "^https?://[^ ]+$", min_length = 5, max_length = 2048)]
     error_url: Option<String>,
+    #[schema(pattern = "^https?://[^ ]+$", min_length = 5, max_length = 2048)]
     unverified_url: Option<String>,
+    /// Refused with 403 when the partner may not set one.
+    #[schema(pattern = "^https?://[^ ]+$", max_length = 2048)]
     callback_url: Option<String>,
     token_type: Option<crate::domain::token::TokenType>,
+    #[schema(max_length = 40)]
     external_ref: Option<String>,
     generate_digit_string: Option<bool>,
+    /// Not together with `additionalSteps`.
     utility_bill: Option<bool>,
     #[schema(value_type = Option<Object>)]
     additional_steps: Option<serde_json::Value>,
+    /// Only together with `additionalSteps`.
     #[schema(value_type = Option<Object>)]
     additional_data: Option<serde_json::Value>,
     questionnaire: Option<String>,

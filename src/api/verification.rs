@@ -14,7 +14,8 @@ use serde_json::{Map, Value};
 use super::error::{ApiError, ErrorEnvelope};
 use super::{auth, body};
 use crate::app::{App, AppState};
-use crate::domain::fields::{FieldError, Fields};
+use crate::domain::fields::FieldError;
+use crate::domain::requests::{self, ManualReview};
 use crate::domain::status::{DocumentResult, FaceResult, FraudTag, MismatchTag, Overall};
 use crate::domain::verification::DocumentData;
 use crate::files;
@@ -37,10 +38,7 @@ async fn partner_and_body(
 }
 
 fn scan_ref(body: &Map<String, Value>) -> Result<String, ApiError> {
-    Fields(body)
-        .required_string("scanRef")
-        .map(str::to_owned)
-        .map_err(ApiError::field)
+    requests::scan_ref(body).map_err(ApiError::field)
 }
 
 fn step_error(e: StepError, scan_ref: &str) -> ApiError {
@@ -67,20 +65,9 @@ pub async fn add_dummy_status(
     raw: Body,
 ) -> Result<Response, ApiError> {
     let (partner, body) = partner_and_body(&app, &headers, raw, true).await?;
-    let scan_ref = scan_ref(&body)?;
-    let f = Fields(&body);
-    let face = f
-        .one_of("manualFaceMatchResult", FaceResult::parse, FaceResult::list)
-        .and_then(|v| v.ok_or_else(|| FieldError::missing("manualFaceMatchResult")))
-        .map_err(ApiError::field)?;
-    let document = f
-        .one_of(
-            "manualDocumentValidity",
-            DocumentResult::parse,
-            DocumentResult::list,
-        )
-        .and_then(|v| v.ok_or_else(|| FieldError::missing("manualDocumentValidity")))
-        .map_err(ApiError::field)?;
+    let review = ManualReview::parse(&body).map_err(ApiError::field)?;
+    let scan_ref = review.scan_ref;
+    let (face, document) = (review.face, review.document);
     lifecycle::review_manually(&app, partner, &scan_ref, face, document)
         .map_err(|e| step_error(e, &scan_ref))?;
     Ok(StatusCode::OK.into_response())

@@ -3,6 +3,7 @@
 
 pub mod fields;
 pub mod outcome;
+pub mod requests;
 pub mod status;
 pub mod token;
 pub mod verification;
