@@ -775,3 +775,11 @@ async fn an_inbox_made_to_fail_shows_the_retries() {
         1
     );
 }
+
+#[tokio::test]
+async fn wait_refuses_a_timeout_over_a_minute() {
+    let m = Mock::plain().await;
+    let (s, e) = m.cget("/_mock/webhooks/wait?timeoutMs=60001").await;
+    assert_eq!(s, 400);
+    assert!(e["message"].as_str().unwrap().contains("60000"));
+}

@@ -276,6 +276,7 @@ pub struct WebhookQuery {
     /// 1..=1000, default 50.
     pub limit: Option<usize>,
     /// For `wait`: how long to wait, 0..=60000 ms (default 10000).
+    #[param(minimum = 0, maximum = 60000)]
     pub timeout_ms: Option<u64>,
 }
 
@@ -330,7 +331,10 @@ pub async fn wait_webhook(
 ) -> Result<Json<WebhookRecord>> {
     let q = query(q)?;
     let filter = q.filter(Some(DeliveryState::Delivered))?;
-    let timeout = q.timeout_ms.unwrap_or(10_000).min(60_000);
+    let timeout = q.timeout_ms.unwrap_or(10_000);
+    if timeout > 60_000 {
+        return Err(ControlError::bad_request("timeoutMs must be at most 60000"));
+    }
     app.webhooks
         .journal
         .wait_for(&filter, Duration::from_millis(timeout))
