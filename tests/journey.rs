@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::*;
 use idenfy_mock::domain::status::EventType;
 use idenfy_mock::webhook::journal::Filter;
@@ -320,15 +318,7 @@ async fn an_unused_token_expires_by_the_clock_with_a_final_webhook() {
     m.server.app().clock.advance_secs(59);
     assert_eq!(status_of(&m, &t["scanRef"]).await["status"], "ACTIVE");
     m.server.app().clock.advance_secs(2);
-    let journal = m.server.app().webhooks.journal.clone();
-    let expired = Filter {
-        event: Some(EventType::Expired),
-        ..Filter::default()
-    };
-    let r = journal
-        .wait_for(&expired, Duration::from_secs(10))
-        .await
-        .expect("expired webhook");
+    let r = m.wait_journal(of_event(EventType::Expired)).await;
     assert_eq!(r.scan_ref, t["scanRef"].as_str().unwrap());
     assert_eq!(status_of(&m, &t["scanRef"]).await["status"], "EXPIRED");
     let hook = &rx.wait_for(1).await[0];
@@ -371,15 +361,7 @@ async fn an_opened_session_is_bounded_by_session_length_not_expiry_time() {
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("data-seconds=\"20\""));
     clock.advance_secs(21);
-    let journal = m.server.app().webhooks.journal.clone();
-    let expired = Filter {
-        event: Some(EventType::Expired),
-        ..Filter::default()
-    };
-    assert!(journal
-        .wait_for(&expired, Duration::from_secs(10))
-        .await
-        .is_some());
+    m.wait_journal(of_event(EventType::Expired)).await;
     assert_eq!(status_of(&m, &t["scanRef"]).await["status"], "EXPIRED");
     assert_eq!(finish(&m, &token, &[("outcome", "approve")]).await.0, 410);
 }

@@ -395,15 +395,7 @@ async fn failed_attempts_are_retried_and_journaled() {
         .await;
     let got = rx.wait_for(1).await;
     assert_eq!(rx.hits(), 3);
-    let journal = m.server.app().webhooks.journal.clone();
-    let filter = Filter {
-        state: Some(DeliveryState::Delivered),
-        ..Filter::default()
-    };
-    let r = journal
-        .wait_for(&filter, Duration::from_secs(10))
-        .await
-        .expect("delivered");
+    let r = m.wait_journal(in_state(DeliveryState::Delivered)).await;
     assert_eq!(r.scan_ref, t["scanRef"].as_str().unwrap());
     let statuses: Vec<_> = r.attempts.iter().map(|a| a.status).collect();
     assert_eq!(statuses, [Some(500), Some(500), Some(200)]);
@@ -423,15 +415,7 @@ async fn a_webhook_given_up_stays_visible_as_failed_and_marks_the_verification()
         .token(DEV, json!({"clientId": "c", "dummyStatus": "APPROVED"}))
         .await;
     let scan_ref = t["scanRef"].as_str().unwrap().to_owned();
-    let journal = m.server.app().webhooks.journal.clone();
-    let failed = Filter {
-        state: Some(DeliveryState::Failed),
-        ..Filter::default()
-    };
-    let r = journal
-        .wait_for(&failed, Duration::from_secs(10))
-        .await
-        .expect("given up");
+    let r = m.wait_journal(in_state(DeliveryState::Failed)).await;
     assert_eq!(r.attempts.len(), 3, "first attempt plus 2 retries");
     assert_eq!(rx.hits(), 3);
     // Backoff: the second gap is longer than the first (10 ms, then 20 ms).
@@ -464,15 +448,7 @@ async fn refused_connections_and_timeouts_are_failed_attempts() {
     .await;
     m.token(DEV, json!({"clientId": "c", "dummyStatus": "APPROVED"}))
         .await;
-    let journal = m.server.app().webhooks.journal.clone();
-    let failed = Filter {
-        state: Some(DeliveryState::Failed),
-        ..Filter::default()
-    };
-    let r = journal
-        .wait_for(&failed, Duration::from_secs(10))
-        .await
-        .expect("failed");
+    let r = m.wait_journal(in_state(DeliveryState::Failed)).await;
     assert_eq!(r.attempts.len(), 2);
     assert!(r.attempts.iter().all(|a| a.status.is_none()));
     assert!(
@@ -491,18 +467,7 @@ async fn refused_connections_and_timeouts_are_failed_attempts() {
     let m = Mock::start(config(&rx.url, "[webhooks]\ntimeout_secs = 1")).await;
     m.token(DEV, json!({"clientId": "c", "dummyStatus": "APPROVED"}))
         .await;
-    let delivered = Filter {
-        state: Some(DeliveryState::Delivered),
-        ..Filter::default()
-    };
-    let r = m
-        .server
-        .app()
-        .webhooks
-        .journal
-        .wait_for(&delivered, Duration::from_secs(10))
-        .await
-        .expect("delivered on retry");
+    let r = m.wait_journal(in_state(DeliveryState::Delivered)).await;
     assert!(
         r.attempts[0]
             .error

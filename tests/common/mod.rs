@@ -11,6 +11,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
+use idenfy_mock::webhook::journal::{DeliveryState, Filter, WebhookRecord};
 use idenfy_mock::{Config, Server};
 use serde_json::Value;
 use tokio::sync::Notify;
@@ -147,6 +148,17 @@ impl Mock {
         parse(resp).await
     }
 
+    /// Waits (up to 10 s) in the journal for a webhook matching `filter`.
+    pub async fn wait_journal(&self, filter: Filter) -> WebhookRecord {
+        self.server
+            .app()
+            .webhooks
+            .journal
+            .wait_for(&filter, Duration::from_secs(10))
+            .await
+            .expect("a matching webhook within 10 s")
+    }
+
     /// GET a control-API path; returns status and JSON.
     pub async fn cget(&self, path: &str) -> (StatusCode, Value) {
         parse(self.get(path).await).await
@@ -221,6 +233,22 @@ pub fn assert_error(got: &(StatusCode, Value), status: u16, identifier: &str, me
         message.contains(message_part),
         "message {message:?} should contain {message_part:?}"
     );
+}
+
+/// A journal filter on the delivery state alone.
+pub fn in_state(state: DeliveryState) -> Filter {
+    Filter {
+        state: Some(state),
+        ..Filter::default()
+    }
+}
+
+/// A journal filter on the event alone.
+pub fn of_event(event: idenfy_mock::domain::status::EventType) -> Filter {
+    Filter {
+        event: Some(event),
+        ..Filter::default()
+    }
 }
 
 /// One webhook as the receiver got it.
