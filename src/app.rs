@@ -132,6 +132,10 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 /// One log line per request: method, path, status, latency and the partner's
 /// API key (never the secret).
 async fn log_request(State(_app): State<AppState>, request: Request, next: Next) -> Response {
+    // With request logging off (RUST_LOG=warn), skip the work entirely.
+    if !tracing::enabled!(target: "idenfy_mock::request", tracing::Level::INFO) {
+        return next.run(request).await;
+    }
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.uri().path().to_owned();

@@ -149,6 +149,11 @@ impl Faults {
         Ok(fault)
     }
 
+    /// Whether any fault was registered since the last clear (one atomic load).
+    pub fn is_active(&self) -> bool {
+        self.any.load(Ordering::Acquire)
+    }
+
     pub fn list(&self) -> Vec<Fault> {
         self.lock().clone()
     }

@@ -8,17 +8,25 @@
 //! whatever its state, and counted.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use dashmap::DashMap;
+
+/// scanRefs and authTokens are random and made by the server, so a fast
+/// non-cryptographic hash is safe here (no one chooses the keys inserted).
+type Hasher = foldhash::fast::RandomState;
 
 use crate::domain::verification::Verification;
 use crate::partners::PartnerId;
 
 pub struct Store {
-    by_scan_ref: DashMap<Arc<str>, Verification>,
-    scan_ref_by_token: DashMap<Box<str>, Arc<str>>,
+    /// Boxed: a table resize then moves pointers, not 760-byte values, and
+    /// the table's spare slots cost a pointer each.
+    by_scan_ref: DashMap<Arc<str>, Box<Verification>, Hasher>,
+    scan_ref_by_token: DashMap<Box<str>, Arc<str>, Hasher>,
+    /// `by_scan_ref.len()` without locking every shard.
+    count: AtomicUsize,
     /// scanRefs in creation order, for eviction (may hold removed ones).
     order: Mutex<VecDeque<Arc<str>>>,
     max: usize,
@@ -38,8 +46,9 @@ pub struct StoreStats {
 impl Store {
     pub fn new(max: usize) -> Store {
         Store {
-            by_scan_ref: DashMap::new(),
-            scan_ref_by_token: DashMap::new(),
+            by_scan_ref: DashMap::with_hasher(Hasher::default()),
+            scan_ref_by_token: DashMap::with_hasher(Hasher::default()),
+            count: AtomicUsize::new(0),
             order: Mutex::new(VecDeque::new()),
             max: max.max(1),
             evicted: AtomicU64::new(0),
@@ -53,13 +62,19 @@ impl Store {
         let key: Arc<str> = Arc::from(v.scan_ref.as_str());
         self.scan_ref_by_token
             .insert(Box::from(v.auth_token.as_str()), key.clone());
-        let result = {
-            let mut entry = self.by_scan_ref.entry(key.clone()).insert(v);
-            f(entry.value_mut())
+        let result = match self.by_scan_ref.entry(key.clone()) {
+            dashmap::Entry::Occupied(mut old) => {
+                old.insert(Box::new(v));
+                f(old.get_mut())
+            }
+            dashmap::Entry::Vacant(slot) => {
+                self.count.fetch_add(1, Ordering::Relaxed);
+                f(slot.insert(Box::new(v)).value_mut())
+            }
         };
         let mut order = self.order.lock().unwrap_or_else(|p| p.into_inner());
         order.push_back(key);
-        while self.by_scan_ref.len() > self.max {
+        while self.count.load(Ordering::Relaxed) > self.max {
             let Some(oldest) = order.pop_front() else {
                 break;
             };
@@ -78,6 +93,7 @@ impl Store {
     fn remove(&self, scan_ref: &str) -> bool {
         match self.by_scan_ref.remove(scan_ref) {
             Some((_, v)) => {
+                self.count.fetch_sub(1, Ordering::Relaxed);
                 self.scan_ref_by_token.remove(v.auth_token.as_str());
                 true
             }
@@ -91,6 +107,7 @@ impl Store {
             Some((_, v)) => v.auth_token,
             None => return false,
         };
+        self.count.fetch_sub(1, Ordering::Relaxed);
         self.scan_ref_by_token.remove(token.as_str());
         self.purged.fetch_add(1, Ordering::Relaxed);
         true
@@ -104,7 +121,7 @@ impl Store {
         f: impl FnOnce(&Verification) -> R,
     ) -> Option<R> {
         let v = self.by_scan_ref.get(scan_ref)?;
-        (v.partner == partner).then(|| f(&v))
+        (v.partner == partner).then(|| f(v.value()))
     }
 
     /// Changes a partner's verification; `None` if unknown or another partner's.
@@ -115,7 +132,7 @@ impl Store {
         f: impl FnOnce(&mut Verification) -> R,
     ) -> Option<R> {
         let mut v = self.by_scan_ref.get_mut(scan_ref)?;
-        (v.partner == partner).then(|| f(&mut v))
+        (v.partner == partner).then(|| f(v.value_mut()))
     }
 
     /// Changes a verification whoever owns it (for the mock's own workers).
@@ -125,12 +142,12 @@ impl Store {
         f: impl FnOnce(&mut Verification) -> R,
     ) -> Option<R> {
         let mut v = self.by_scan_ref.get_mut(scan_ref)?;
-        Some(f(&mut v))
+        Some(f(v.value_mut()))
     }
 
     /// Reads a verification whoever owns it (for the mock's own pages).
     pub fn read_any<R>(&self, scan_ref: &str, f: impl FnOnce(&Verification) -> R) -> Option<R> {
-        self.by_scan_ref.get(scan_ref).map(|v| f(&v))
+        self.by_scan_ref.get(scan_ref).map(|v| f(v.value()))
     }
 
     /// The scanRef an authToken belongs to.
@@ -147,20 +164,25 @@ impl Store {
 
     /// Removes every verification `keep` refuses; returns how many went.
     pub fn retain(&self, mut keep: impl FnMut(&Verification) -> bool) -> usize {
-        let before = self.by_scan_ref.len();
-        self.by_scan_ref.retain(|_, v| keep(v));
+        let mut removed = 0;
+        self.by_scan_ref.retain(|_, v| {
+            let kept = keep(v);
+            removed += usize::from(!kept);
+            kept
+        });
+        self.count.fetch_sub(removed, Ordering::Relaxed);
         let by_scan_ref = &self.by_scan_ref;
         self.scan_ref_by_token
             .retain(|_, scan_ref| by_scan_ref.contains_key(scan_ref));
-        before - self.by_scan_ref.len()
+        removed
     }
 
     pub fn len(&self) -> usize {
-        self.by_scan_ref.len()
+        self.count.load(Ordering::Relaxed)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.by_scan_ref.is_empty()
+        self.len() == 0
     }
 
     pub fn stats(&self) -> StoreStats {

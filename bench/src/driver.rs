@@ -344,6 +344,15 @@ async fn bench() -> Result<bool> {
         tokio::time::sleep(Duration::from_millis(2)).await;
     };
     let elapsed = t0.elapsed().as_secs_f64();
+    // The receiver answers before the mock records the attempt: wait until
+    // nothing is pending before reading the journal.
+    loop {
+        let h = get_json(&http, &format!("{}/_mock/health", mock.base)).await?;
+        if h["webhooksPending"].as_u64() == Some(0) || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     let delivered = get_json(&http, &format!("{}/_mock/webhooks?state=delivered&limit=1", mock.base)).await?["total"].as_u64().unwrap_or(0);
     let rate = n as f64 / elapsed;
     let lost = n.saturating_sub(delivered.min(hits));
