@@ -101,7 +101,7 @@ impl Webhooks {
         if has(FaultAction::Drop) {
             self.journal.settle(id, DeliveryState::Dropped);
         } else if has(FaultAction::Reorder) {
-            if let Some(job) = self.job(&main, out.target.clone(), delay) {
+            if let Some(job) = Self::job(&main, &out.scan_ref, out.target.clone(), delay) {
                 self.lock_held()
                     .entry(out.scan_ref.clone())
                     .or_default()
@@ -121,7 +121,7 @@ impl Webhooks {
             queue.push(copy);
         }
         for entry in &queue {
-            if let Some(job) = self.job(entry, out.target.clone(), delay) {
+            if let Some(job) = Self::job(entry, &out.scan_ref, out.target.clone(), delay) {
                 self.engine.enqueue(job);
             }
         }
@@ -187,16 +187,15 @@ impl Webhooks {
     }
 
     fn job(
-        &self,
         entry: &(u64, Bytes, Vec<(String, String)>, bool),
+        scan_ref: &str,
         target: Option<String>,
         delay: Duration,
     ) -> Option<Job> {
         let (id, body, headers, is_final) = entry.clone();
-        let scan_ref = self.journal.get(id).map(|r| r.scan_ref)?;
         Some(Job {
             journal_id: id,
-            scan_ref,
+            scan_ref: scan_ref.to_owned(),
             target: target?,
             headers,
             body,
