@@ -177,7 +177,8 @@ fn scan_ref_unknown(scan_ref: &str) -> ControlError {
 /// One verification's full state with its webhooks.
 #[utoipa::path(get, path = "/_mock/verifications/{scan_ref}", tag = "control",
     params(("scan_ref" = String, Path)),
-    responses((status = 200, body = VerificationDetail), (status = 404, body = ControlError)))]
+    responses((status = 200, body = VerificationDetail), (status = 400, description = "undecodable path", body = ControlError),
+        (status = 404, body = ControlError)))]
 pub async fn get_verification(
     State(app): State<AppState>,
     p: std::result::Result<Path<String>, PathRejection>,
@@ -349,8 +350,9 @@ pub async fn wait_webhook(
 }
 
 /// One journal entry: exact body, headers and every attempt.
-#[utoipa::path(get, path = "/_mock/webhooks/{id}", tag = "control", params(("id" = u64, Path)),
-    responses((status = 200, body = WebhookRecord), (status = 404, body = ControlError)))]
+#[utoipa::path(get, path = "/_mock/webhooks/{id}", tag = "control", params(("id" = u64, Path, minimum = 1)),
+    responses((status = 200, body = WebhookRecord), (status = 400, description = "not an id", body = ControlError),
+        (status = 404, body = ControlError)))]
 pub async fn get_webhook(
     State(app): State<AppState>,
     p: std::result::Result<Path<u64>, PathRejection>,
@@ -370,8 +372,9 @@ pub struct Replayed {
 }
 
 /// Sends a journaled webhook again (same target, headers and bytes) as a new entry.
-#[utoipa::path(post, path = "/_mock/webhooks/{id}/replay", tag = "control", params(("id" = u64, Path)),
-    responses((status = 201, body = Replayed), (status = 404, body = ControlError)))]
+#[utoipa::path(post, path = "/_mock/webhooks/{id}/replay", tag = "control", params(("id" = u64, Path, minimum = 1)),
+    responses((status = 201, body = Replayed), (status = 400, description = "not an id", body = ControlError),
+        (status = 404, body = ControlError)))]
 pub async fn replay_webhook(
     State(app): State<AppState>,
     p: std::result::Result<Path<u64>, PathRejection>,
@@ -556,8 +559,9 @@ pub async fn clear_faults(State(app): State<AppState>) -> StatusCode {
 }
 
 /// Removes one fault.
-#[utoipa::path(delete, path = "/_mock/faults/{id}", tag = "control", params(("id" = u64, Path)),
-    responses((status = 204), (status = 404, body = ControlError)))]
+#[utoipa::path(delete, path = "/_mock/faults/{id}", tag = "control", params(("id" = u64, Path, minimum = 1)),
+    responses((status = 204), (status = 400, description = "not an id", body = ControlError),
+        (status = 404, body = ControlError)))]
 pub async fn delete_fault(
     State(app): State<AppState>,
     p: std::result::Result<Path<u64>, PathRejection>,
