@@ -194,3 +194,45 @@ impl Store {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::domain::token::TokenRequest;
+
+    fn v(scan_ref: &str) -> Verification {
+        let body = serde_json::json!({"clientId": "c"});
+        let req =
+            TokenRequest::parse(body.as_object().unwrap(), &Config::embedded().defaults).unwrap();
+        Verification::new(
+            scan_ref.into(),
+            format!("tok-{scan_ref}"),
+            0,
+            req,
+            None,
+            "k".into(),
+            0,
+        )
+    }
+
+    #[test]
+    fn the_count_follows_every_change() {
+        let s = Store::new(3);
+        for r in ["a", "b", "c"] {
+            s.insert_with(v(r), |_| ());
+        }
+        s.insert_with(v("b"), |_| ()); // replaced, not added
+        assert_eq!((s.len(), s.stats().evicted), (3, 0));
+        s.insert_with(v("d"), |_| ()); // evicts the oldest
+        assert_eq!((s.len(), s.stats().evicted), (3, 1));
+        assert!(s.read_any("a", |_| ()).is_none());
+        assert!(s.scan_ref_of_token("tok-a").is_none());
+        assert!(s.purge_if("c", |_| true));
+        assert!(!s.purge_if("d", |_| false));
+        assert_eq!(s.len(), 2);
+        assert_eq!(s.retain(|x| x.scan_ref != "b"), 1);
+        assert_eq!(s.len(), 1);
+        assert!(s.scan_ref_of_token("tok-b").is_none());
+    }
+}
