@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{Method, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -117,7 +117,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(|method: Method| async move {
             ApiError::method_not_allowed(method.as_str())
         })
-        .layer(middleware::from_fn_with_state(state.clone(), log_request))
+        .layer(middleware::from_fn(log_request))
         .layer(CatchPanicLayer::custom(panic_response))
         .with_state(state)
 }
@@ -131,7 +131,7 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 
 /// One log line per request: method, path, status, latency and the partner's
 /// API key (never the secret).
-async fn log_request(State(_app): State<AppState>, request: Request, next: Next) -> Response {
+async fn log_request(request: Request, next: Next) -> Response {
     // With request logging off (RUST_LOG=warn), skip the work entirely.
     if !tracing::enabled!(target: "idenfy_mock::request", tracing::Level::INFO) {
         return next.run(request).await;

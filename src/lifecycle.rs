@@ -159,6 +159,31 @@ fn with_usable_token<R>(
         .unwrap_or(Err(StepError::NotFound))
 }
 
+/// Forgets verifications with everything that hangs off them (journal
+/// entries, held-back webhooks; all timers when forgetting everything): every
+/// partner's (`None`) or one partner's. Returns how many verifications went.
+/// Timers of one partner's verifications are left to find nothing.
+pub fn forget(app: &App, partner: Option<PartnerId>) -> usize {
+    let Some(id) = partner else {
+        app.webhooks.journal.retain(|_| false);
+        app.webhooks.clear_held(|_| false);
+        app.timers.clear();
+        return app.store.retain(|_| false);
+    };
+    let key = app.partners.get(id).key();
+    let mut gone = std::collections::HashSet::new();
+    let removed = app.store.retain(|v| {
+        let keep = v.partner != id;
+        if !keep {
+            gone.insert(v.scan_ref.clone());
+        }
+        keep
+    });
+    app.webhooks.journal.retain(|r| r.partner != key);
+    app.webhooks.clear_held(|scan_ref| !gone.contains(scan_ref));
+    removed
+}
+
 /// Puts back a verification from a snapshot, with its timers.
 pub fn restore(app: &App, v: Verification) {
     app.store.insert_with(v, |v| {

@@ -1,7 +1,9 @@
 //! The `idenfy-mock` binary: flags, configuration errors, and a graceful exit
 //! on SIGTERM.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
+
+use base64::Engine as _;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -81,9 +83,38 @@ fn sigterm_exits_zero_after_a_graceful_shutdown() {
             break rest.split_whitespace().next().unwrap().to_owned();
         }
     };
-    // The server answers, then SIGTERM ends it with status 0.
-    let probe = std::net::TcpStream::connect(&addr);
-    assert!(probe.is_ok(), "server accepts connections on {addr}");
+    // One log line per request: method, path, status, latency, the API key —
+    // never the secret, and plain text when not on a terminal.
+    let mut probe = std::net::TcpStream::connect(&addr).expect("server accepts connections");
+    let secret = "not-the-right-secret";
+    let auth =
+        base64::engine::general_purpose::STANDARD.encode(format!("idenfy-mock-key:{secret}"));
+    write!(
+        probe,
+        "POST /api/v2/token HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {auth}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    probe.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    let line = lines
+        .by_ref()
+        .map(|l| l.unwrap())
+        .find(|l| l.contains("/api/v2/token"))
+        .expect("a log line for the request");
+    for part in [
+        "method=POST",
+        "status=401",
+        "latency_us=",
+        "partner=\"idenfy-mock-key\"",
+    ] {
+        assert!(line.contains(part), "{part} in {line:?}");
+    }
+    assert!(
+        !line.contains(secret) && !line.contains('\u{1b}'),
+        "{line:?}"
+    );
+    // SIGTERM ends it with status 0.
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

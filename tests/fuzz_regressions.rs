@@ -76,10 +76,13 @@ fn page_outcome() {
         let mut parts = text.splitn(4, '\n');
         let (o, f, d, t) = (parts.next(), parts.next(), parts.next(), parts.next());
         if let Some(o) = o {
-            if let Ok(outcome) = Outcome::from_parts(o, f, d, t) {
-                let _ = outcome.auto_result();
-            } else {
-                assert!(!name.is_empty());
+            match Outcome::from_parts(o, f, d, t) {
+                // An accepted outcome records a result unless it is "unverified".
+                Ok(outcome) => {
+                    assert_eq!(outcome.auto_result().is_none(), o == "unverified", "{name}")
+                }
+                // A refusal says which parameter is wrong and what it may be.
+                Err(why) => assert!(why.contains("must be one of"), "{name}: {why}"),
             }
         }
     }

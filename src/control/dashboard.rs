@@ -13,7 +13,7 @@ use super::{finish_by_scan_ref, ControlError};
 use crate::app::{App, AppState};
 use crate::domain::outcome::Outcome;
 use crate::ui::escape;
-use crate::webhook::journal::{DeliveryState, Filter, WebhookRecord};
+use crate::webhook::journal::{Filter, WebhookRecord};
 use crate::webhook::sign;
 
 /// Rows shown per table, newest first.
@@ -58,16 +58,6 @@ fn signature_state(app: &App, r: &WebhookRecord) -> &'static str {
         "valid"
     } else {
         "invalid"
-    }
-}
-
-fn state_name(s: DeliveryState) -> &'static str {
-    match s {
-        DeliveryState::Pending => "pending",
-        DeliveryState::Delivered => "delivered",
-        DeliveryState::Failed => "failed",
-        DeliveryState::Undeliverable => "undeliverable",
-        DeliveryState::Dropped => "dropped",
     }
 }
 
@@ -129,7 +119,7 @@ pub async fn page(
                 event = r.event.as_str(),
                 fin = if r.is_final { " final" } else { "" },
                 sr = escape(&r.scan_ref),
-                state = badge(state_name(r.state)),
+                state = badge(r.state.as_str()),
                 n = r.attempts.len(),
                 last = escape(&last),
                 sig = badge(signature_state(&app, r)),

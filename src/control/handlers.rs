@@ -292,14 +292,12 @@ impl WebhookQuery {
         let state = match self.state.as_deref() {
             None => default_state,
             Some("any") => None,
-            Some(s) => Some(
-                serde_json::from_value::<DeliveryState>(serde_json::Value::String(s.to_owned()))
-                    .map_err(|_| {
-                        ControlError::bad_request(
-                            "state must be one of: pending, delivered, failed, undeliverable, dropped, any",
-                        )
-                    })?,
-            ),
+            Some(s) => Some(DeliveryState::parse(s).ok_or_else(|| {
+                ControlError::bad_request(format!(
+                    "state must be one of: {}, any",
+                    DeliveryState::list()
+                ))
+            })?),
         };
         Ok(Filter {
             scan_ref: self.scan_ref.clone(),
@@ -485,10 +483,7 @@ pub async fn reset(State(app): State<AppState>, body: Bytes) -> Result<Json<Rese
     };
     match req.partner {
         None => {
-            let removed = app.store.retain(|_| false);
-            app.webhooks.journal.retain(|_| false);
-            app.webhooks.clear_held(|_| false);
-            app.timers.clear();
+            let removed = lifecycle::forget(&app, None);
             app.faults.clear();
             app.inbox.clear_all();
             app.clock.set_offset_ms(0);
@@ -504,16 +499,7 @@ pub async fn reset(State(app): State<AppState>, body: Bytes) -> Result<Json<Rese
             let id = app.partners.by_key(&key).ok_or_else(|| {
                 ControlError::bad_request(format!("no partner has API key '{key}'"))
             })?;
-            let mut gone = std::collections::HashSet::new();
-            let removed = app.store.retain(|v| {
-                let keep = v.partner != id;
-                if !keep {
-                    gone.insert(v.scan_ref.clone());
-                }
-                keep
-            });
-            app.webhooks.journal.retain(|r| r.partner != key);
-            app.webhooks.clear_held(|scan_ref| !gone.contains(scan_ref));
+            let removed = lifecycle::forget(&app, Some(id));
             app.partners.get(id).reset_usage();
             Ok(Json(ResetDone {
                 scope: key,
@@ -713,9 +699,7 @@ pub async fn restore(
         v.partner = id;
         verifications.push(v);
     }
-    app.store.retain(|_| false);
-    app.timers.clear();
-    app.webhooks.clear_held(|_| false);
+    lifecycle::forget(&app, None);
     app.clock.set_offset_ms(snap.clock_offset_ms);
     let restored = verifications.len();
     for v in verifications {

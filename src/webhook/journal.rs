@@ -12,20 +12,21 @@ use tokio::sync::Notify;
 
 use crate::domain::status::EventType;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum DeliveryState {
-    /// Queued or being attempted.
-    Pending,
-    /// A 2xx answer was received.
-    Delivered,
-    /// Every attempt failed.
-    Failed,
-    /// There was nowhere to send it (no callbackUrl, partner or global URL).
-    Undeliverable,
-    /// Not sent on purpose: an injected `drop` fault.
-    Dropped,
-}
+crate::domain::wire_enum!(
+    /// Where a journaled webhook stands.
+    DeliveryState {
+        /// Queued or being attempted.
+        Pending = "pending",
+        /// A 2xx answer was received.
+        Delivered = "delivered",
+        /// Every attempt failed.
+        Failed = "failed",
+        /// There was nowhere to send it (no callbackUrl, partner or global URL).
+        Undeliverable = "undeliverable",
+        /// Not sent on purpose: an injected `drop` fault.
+        Dropped = "dropped",
+    }
+);
 
 /// One delivery attempt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]

@@ -97,7 +97,6 @@ impl Webhooks {
             None,
         );
         let id = main.0;
-        let main_id = main.0;
         if has(FaultAction::Drop) {
             self.journal.settle(id, DeliveryState::Dropped);
         } else if has(FaultAction::Reorder) {
@@ -116,7 +115,7 @@ impl Webhooks {
                 out.body.clone(),
                 out.is_final,
                 signing_key.as_deref(),
-                Some(main_id),
+                Some(id),
             );
             queue.push(copy);
         }
