@@ -280,12 +280,45 @@ impl TokenRequest {
 
     /// `allowedDocuments`: the selected country (uppercased) or `ALL`, mapped
     /// to the document list.
-    pub fn allowed_documents(&self) -> std::collections::BTreeMap<String, Vec<DocumentType>> {
-        let key = self
-            .country
-            .as_deref()
-            .map_or_else(|| "ALL".to_string(), str::to_ascii_uppercase);
-        std::iter::once((key, self.documents.clone())).collect()
+    pub fn allowed_documents(&self) -> AllowedDocuments<'_> {
+        AllowedDocuments {
+            country: self.country.as_deref(),
+            documents: &self.documents,
+        }
+    }
+}
+
+/// `allowedDocuments` of a token: one entry, serialised as a JSON object
+/// without building a map.
+#[derive(Debug, Clone, Copy)]
+pub struct AllowedDocuments<'a> {
+    country: Option<&'a str>,
+    pub documents: &'a [DocumentType],
+}
+
+impl AllowedDocuments<'_> {
+    /// The country uppercased, or `ALL`.
+    pub fn key(&self) -> std::borrow::Cow<'static, str> {
+        match self.country {
+            Some(c) => c.to_ascii_uppercase().into(),
+            None => "ALL".into(),
+        }
+    }
+}
+
+impl Serialize for AllowedDocuments<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(1))?;
+        match self.country {
+            // ISO codes are two ASCII letters: uppercase them on the stack.
+            Some(c) if c.len() == 2 => {
+                let upper = [c.as_bytes()[0].to_ascii_uppercase(), c.as_bytes()[1].to_ascii_uppercase()];
+                map.serialize_entry(std::str::from_utf8(&upper).unwrap_or(c), self.documents)?;
+            }
+            _ => map.serialize_entry(&self.key(), self.documents)?,
+        }
+        map.end()
     }
 }
 
@@ -425,7 +458,11 @@ mod tests {
         assert_eq!(t.documents.len(), 4);
         assert!(t.show_instructions);
         assert_eq!(t.token_type, TokenType::Identification);
-        assert_eq!(t.allowed_documents().keys().next().unwrap(), "ALL");
+        assert_eq!(t.allowed_documents().key(), "ALL");
+        assert_eq!(
+            serde_json::to_value(t.allowed_documents()).unwrap(),
+            json!({"ALL": ["ID_CARD", "PASSPORT", "RESIDENCE_PERMIT", "DRIVER_LICENSE"]})
+        );
     }
 
     #[test]
@@ -439,7 +476,11 @@ mod tests {
         let t = parse(json!({"clientId": "c", "firstName": "John Tom", "country": "lt"})).unwrap();
         assert_eq!(t.first_name.as_deref(), Some("JOHN TOM"));
         assert_eq!(t.country.as_deref(), Some("lt"));
-        assert_eq!(t.allowed_documents().keys().next().unwrap(), "LT");
+        assert_eq!(t.allowed_documents().key(), "LT");
+        assert_eq!(
+            serde_json::to_value(t.allowed_documents()).unwrap()["LT"],
+            serde_json::to_value(&t.documents).unwrap()
+        );
     }
 
     #[test]

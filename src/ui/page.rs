@@ -73,16 +73,9 @@ fn finish_form(token: &str, outcome: &str, controls: &str, button: &str) -> Stri
 pub fn session(v: &Verification, lang: &str, seconds_left: i64, token: &str) -> String {
     let r = &v.request;
     let name = |n: &Option<String>| escape(n.as_deref().unwrap_or("—"));
-    let documents: String = v
-        .request
-        .allowed_documents()
-        .iter()
-        .map(|(country, docs)| {
-            let list: Vec<&str> = docs.iter().map(|d| d.as_str()).collect();
-            format!("{}: {}", escape(country), list.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join("; ");
+    let allowed = v.request.allowed_documents();
+    let list: Vec<&str> = allowed.documents.iter().map(|d| d.as_str()).collect();
+    let documents = format!("{}: {}", escape(&allowed.key()), list.join(", "));
     let left = seconds_left.max(0);
     let faces = options(FaceResult::ALL.iter().map(|f| f.as_str()), "FACE_MISMATCH");
     let docs = options(
