@@ -94,6 +94,16 @@ async fn sweep_timers(app: AppState) {
         for (kind, scan_ref) in app.timers.take_due(now_ms.div_euclid(1000)) {
             crate::lifecycle::on_timer(&app, kind, &scan_ref);
         }
+        if app.timers.len() > 2 * app.store.len().max(1024) {
+            // Entries of evicted or deleted verifications: drop them off the
+            // workers (a compaction walks every entry).
+            let app = app.clone();
+            let _ = tokio::task::spawn_blocking(move || {
+                app.timers
+                    .compact(|_, scan_ref| app.store.contains(scan_ref))
+            })
+            .await;
+        }
         let wait_ms = app
             .timers
             .next_at()

@@ -26,17 +26,20 @@ impl Ids {
         }
     }
 
-    /// A lowercase hyphenated UUID v4.
-    pub fn scan_ref(&self) -> String {
+    /// A lowercase hyphenated UUID v4, shared by the store's indexes.
+    pub fn scan_ref(&self) -> std::sync::Arc<str> {
         let bytes: [u8; 16] = self.with_rng(|r| {
             let mut b = [0u8; 16];
             r.fill_bytes(&mut b);
             b
         });
-        uuid::Builder::from_random_bytes(bytes)
-            .into_uuid()
-            .hyphenated()
-            .to_string()
+        let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+        std::sync::Arc::from(
+            &*uuid::Builder::from_random_bytes(bytes)
+                .into_uuid()
+                .hyphenated()
+                .encode_lower(&mut text),
+        )
     }
 
     /// 40 characters of `[A-Za-z0-9]`.
@@ -68,7 +71,7 @@ mod tests {
         let ids = Ids::new(None);
         let s = ids.scan_ref();
         assert_eq!(uuid::Uuid::parse_str(&s).unwrap().get_version_num(), 4);
-        assert_eq!(s, s.to_lowercase());
+        assert_eq!(*s, s.to_lowercase());
         let t = ids.auth_token();
         assert!(t.len() == 40 && t.bytes().all(|b| b.is_ascii_alphanumeric()));
         let d = ids.digit_string();

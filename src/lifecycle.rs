@@ -264,7 +264,7 @@ fn emit(app: &App, v: &Verification, event: EventType, is_final: bool, delay: Du
     let partner = &app.partners.get(v.partner).config;
     let body = payload::body(v, is_final, files::urls(v, &app.public_url));
     app.webhooks.emit(Outgoing {
-        scan_ref: v.scan_ref.clone(),
+        scan_ref: v.scan_ref.to_string(),
         partner_key: partner.api_key.clone(),
         event,
         is_final,

@@ -59,7 +59,7 @@ impl Store {
     /// Adds a verification; `f` runs on it while it is still locked, so events
     /// it produces are ordered before any later change to it.
     pub fn insert_with<R>(&self, v: Verification, f: impl FnOnce(&mut Verification) -> R) -> R {
-        let key: Arc<str> = Arc::from(v.scan_ref.as_str());
+        let key = v.scan_ref.clone();
         self.scan_ref_by_token
             .insert(Box::from(v.auth_token.as_str()), key.clone());
         let result = match self.by_scan_ref.entry(key.clone()) {
@@ -150,6 +150,11 @@ impl Store {
         self.by_scan_ref.get(scan_ref).map(|v| f(v.value()))
     }
 
+    /// Whether a verification with this scanRef is stored (any partner's).
+    pub fn contains(&self, scan_ref: &str) -> bool {
+        self.by_scan_ref.contains_key(scan_ref)
+    }
+
     /// The scanRef an authToken belongs to.
     pub fn scan_ref_of_token(&self, auth_token: &str) -> Option<Arc<str>> {
         self.scan_ref_by_token.get(auth_token).map(|s| s.clone())
@@ -231,7 +236,7 @@ mod tests {
         assert!(s.purge_if("c", |_| true));
         assert!(!s.purge_if("d", |_| false));
         assert_eq!(s.len(), 2);
-        assert_eq!(s.retain(|x| x.scan_ref != "b"), 1);
+        assert_eq!(s.retain(|x| &*x.scan_ref != "b"), 1);
         assert_eq!(s.len(), 1);
         assert!(s.scan_ref_of_token("tok-b").is_none());
     }

@@ -416,3 +416,20 @@ async fn the_store_cap_evicts_the_oldest_and_counts() {
     let stats = m.server.app().store.stats();
     assert_eq!((stats.stored, stats.evicted), (3, 2));
 }
+
+#[tokio::test]
+async fn timers_of_evicted_verifications_do_not_pile_up() {
+    let m = Mock::start(config("", "[store]\nmax_verifications = 3")).await;
+    for chunk in 0..42 {
+        let batch = (0..50).map(|i| m.token(DEV, json!({"clientId": format!("c{chunk}-{i}")})));
+        futures_util::future::join_all(batch).await;
+    }
+    let app = m.server.app().clone();
+    assert_eq!(app.store.stats().evicted, 2_097);
+    // 2,100 expiry timers were scheduled; the sweeper drops those whose
+    // verification was evicted once they outnumber the live ones.
+    eventually("stale timers dropped", || {
+        (app.timers.len() == 3).then_some(())
+    })
+    .await;
+}

@@ -119,7 +119,7 @@ pub async fn status(
     app.store
         .read(partner, &scan_ref, |v| StatusResponse {
             status: v.status,
-            scan_ref: v.scan_ref.clone(),
+            scan_ref: v.scan_ref.to_string(),
             client_id: v.request.client_id.clone(),
             auto_face: v.auto_face,
             auto_document: v.auto_document,
@@ -155,7 +155,7 @@ pub async fn data(
     app.store
         .read(partner, &scan_ref, |v| DataResponse {
             data: v.document_data(),
-            scan_ref: v.scan_ref.clone(),
+            scan_ref: v.scan_ref.to_string(),
             client_id: v.request.client_id.clone(),
         })
         .map(Json)

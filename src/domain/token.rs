@@ -313,7 +313,10 @@ impl Serialize for AllowedDocuments<'_> {
         match self.country {
             // ISO codes are two ASCII letters: uppercase them on the stack.
             Some(c) if c.len() == 2 => {
-                let upper = [c.as_bytes()[0].to_ascii_uppercase(), c.as_bytes()[1].to_ascii_uppercase()];
+                let upper = [
+                    c.as_bytes()[0].to_ascii_uppercase(),
+                    c.as_bytes()[1].to_ascii_uppercase(),
+                ];
                 map.serialize_entry(std::str::from_utf8(&upper).unwrap_or(c), self.documents)?;
             }
             _ => map.serialize_entry(&self.key(), self.documents)?,

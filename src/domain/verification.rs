@@ -13,7 +13,9 @@ use crate::partners::PartnerId;
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Verification {
-    pub scan_ref: String,
+    /// Shared with the store's indexes and timers (one allocation).
+    #[schema(value_type = String)]
+    pub scan_ref: std::sync::Arc<str>,
     pub auth_token: String,
     #[serde(skip)]
     #[schema(ignore)]
@@ -49,7 +51,7 @@ pub enum DeleteError {
 
 impl Verification {
     pub fn new(
-        scan_ref: String,
+        scan_ref: std::sync::Arc<str>,
         auth_token: String,
         partner: PartnerId,
         request: TokenRequest,
