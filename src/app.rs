@@ -6,22 +6,20 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::Request;
 use axum::http::{Method, Uri};
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
+use axum::{Router, ServiceExt as _};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use tower_http::catch_panic::CatchPanicLayer;
+use tower::Layer as _;
 
 use crate::api::{self, error::ApiError};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::faults::Faults;
 use crate::files;
+use crate::guard::GuardLayer;
 use crate::ids::Ids;
 use crate::partners::Partners;
 use crate::store::Store;
@@ -116,10 +114,11 @@ async fn sweep_timers(app: AppState) {
     }
 }
 
-/// The whole HTTP surface.
+/// The whole HTTP surface. [`Server::start`] wraps it in the
+/// [`guard`](crate::guard) (panics, request log, injected faults).
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .merge(api::router(state.clone()))
+        .merge(api::router())
         .merge(crate::ui::router())
         .merge(crate::control::router(state.clone()))
         .route("/files/{scan_ref}/{file_key}/{name}", get(files::serve))
@@ -127,39 +126,13 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(|method: Method| async move {
             ApiError::method_not_allowed(method.as_str())
         })
-        .layer(middleware::from_fn(log_request))
-        .layer(CatchPanicLayer::custom(panic_response))
         .with_state(state)
 }
 
-/// A handler that panicked (a bug) still answers with the envelope, never a
-/// dropped connection.
-fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    tracing::error!("a request handler panicked; answered 500 INTERNAL_ERROR");
-    ApiError::internal().into_response()
-}
-
-/// One log line per request: method, path, status, latency and the partner's
-/// API key (never the secret).
-async fn log_request(request: Request, next: Next) -> Response {
-    // With request logging off (RUST_LOG=warn), skip the work entirely.
-    if !tracing::enabled!(target: "idenfy_mock::request", tracing::Level::INFO) {
-        return next.run(request).await;
-    }
-    let started = Instant::now();
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let partner = api::auth::api_key_for_log(request.headers());
-    let response = next.run(request).await;
-    tracing::info!(
-        target: "idenfy_mock::request",
-        %method,
-        path,
-        status = response.status().as_u16(),
-        latency_us = started.elapsed().as_micros() as u64,
-        partner = partner.as_deref().unwrap_or("-"),
-    );
-    response
+/// A state for unit tests: the embedded configuration, nothing listening.
+#[cfg(test)]
+pub(crate) fn test_state() -> AppState {
+    Arc::new(App::new(Config::embedded(), "http://127.0.0.1:1".into()))
 }
 
 /// A running server.
@@ -180,10 +153,10 @@ impl Server {
         let public_url = public_url(&config.public_url, addr);
         let app: AppState = Arc::new(App::new(config, public_url));
         let (stop, stopped) = oneshot::channel::<()>();
-        let router = router(app.clone());
+        let service = GuardLayer::new(app.clone()).layer(router(app.clone()));
         let sweeper = tokio::spawn(sweep_timers(app.clone()));
         let task = tokio::spawn(async move {
-            let served = axum::serve(listener, router)
+            let served = axum::serve(listener, service.into_make_service())
                 .with_graceful_shutdown(async {
                     let _ = stopped.await;
                 })
@@ -313,29 +286,6 @@ async fn shutdown_signal() {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[tokio::test]
-    async fn a_panicking_handler_answers_the_500_envelope() {
-        use tower::ServiceExt;
-        let router: Router = Router::new()
-            .route("/boom", get(|| async { panic!("boom") as &'static str }))
-            .layer(CatchPanicLayer::custom(panic_response));
-        let response = router
-            .oneshot(
-                Request::get("/boom")
-                    .body(axum::body::Body::empty())
-                    .unwrap(),
-            )
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 500);
-        let body = axum::body::to_bytes(response.into_body(), 1024)
-            .await
-            .unwrap();
-        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
-        assert_eq!(json["identifier"], "INTERNAL_ERROR");
-        assert_eq!(json.as_object().unwrap().len(), 4);
-    }
 
     #[test]
     fn public_url_derivation() {

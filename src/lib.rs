@@ -35,6 +35,7 @@ pub mod control;
 pub mod domain;
 pub mod faults;
 pub mod files;
+pub mod guard;
 pub mod healthcheck;
 pub mod ids;
 pub mod lifecycle;

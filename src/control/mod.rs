@@ -8,7 +8,6 @@ mod handlers;
 pub mod inbox;
 
 use axum::extract::{Request, State};
-use axum::handler::Handler;
 use axum::http::{header, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -100,14 +99,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/_mock/inbox", get(inbox::list_inboxes))
         .route(
             "/_mock/inbox/{name}",
-            get(inbox::read)
-                // API faults (scoped by path) apply here too, so a test can
-                // make the built-in receiver fail and watch the retries.
-                .post(inbox::receive.layer(middleware::from_fn_with_state(
-                    state.clone(),
-                    crate::api::injected_faults,
-                )))
-                .delete(inbox::clear),
+            // API faults (scoped by path) apply to `post` too (see `guard`),
+            // so a test can make the built-in receiver fail and watch the retries.
+            get(inbox::read).post(inbox::receive).delete(inbox::clear),
         )
         .layer(middleware::from_fn_with_state(state, admin_token))
 }
