@@ -7,6 +7,13 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use idenfy_mock::config::{Config, Overrides};
 
+/// mimalloc instead of glibc's allocator: a token allocates a dozen small
+/// objects and an eviction frees as many, which glibc's consolidation made
+/// a fifth of the CPU time (BENCHMARKS.md). `no_thp` keeps its arenas off
+/// transparent huge pages, so idle RSS stays under 10 MB.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A local stand-in for the iDenfy identity-verification API (ivs.idenfy.com):
 /// DEV dummy results, signed webhooks, no network.
 ///
