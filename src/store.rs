@@ -208,8 +208,11 @@ mod tests {
 
     fn v(scan_ref: &str) -> Verification {
         let body = serde_json::json!({"clientId": "c"});
-        let req =
-            TokenRequest::parse(body.as_object().unwrap(), &Config::embedded().defaults).unwrap();
+        let req = TokenRequest::parse(
+            &crate::domain::fields::object_of(&body),
+            &Config::embedded().defaults,
+        )
+        .unwrap();
         Verification::new(
             scan_ref.into(),
             format!("tok-{scan_ref}"),

@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 
 use idenfy_mock::api::body;
 use idenfy_mock::config::{Config, Defaults};
+use idenfy_mock::domain::fields::Json;
 use idenfy_mock::domain::token::TokenRequest;
 use libfuzzer_sys::fuzz_target;
 
@@ -14,6 +15,12 @@ fn defaults() -> &'static Defaults {
 }
 
 fuzz_target!(|data: &[u8]| {
+    // The borrowed JSON bodies are parsed into agrees with serde_json::Value.
+    let ours = serde_json::from_slice::<Json>(data)
+        .map(|j| j.to_value())
+        .map_err(|e| e.to_string());
+    let theirs = serde_json::from_slice::<serde_json::Value>(data).map_err(|e| e.to_string());
+    assert_eq!(ours, theirs);
     if let Ok(map) = body::object(data) {
         if let Ok(request) = TokenRequest::parse(&map, defaults()) {
             // What the response echoes must serialise.

@@ -4,7 +4,8 @@
 
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap};
-use serde_json::{Map, Value};
+
+use crate::domain::fields::{Json, Object};
 
 use super::error::ApiError;
 
@@ -46,12 +47,12 @@ pub fn is_json_content_type(headers: &HeaderMap) -> bool {
 }
 
 /// The body as a JSON object.
-pub fn object(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
+pub fn object(bytes: &[u8]) -> Result<Object<'_>, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::json("Request body is empty: send a JSON object."));
     }
-    match serde_json::from_slice::<Value>(bytes) {
-        Ok(Value::Object(map)) => Ok(map),
+    match serde_json::from_slice::<Json>(bytes) {
+        Ok(Json::Object(map)) => Ok(map),
         Ok(_) => Err(ApiError::json("Request body must be a JSON object.")),
         Err(e) => Err(ApiError::json(format!(
             "Request body is not valid JSON: {e}."

@@ -9,12 +9,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
-use serde_json::{Map, Value};
 
 use super::error::{ApiError, ErrorEnvelope};
 use super::{auth, body};
 use crate::app::{App, AppState};
-use crate::domain::fields::FieldError;
+use crate::domain::fields::{FieldError, Object};
 use crate::domain::requests::{self, ManualReview};
 use crate::domain::status::{DocumentResult, FaceResult, FraudTag, MismatchTag, Overall};
 use crate::domain::verification::DocumentData;
@@ -22,23 +21,31 @@ use crate::files;
 use crate::lifecycle::{self, StepError};
 use crate::partners::PartnerId;
 
-/// Checks 1–2 (and 3 for dummy features), then the body as a JSON object.
-async fn partner_and_body(
+/// Checks 1–2 (and 3 for dummy features), then the body as a JSON object,
+/// read by `parse` (the object borrows from the body's bytes).
+async fn partner_and_body<T>(
     app: &App,
     headers: &HeaderMap,
     raw: Body,
     dummy_feature: bool,
-) -> Result<(PartnerId, Map<String, Value>), ApiError> {
+    parse: impl FnOnce(&Object) -> Result<T, FieldError>,
+) -> Result<(PartnerId, T), ApiError> {
     let partner = auth::partner(app, headers)?;
     let bytes = body::read(headers, raw, app.config.body_limit_bytes).await?;
     if dummy_feature {
         auth::dummy_allowed(app.partners.get(partner))?;
     }
-    Ok((partner, body::object(&bytes)?))
+    let parsed = parse(&body::object(&bytes)?).map_err(ApiError::field)?;
+    Ok((partner, parsed))
 }
 
-fn scan_ref(body: &Map<String, Value>) -> Result<String, ApiError> {
-    requests::scan_ref(body).map_err(ApiError::field)
+/// The body's `scanRef`.
+async fn partner_and_scan_ref(
+    app: &App,
+    headers: &HeaderMap,
+    raw: Body,
+) -> Result<(PartnerId, String), ApiError> {
+    partner_and_body(app, headers, raw, false, requests::scan_ref).await
 }
 
 fn step_error(e: StepError, scan_ref: &str) -> ApiError {
@@ -64,8 +71,8 @@ pub async fn add_dummy_status(
     headers: HeaderMap,
     raw: Body,
 ) -> Result<Response, ApiError> {
-    let (partner, body) = partner_and_body(&app, &headers, raw, true).await?;
-    let review = ManualReview::parse(&body).map_err(ApiError::field)?;
+    let (partner, review) =
+        partner_and_body(&app, &headers, raw, true, ManualReview::parse).await?;
     let scan_ref = review.scan_ref;
     let (face, document) = (review.face, review.document);
     lifecycle::review_manually(&app, partner, &scan_ref, face, document)
@@ -114,8 +121,7 @@ pub async fn status(
     headers: HeaderMap,
     raw: Body,
 ) -> Result<Json<StatusResponse>, ApiError> {
-    let (partner, body) = partner_and_body(&app, &headers, raw, false).await?;
-    let scan_ref = scan_ref(&body)?;
+    let (partner, scan_ref) = partner_and_scan_ref(&app, &headers, raw).await?;
     app.store
         .read(partner, &scan_ref, |v| StatusResponse {
             status: v.status,
@@ -150,8 +156,7 @@ pub async fn data(
     headers: HeaderMap,
     raw: Body,
 ) -> Result<Json<DataResponse>, ApiError> {
-    let (partner, body) = partner_and_body(&app, &headers, raw, false).await?;
-    let scan_ref = scan_ref(&body)?;
+    let (partner, scan_ref) = partner_and_scan_ref(&app, &headers, raw).await?;
     app.store
         .read(partner, &scan_ref, |v| DataResponse {
             data: v.document_data(),
@@ -171,8 +176,7 @@ pub async fn files(
     headers: HeaderMap,
     raw: Body,
 ) -> Result<Json<BTreeMap<&'static str, String>>, ApiError> {
-    let (partner, body) = partner_and_body(&app, &headers, raw, false).await?;
-    let scan_ref = scan_ref(&body)?;
+    let (partner, scan_ref) = partner_and_scan_ref(&app, &headers, raw).await?;
     app.store
         .read(partner, &scan_ref, |v| files::urls(v, &app.public_url))
         .map(Json)
@@ -188,8 +192,7 @@ pub async fn delete(
     headers: HeaderMap,
     raw: Body,
 ) -> Result<Response, ApiError> {
-    let (partner, body) = partner_and_body(&app, &headers, raw, false).await?;
-    let scan_ref = scan_ref(&body)?;
+    let (partner, scan_ref) = partner_and_scan_ref(&app, &headers, raw).await?;
     lifecycle::delete(&app, partner, &scan_ref).map_err(|e| step_error(e, &scan_ref))?;
     Ok(StatusCode::OK.into_response())
 }

@@ -1,7 +1,153 @@
 //! Typed reading of a JSON object's fields. A wrong JSON type is an error that
 //! names the field, never a silent coercion; `null` counts as "not given".
+//!
+//! Bodies are parsed into [`Json`], which borrows strings from the request
+//! bytes where it can (no escapes): reading a token request then copies only
+//! the fields it keeps, instead of first building a `serde_json::Value` tree
+//! with every key and string copied.
 
-use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+
+/// A JSON value whose strings borrow from the parsed bytes where possible.
+/// Parsing one accepts and refuses exactly what `serde_json::Value` does
+/// (same deserializer, same errors, same recursion limit).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Json<'a> {
+    Null,
+    Bool(bool),
+    Number(Number),
+    String(Cow<'a, str>),
+    Array(Vec<Json<'a>>),
+    Object(Object<'a>),
+}
+
+/// A JSON object's members in document order. A repeated key counts with
+/// its last value, as in `serde_json::Map`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Object<'a>(Vec<(Cow<'a, str>, Json<'a>)>);
+
+impl<'a> Object<'a> {
+    pub fn get(&self, key: &str) -> Option<&Json<'a>> {
+        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// The owned `serde_json` form (for the objects a token echoes).
+    pub fn to_map(&self) -> Map<String, Value> {
+        self.0
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_value()))
+            .collect()
+    }
+}
+
+impl Json<'_> {
+    pub fn to_value(&self) -> Value {
+        match self {
+            Json::Null => Value::Null,
+            Json::Bool(b) => Value::Bool(*b),
+            Json::Number(n) => Value::Number(n.clone()),
+            Json::String(s) => Value::String(s.to_string()),
+            Json::Array(items) => Value::Array(items.iter().map(Json::to_value).collect()),
+            Json::Object(o) => Value::Object(o.to_map()),
+        }
+    }
+
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            Json::String(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Json<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(JsonVisitor)
+    }
+}
+
+struct JsonVisitor;
+
+impl<'de> Visitor<'de> for JsonVisitor {
+    type Value = Json<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any valid JSON value")
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Json<'de>, E> {
+        Ok(Json::Bool(b))
+    }
+
+    fn visit_i64<E>(self, n: i64) -> Result<Json<'de>, E> {
+        Ok(Json::Number(n.into()))
+    }
+
+    fn visit_u64<E>(self, n: u64) -> Result<Json<'de>, E> {
+        Ok(Json::Number(n.into()))
+    }
+
+    fn visit_f64<E>(self, n: f64) -> Result<Json<'de>, E> {
+        Ok(Number::from_f64(n).map_or(Json::Null, Json::Number))
+    }
+
+    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Json<'de>, E> {
+        Ok(Json::String(Cow::Borrowed(s)))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Json<'de>, E> {
+        Ok(Json::String(Cow::Owned(s.to_owned())))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<Json<'de>, E> {
+        Ok(Json::String(Cow::Owned(s)))
+    }
+
+    fn visit_unit<E>(self) -> Result<Json<'de>, E> {
+        Ok(Json::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Json<'de>, E> {
+        Ok(Json::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Json<'de>, D::Error> {
+        Json::deserialize(d)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json<'de>, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Json::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json<'de>, A::Error> {
+        let mut members = Vec::new();
+        while let Some(Key(key)) = map.next_key()? {
+            members.push((key, map.next_value()?));
+        }
+        Ok(Json::Object(Object(members)))
+    }
+}
+
+/// An object key, borrowed when it has no escapes (serde's own `Cow<str>`
+/// always copies).
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match Json::deserialize(deserializer)? {
+            Json::String(s) => Ok(Key(s)),
+            _ => Err(serde::de::Error::custom("object keys are strings")),
+        }
+    }
+}
 
 /// Why a request's fields were refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,18 +177,18 @@ impl FieldError {
 pub type FieldResult<T> = Result<T, FieldError>;
 
 /// A JSON object whose fields are read with their expected types.
-pub struct Fields<'a>(pub &'a Map<String, Value>);
+pub struct Fields<'a>(pub &'a Object<'a>);
 
 impl<'a> Fields<'a> {
     /// The value, or `None` when the key is absent or `null`.
-    pub fn get(&self, name: &str) -> Option<&'a Value> {
-        self.0.get(name).filter(|v| !v.is_null())
+    pub fn get(&self, name: &str) -> Option<&'a Json<'a>> {
+        self.0.get(name).filter(|v| **v != Json::Null)
     }
 
     pub fn string(&self, name: &str) -> FieldResult<Option<&'a str>> {
         match self.get(name) {
             None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.as_str())),
+            Some(Json::String(s)) => Ok(Some(s)),
             Some(_) => Err(FieldError::bad(name, "must be a string")),
         }
     }
@@ -54,7 +200,7 @@ impl<'a> Fields<'a> {
     pub fn boolean(&self, name: &str) -> FieldResult<Option<bool>> {
         match self.get(name) {
             None => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(Json::Bool(b)) => Ok(Some(*b)),
             Some(_) => Err(FieldError::bad(name, "must be a boolean (true or false)")),
         }
     }
@@ -75,7 +221,7 @@ impl<'a> Fields<'a> {
             )
         };
         match v {
-            Value::Number(n) if n.is_i64() || n.is_u64() => {
+            Json::Number(n) if n.is_i64() || n.is_u64() => {
                 let i = n.as_i64().ok_or_else(out_of_range)?;
                 if range.contains(&i) {
                     Ok(Some(i))
@@ -90,7 +236,7 @@ impl<'a> Fields<'a> {
     pub fn string_array(&self, name: &str) -> FieldResult<Option<Vec<&'a str>>> {
         match self.get(name) {
             None => Ok(None),
-            Some(Value::Array(items)) => items
+            Some(Json::Array(items)) => items
                 .iter()
                 .map(|i| i.as_str())
                 .collect::<Option<Vec<_>>>()
@@ -100,10 +246,11 @@ impl<'a> Fields<'a> {
         }
     }
 
-    pub fn object(&self, name: &str) -> FieldResult<Option<&'a Map<String, Value>>> {
+    /// A JSON object, in its owned `serde_json` form.
+    pub fn object(&self, name: &str) -> FieldResult<Option<Map<String, Value>>> {
         match self.get(name) {
             None => Ok(None),
-            Some(Value::Object(m)) => Ok(Some(m)),
+            Some(Json::Object(o)) => Ok(Some(o.to_map())),
             Some(_) => Err(FieldError::bad(name, "must be a JSON object")),
         }
     }
@@ -141,13 +288,54 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// For unit tests: `v` written out and parsed back as a request body is
+/// (the text is leaked so the object may borrow from it).
+#[cfg(test)]
+pub(crate) fn object_of(v: &Value) -> Object<'static> {
+    let text: &'static str = Box::leak(v.to_string().into_boxed_str());
+    match serde_json::from_str(text) {
+        Ok(Json::Object(o)) => o,
+        other => panic!("not an object: {other:?}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
 
-    fn with(v: Value) -> Map<String, Value> {
-        v.as_object().cloned().unwrap()
+    fn with(v: Value) -> Object<'static> {
+        object_of(&v)
+    }
+
+    #[test]
+    fn parses_like_serde_json_value() {
+        let text = r#"{"a":"x\u0041","b":[1,-2,3.5,true,null,{"c":"d"}],"a":"last","e":1e300}"#;
+        let ours: Json = serde_json::from_str(text).unwrap();
+        let theirs: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(ours.to_value(), theirs);
+        let Json::Object(o) = &ours else {
+            panic!("object expected")
+        };
+        assert_eq!(o.get("a").and_then(Json::as_str), Some("last"));
+        // Strings without escapes borrow from the input.
+        let Some(Json::Array(items)) = o.get("b") else {
+            panic!("array expected")
+        };
+        assert!(matches!(&items[5], Json::Object(inner)
+            if matches!(inner.get("c"), Some(Json::String(Cow::Borrowed("d"))))));
+        for bad in ["{\"a\":}", "[1,", "{\"a\":1}x", "\"\\ud800\""] {
+            let ours = serde_json::from_str::<Json>(bad).map_err(|e| e.to_string());
+            let theirs = serde_json::from_str::<Value>(bad).map_err(|e| e.to_string());
+            assert_eq!(ours.err(), theirs.err(), "{bad}");
+        }
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        assert_eq!(
+            serde_json::from_str::<Json>(&deep).unwrap_err().to_string(),
+            serde_json::from_str::<Value>(&deep)
+                .unwrap_err()
+                .to_string()
+        );
     }
 
     #[test]

@@ -1,13 +1,11 @@
 //! The small request bodies: `{"scanRef"}` (status, data, files, delete) and
 //! `add-dummy-status`. Parsed here, free of HTTP, so they can be fuzzed.
 
-use serde_json::{Map, Value};
-
-use super::fields::{FieldError, FieldResult, Fields};
+use super::fields::{FieldError, FieldResult, Fields, Object};
 use super::status::{DocumentResult, FaceResult};
 
 /// The `scanRef` of a body, required and a string.
-pub fn scan_ref(body: &Map<String, Value>) -> FieldResult<String> {
+pub fn scan_ref(body: &Object) -> FieldResult<String> {
     Fields(body).required_string("scanRef").map(str::to_owned)
 }
 
@@ -21,7 +19,7 @@ pub struct ManualReview {
 
 impl ManualReview {
     /// Fields in order: `scanRef`, `manualFaceMatchResult`, `manualDocumentValidity`.
-    pub fn parse(body: &Map<String, Value>) -> FieldResult<ManualReview> {
+    pub fn parse(body: &Object) -> FieldResult<ManualReview> {
         let f = Fields(body);
         let scan_ref = scan_ref(body)?;
         let face = f
@@ -50,19 +48,19 @@ mod tests {
     #[test]
     fn manual_review() {
         let ok = json!({"scanRef": "s", "manualFaceMatchResult": "FACE_MATCH", "manualDocumentValidity": "DOC_FAKE"});
-        let r = ManualReview::parse(ok.as_object().unwrap()).unwrap();
+        let r = ManualReview::parse(&crate::domain::fields::object_of(&ok)).unwrap();
         assert_eq!(
             (r.face, r.document),
             (FaceResult::FaceMatch, DocumentResult::DocFake)
         );
         let missing = json!({"scanRef": "s", "manualFaceMatchResult": "FACE_MATCH"});
         assert_eq!(
-            ManualReview::parse(missing.as_object().unwrap()),
+            ManualReview::parse(&crate::domain::fields::object_of(&missing)),
             Err(FieldError::missing("manualDocumentValidity"))
         );
         let bad = json!({"scanRef": 5});
         assert!(matches!(
-            ManualReview::parse(bad.as_object().unwrap()),
+            ManualReview::parse(&crate::domain::fields::object_of(&bad)),
             Err(FieldError::Bad(_))
         ));
     }

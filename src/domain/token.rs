@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::fields::{FieldError, FieldResult, Fields};
+use super::fields::{FieldError, FieldResult, Fields, Object};
 use super::status::DummyStatus;
 use super::wire_enum;
 use crate::config::{is_http_url, Defaults};
@@ -135,7 +135,7 @@ impl TokenRequest {
     /// Parses a request body object, applying the partner's `defaults`.
     /// Fields are checked in a fixed order so the same bad body always gets
     /// the same message; unknown keys are ignored.
-    pub fn parse(body: &Map<String, Value>, defaults: &Defaults) -> FieldResult<TokenRequest> {
+    pub fn parse(body: &Object, defaults: &Defaults) -> FieldResult<TokenRequest> {
         let f = Fields(body);
         let client_id = match f.string("clientId")? {
             Some(s) => ("clientId", s),
@@ -221,8 +221,8 @@ impl TokenRequest {
         let external_ref = f.string_len("externalRef", 0, 40)?.map(str::to_owned);
         let generate_digit_string = f.boolean("generateDigitString")?.unwrap_or(false);
         let utility_bill = f.boolean("utilityBill")?.unwrap_or(false);
-        let additional_steps = f.object("additionalSteps")?.cloned();
-        let additional_data = f.object("additionalData")?.cloned();
+        let additional_steps = f.object("additionalSteps")?;
+        let additional_data = f.object("additionalData")?;
         if utility_bill && additional_steps.is_some() {
             return Err(FieldError::bad(
                 "utilityBill",
@@ -327,7 +327,7 @@ impl Serialize for AllowedDocuments<'_> {
 
 /// True when `dummyStatus` is present (and not null) in a raw body: the DEV-only
 /// check runs before the body's fields are validated.
-pub fn asks_for_dummy(body: &Map<String, Value>) -> bool {
+pub fn asks_for_dummy(body: &Object) -> bool {
     Fields(body).get("dummyStatus").is_some()
 }
 
@@ -418,7 +418,10 @@ mod tests {
     use serde_json::json;
 
     fn parse(v: Value) -> FieldResult<TokenRequest> {
-        TokenRequest::parse(v.as_object().unwrap(), &Config::embedded().defaults)
+        TokenRequest::parse(
+            &crate::domain::fields::object_of(&v),
+            &Config::embedded().defaults,
+        )
     }
 
     #[test]

@@ -278,8 +278,11 @@ mod tests {
     use serde_json::json;
 
     fn verification(body: serde_json::Value) -> Verification {
-        let req =
-            TokenRequest::parse(body.as_object().unwrap(), &Config::embedded().defaults).unwrap();
+        let req = TokenRequest::parse(
+            &crate::domain::fields::object_of(&body),
+            &Config::embedded().defaults,
+        )
+        .unwrap();
         Verification::new("s".into(), "t".into(), 0, req, None, "k".into(), 1000)
     }
 
