@@ -41,13 +41,18 @@ pub fn create<R>(
         now,
     );
     let response = respond(&v);
+    if let None | Some(DummyStatus::Active) = dummy {
+        // Nothing happens to it yet, so it need not stay locked while its
+        // expiry is scheduled.
+        let (deadline, scan_ref) = (v.deadline(), v.scan_ref.clone());
+        app.store.insert_with(v, |_| ());
+        app.timers.schedule(deadline, TimerKind::Expire, &scan_ref);
+        return response;
+    }
     app.store.insert_with(v, |v| {
         let delay = Duration::from_millis(app.config.webhooks.delay_ms);
         match dummy {
-            None | Some(DummyStatus::Active) => {
-                app.timers
-                    .schedule(v.deadline(), TimerKind::Expire, &v.scan_ref);
-            }
+            None | Some(DummyStatus::Active) => {}
             Some(DummyStatus::Expired) => {
                 expire(app, v, now, delay);
             }

@@ -72,32 +72,49 @@ impl Store {
                 f(slot.insert(Box::new(v)).value_mut())
             }
         };
-        let mut order = self.order.lock().unwrap_or_else(|p| p.into_inner());
-        order.push_back(key);
-        while self.count.load(Ordering::Relaxed) > self.max {
-            let Some(oldest) = order.pop_front() else {
-                break;
-            };
-            if self.remove(&oldest) {
-                self.evicted.fetch_add(1, Ordering::Relaxed);
+        {
+            let mut order = self.lock_order();
+            order.push_back(key);
+            // Purged entries linger in `order`; compact once they dominate.
+            if order.len() > 2 * self.max.max(1024) {
+                order.retain(|k| self.by_scan_ref.contains_key(k));
             }
         }
-        // Purged entries linger in `order`; compact once they dominate.
-        if order.len() > 2 * self.max.max(1024) {
-            order.retain(|k| self.by_scan_ref.contains_key(k));
+        // Evict outside the queue's lock: removing the oldest (long cold in
+        // memory) is the slow part, and concurrent inserts must not wait for
+        // it. Each eviction first claims one unit of the count, so concurrent
+        // inserters never evict more than the cap requires.
+        while self
+            .count
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                (n > self.max).then(|| n - 1)
+            })
+            .is_ok()
+        {
+            if !self.evict_oldest() {
+                self.count.fetch_add(1, Ordering::Relaxed);
+                break;
+            }
         }
         result
     }
 
-    /// Removes a verification and its token; false if it was not there.
-    fn remove(&self, scan_ref: &str) -> bool {
-        match self.by_scan_ref.remove(scan_ref) {
-            Some((_, v)) => {
-                self.count.fetch_sub(1, Ordering::Relaxed);
+    fn lock_order(&self) -> std::sync::MutexGuard<'_, VecDeque<Arc<str>>> {
+        self.order.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Removes the oldest verification still stored (its count already
+    /// claimed); false if there is none.
+    fn evict_oldest(&self) -> bool {
+        loop {
+            let Some(oldest) = self.lock_order().pop_front() else {
+                return false;
+            };
+            if let Some((_, v)) = self.by_scan_ref.remove(&oldest) {
                 self.scan_ref_by_token.remove(v.auth_token.as_str());
-                true
+                self.evicted.fetch_add(1, Ordering::Relaxed);
+                return true;
             }
-            None => false,
         }
     }
 
