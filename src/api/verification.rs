@@ -3,9 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use axum::body::Body;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
@@ -25,11 +24,12 @@ use crate::partners::PartnerId;
 /// read by `parse` (the object borrows from the body's bytes).
 async fn partner_and_body<T>(
     app: &App,
-    headers: &HeaderMap,
-    raw: Body,
+    request: Request,
     dummy_feature: bool,
     parse: impl FnOnce(&Object) -> Result<T, FieldError>,
 ) -> Result<(PartnerId, T), ApiError> {
+    let (parts, raw) = request.into_parts();
+    let headers = &parts.headers;
     let partner = auth::partner(app, headers)?;
     let bytes = body::read(headers, raw, app.config.body_limit_bytes).await?;
     if dummy_feature {
@@ -42,10 +42,9 @@ async fn partner_and_body<T>(
 /// The body's `scanRef`.
 async fn partner_and_scan_ref(
     app: &App,
-    headers: &HeaderMap,
-    raw: Body,
+    request: Request,
 ) -> Result<(PartnerId, String), ApiError> {
-    partner_and_body(app, headers, raw, false, requests::scan_ref).await
+    partner_and_body(app, request, false, requests::scan_ref).await
 }
 
 fn step_error(e: StepError, scan_ref: &str) -> ApiError {
@@ -68,11 +67,9 @@ fn step_error(e: StepError, scan_ref: &str) -> ApiError {
         (status = 429, body = ErrorEnvelope)))]
 pub async fn add_dummy_status(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    raw: Body,
+    request: Request,
 ) -> Result<Response, ApiError> {
-    let (partner, review) =
-        partner_and_body(&app, &headers, raw, true, ManualReview::parse).await?;
+    let (partner, review) = partner_and_body(&app, request, true, ManualReview::parse).await?;
     let scan_ref = review.scan_ref;
     let (face, document) = (review.face, review.document);
     lifecycle::review_manually(&app, partner, &scan_ref, face, document)
@@ -118,10 +115,9 @@ pub struct StatusResponse {
         (status = 429, body = ErrorEnvelope)))]
 pub async fn status(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    raw: Body,
+    request: Request,
 ) -> Result<Json<StatusResponse>, ApiError> {
-    let (partner, scan_ref) = partner_and_scan_ref(&app, &headers, raw).await?;
+    let (partner, scan_ref) = partner_and_scan_ref(&app, request).await?;
     app.store
         .read(partner, &scan_ref, |v| StatusResponse {
             status: v.status,
@@ -153,10 +149,9 @@ pub struct DataResponse {
         (status = 429, body = ErrorEnvelope)))]
 pub async fn data(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    raw: Body,
+    request: Request,
 ) -> Result<Json<DataResponse>, ApiError> {
-    let (partner, scan_ref) = partner_and_scan_ref(&app, &headers, raw).await?;
+    let (partner, scan_ref) = partner_and_scan_ref(&app, request).await?;
     app.store
         .read(partner, &scan_ref, |v| DataResponse {
             data: v.document_data(),
@@ -173,10 +168,9 @@ pub async fn data(
         (status = 429, body = ErrorEnvelope)))]
 pub async fn files(
     State(app): State<AppState>,
-    headers: HeaderMap,
-    raw: Body,
+    request: Request,
 ) -> Result<Json<BTreeMap<&'static str, String>>, ApiError> {
-    let (partner, scan_ref) = partner_and_scan_ref(&app, &headers, raw).await?;
+    let (partner, scan_ref) = partner_and_scan_ref(&app, request).await?;
     app.store
         .read(partner, &scan_ref, |v| files::urls(v, &app.public_url))
         .map(Json)
@@ -187,12 +181,8 @@ pub async fn files(
     responses((status = 200, description = "deleted; empty body"), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope),
         (status = 429, body = ErrorEnvelope)))]
-pub async fn delete(
-    State(app): State<AppState>,
-    headers: HeaderMap,
-    raw: Body,
-) -> Result<Response, ApiError> {
-    let (partner, scan_ref) = partner_and_scan_ref(&app, &headers, raw).await?;
+pub async fn delete(State(app): State<AppState>, request: Request) -> Result<Response, ApiError> {
+    let (partner, scan_ref) = partner_and_scan_ref(&app, request).await?;
     lifecycle::delete(&app, partner, &scan_ref).map_err(|e| step_error(e, &scan_ref))?;
     Ok(StatusCode::OK.into_response())
 }
