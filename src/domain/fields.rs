@@ -329,6 +329,15 @@ mod tests {
             let theirs = serde_json::from_str::<Value>(bad).map_err(|e| e.to_string());
             assert_eq!(ours.err(), theirs.err(), "{bad}");
         }
+        // The one difference: serde_json, with the raw_value feature a
+        // dependency enables, reads an object keyed by its private marker as
+        // embedded JSON text; here, as in any JSON parser, it is a key.
+        let marker = r#"{"$serde_json::private::RawValue":"[1]"}"#;
+        assert_eq!(serde_json::from_str::<Value>(marker).unwrap(), json!([1]));
+        assert!(matches!(
+            serde_json::from_str::<Json>(marker).unwrap(),
+            Json::Object(_)
+        ));
         let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
         assert_eq!(
             serde_json::from_str::<Json>(&deep).unwrap_err().to_string(),
