@@ -123,14 +123,8 @@ fn request_like() -> impl Strategy<Value = Value> {
     })
 }
 
-const API: &[&str] = &[
-    "/api/v2/token",
-    "/api/v2/add-dummy-status",
-    "/api/v2/status",
-    "/api/v2/data",
-    "/api/v2/files",
-    "/api/v2/delete",
-];
+/// Every route of the emulated API, as the router has them.
+const API: [&str; 6] = idenfy_mock::api::PATHS;
 
 const CONTROL: &[&str] = &[
     "/_mock/reset",
