@@ -41,29 +41,24 @@ pub fn create<R>(
         now,
     );
     let response = respond(&v);
-    if let None | Some(DummyStatus::Active) = dummy {
-        // Nothing happens to it yet, so it need not stay locked while its
-        // expiry is scheduled.
-        let (deadline, scan_ref) = (v.deadline(), v.scan_ref.clone());
-        app.store.insert_with(v, |_| ());
-        app.timers.schedule(deadline, TimerKind::Expire, &scan_ref);
-        return response;
-    }
-    app.store.insert_with(v, |v| {
-        let delay = Duration::from_millis(app.config.webhooks.delay_ms);
-        match dummy {
-            None | Some(DummyStatus::Active) => {}
-            Some(DummyStatus::Expired) => {
-                expire(app, v, now, delay);
-            }
-            Some(status) => {
-                // Config validation guarantees a canned result for every finishing status.
-                if let Some(canned) = app.config.dummy.results.get(&status) {
-                    finish_automatically(app, v, canned, now, delay);
-                }
-            }
+    match dummy {
+        None | Some(DummyStatus::Active) => {
+            // Nothing happens to it yet, so it need not stay locked while
+            // its expiry is scheduled.
+            let (deadline, scan_ref) = (v.deadline(), v.scan_ref.clone());
+            app.store.insert_with(v, |_| ());
+            app.timers.schedule(deadline, TimerKind::Expire, &scan_ref);
         }
-    });
+        Some(status) => app.store.insert_with(v, |v| {
+            let delay = Duration::from_millis(app.config.webhooks.delay_ms);
+            if status == DummyStatus::Expired {
+                expire(app, v, now, delay);
+            } else if let Some(canned) = app.config.dummy.results.get(&status) {
+                // Config validation guarantees a canned result for every finishing status.
+                finish_automatically(app, v, canned, now, delay);
+            }
+        }),
+    }
     response
 }
 

@@ -36,15 +36,15 @@ async fn a_rust_user_starts_the_mock_in_process_and_sees_the_webhook() {
         .start()
         .await;
     let http = reqwest::Client::new();
-    let created = http
-        .post(format!("{}/api/v2/token", mock.uri()))
-        .basic_auth("k", Some("s"))
-        .header("Content-Type", "application/json")
-        .body(r#"{"clientId": "u", "dummyStatus": "DENIED"}"#)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(created.status(), 201);
+    // A dummy DENIED token, as partner `key`; the answer's status.
+    let dummy_token = |key: &'static str| {
+        http.post(format!("{}/api/v2/token", mock.uri()))
+            .basic_auth(key, Some("s"))
+            .header("Content-Type", "application/json")
+            .body(r#"{"clientId": "u", "dummyStatus": "DENIED"}"#)
+            .send()
+    };
+    assert_eq!(dummy_token("k").await.unwrap().status(), 201);
 
     let delivered = mock
         .wait_for_delivered(WebhookFilter::default(), Duration::from_secs(10))
@@ -59,15 +59,7 @@ async fn a_rust_user_starts_the_mock_in_process_and_sees_the_webhook() {
     ));
 
     // The TEST partner is refused dummies, as on the real service.
-    let refused = http
-        .post(format!("{}/api/v2/token", mock.uri()))
-        .basic_auth("t", Some("s"))
-        .header("Content-Type", "application/json")
-        .body(r#"{"clientId": "u", "dummyStatus": "DENIED"}"#)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(refused.status(), 403);
+    assert_eq!(dummy_token("t").await.unwrap().status(), 403);
     assert_eq!(mock.webhooks().len(), 1);
 
     // Dropping the mock shuts it down.

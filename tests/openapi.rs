@@ -130,22 +130,12 @@ async fn control_api_responses_validate_against_the_served_document() {
         let (s, body) = m.cget(path).await;
         assert_valid(&doc, path, "get", s.as_u16(), &body);
     }
-    let (s, body) = m.cget(&format!("/_mock/verifications/{sr}")).await;
-    assert_valid(
-        &doc,
-        "/_mock/verifications/{scan_ref}",
-        "get",
-        s.as_u16(),
-        &body,
-    );
-    let (s, body) = m.cget("/_mock/verifications/unknown").await;
-    assert_valid(
-        &doc,
-        "/_mock/verifications/{scan_ref}",
-        "get",
-        s.as_u16(),
-        &body,
-    );
+    // A known verification (200) and an unknown one (404).
+    for id in [sr.to_string(), "unknown".to_string()] {
+        let (s, body) = m.cget(&format!("/_mock/verifications/{id}")).await;
+        let path = "/_mock/verifications/{scan_ref}";
+        assert_valid(&doc, path, "get", s.as_u16(), &body);
+    }
     let (s, body) = m.cget("/_mock/webhooks/1").await;
     assert_valid(&doc, "/_mock/webhooks/{id}", "get", s.as_u16(), &body);
     let (s, body) = m
