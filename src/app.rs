@@ -50,7 +50,11 @@ impl App {
     /// Builds the state and starts the webhook engine (needs a Tokio runtime).
     fn new(config: Config, public_url: String) -> App {
         let clock = Arc::new(Clock::new());
-        let store = Arc::new(Store::new(config.store.max_verifications));
+        // Seeded, identifiers repeat from run to run; they carry store slots.
+        let key = config
+            .seed
+            .map_or_else(rand::random, |s| s.rotate_left(17) ^ 0x5eed);
+        let store = Arc::new(Store::new(config.store.max_verifications, key));
         let journal = Arc::new(Journal::new(config.webhooks.journal_capacity));
         let faults = Arc::new(Faults::new());
         let on_final_store = store.clone();

@@ -68,7 +68,8 @@ pub struct ControlConfig {
 pub struct StoreConfig {
     /// Seconds a finished verification is kept after its result.
     pub retention_secs: u64,
-    /// Verifications kept at most; the oldest by creation are evicted first.
+    /// Verifications kept at most: a new one evicts the one created this
+    /// many before it.
     pub max_verifications: usize,
 }
 
@@ -300,8 +301,11 @@ impl Config {
                 "must list at least one document type".into(),
             ));
         }
-        if self.store.max_verifications == 0 {
-            return Err(err("store.max_verifications", "must be at least 1".into()));
+        if !(1..=crate::store::MAX_CAPACITY).contains(&self.store.max_verifications) {
+            return Err(err(
+                "store.max_verifications",
+                format!("must be 1 to {}", crate::store::MAX_CAPACITY),
+            ));
         }
         if self.store.retention_secs > 10 * 365 * 86_400 {
             return Err(err(
@@ -496,6 +500,14 @@ mod tests {
         assert!(e.0.contains("'listen'"), "{e}");
         let e = Config::from_toml("[webhooks]\nretries = 'many'", "f.toml").unwrap_err();
         assert!(e.0.contains("webhooks.retries"), "{e}");
+        for cap in ["0", "10000001"] {
+            let e = Config::from_toml(&format!("[store]\nmax_verifications = {cap}"), "f.toml")
+                .unwrap_err();
+            assert!(
+                e.0.contains("'store.max_verifications': must be 1 to 10000000"),
+                "{e}"
+            );
+        }
         let e = Config::from_toml("typo_key = 1", "f.toml").unwrap_err();
         assert!(e.0.contains("typo_key"), "{e}");
     }

@@ -31,9 +31,10 @@ pub fn create<R>(
     let digit_string = (request.generate_digit_string || request.dummy_status.is_some())
         .then(|| app.ids.digit_string());
     let dummy = request.dummy_status;
+    let place = app.store.reserve();
     let v = Verification::new(
-        app.ids.scan_ref(),
-        app.ids.auth_token(),
+        app.ids.scan_ref(place.scan_ref_tag),
+        app.ids.auth_token(place.auth_token_tag),
         partner,
         request,
         digit_string,
@@ -46,10 +47,10 @@ pub fn create<R>(
             // Nothing happens to it yet, so it need not stay locked while
             // its expiry is scheduled.
             let (deadline, scan_ref) = (v.deadline(), v.scan_ref.clone());
-            app.store.insert_with(v, |_| ());
+            app.store.insert_at(place, v, |_| ());
             app.timers.schedule(deadline, TimerKind::Expire, &scan_ref);
         }
-        Some(status) => app.store.insert_with(v, |v| {
+        Some(status) => app.store.insert_at(place, v, |v| {
             let delay = Duration::from_millis(app.config.webhooks.delay_ms);
             if status == DummyStatus::Expired {
                 expire(app, v, now, delay);

@@ -4,34 +4,66 @@
 //! Every lookup made for a partner checks ownership: another partner's
 //! verification is answered exactly like an unknown one.
 //!
-//! Bounded: past `max` verifications the oldest by creation is evicted,
-//! whatever its state, and counted.
+//! Bounded: a new verification evicts the one created `max` before it,
+//! whatever its state, and counts it.
 
-use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use dashmap::DashMap;
-
-/// scanRefs and authTokens are random and made by the server, so a fast
-/// non-cryptographic hash is safe here (no one chooses the keys inserted).
-type Hasher = foldhash::fast::RandomState;
+use subtle::ConstantTimeEq;
 
 use crate::domain::verification::Verification;
+use crate::ids;
 use crate::partners::PartnerId;
 
+/// A ring of slots: the n-th verification created goes to slot `n % max`,
+/// evicting the one created `max` before it, and its scanRef and authToken
+/// carry that slot (disguised, see [`Store::reserve`]), so a lookup is one
+/// lock on one slot and a comparison — no table to hash into, no queue, and
+/// an eviction reuses the evicted verification's memory.
+///
+/// Verifications brought back from a snapshot keep their identifiers, which
+/// name no slot: two small maps find those ("foreign" ones).
 pub struct Store {
-    /// Boxed: a table resize then moves pointers, not 760-byte values, and
-    /// the table's spare slots cost a pointer each.
-    by_scan_ref: DashMap<Arc<str>, Box<Verification>, Hasher>,
-    scan_ref_by_token: DashMap<Box<str>, Arc<str>, Hasher>,
-    /// `by_scan_ref.len()` without locking every shard.
-    count: AtomicUsize,
-    /// scanRefs in creation order, for eviction (may hold removed ones).
-    order: Mutex<VecDeque<Arc<str>>>,
+    /// Allocated `CHUNK` slots at a time on first use, so an idle mock
+    /// holds none.
+    chunks: Box<[OnceLock<Box<[Slot]>>]>,
     max: usize,
+    /// Sequence number of the next verification.
+    next: AtomicU64,
+    /// Occupied slots.
+    count: AtomicUsize,
     evicted: AtomicU64,
     purged: AtomicU64,
+    /// Disguises slot numbers (random, or from the seed).
+    key: u64,
+    foreign_scan_refs: DashMap<Arc<str>, u64>,
+    foreign_tokens: DashMap<Box<str>, u64>,
+}
+
+const CHUNK: usize = 1024;
+
+/// The most verifications a store can hold (slot numbers are 32-bit tags).
+pub const MAX_CAPACITY: usize = 10_000_000;
+
+type Slot = RwLock<Option<Entry>>;
+
+struct Entry {
+    seq: u64,
+    /// Identifiers that name no slot: it is in the foreign maps.
+    foreign: bool,
+    /// Boxed: a free slot costs a pointer, and replacing one reuses the box.
+    v: Box<Verification>,
+}
+
+/// A place in the store for a verification about to be created; its
+/// identifiers must carry the two tags.
+#[derive(Debug, Clone, Copy)]
+pub struct Reservation {
+    seq: u64,
+    pub scan_ref_tag: u32,
+    pub auth_token_tag: u32,
 }
 
 /// Counters for the control API and benchmarks.
@@ -43,90 +75,232 @@ pub struct StoreStats {
     pub purged: u64,
 }
 
+/// Multiplying by an odd number is a bijection on `u32`; with the key
+/// XORed in, consecutive slots get unrelated-looking tags.
+const MUL: u32 = 0x9e37_79b1;
+const MUL_INV: u32 = inverse(MUL);
+
+const fn inverse(a: u32) -> u32 {
+    // Newton's iteration: each step doubles the correct low bits.
+    let mut x = a;
+    let mut i = 0;
+    while i < 5 {
+        x = x.wrapping_mul(2u32.wrapping_sub(a.wrapping_mul(x)));
+        i += 1;
+    }
+    x
+}
+
+fn read(slot: &Slot) -> RwLockReadGuard<'_, Option<Entry>> {
+    slot.read().unwrap_or_else(|p| p.into_inner())
+}
+
+fn write(slot: &Slot) -> RwLockWriteGuard<'_, Option<Entry>> {
+    slot.write().unwrap_or_else(|p| p.into_inner())
+}
+
 impl Store {
-    pub fn new(max: usize) -> Store {
+    /// `max` is clamped to 1..=[`MAX_CAPACITY`]; `key` disguises slot numbers.
+    pub fn new(max: usize, key: u64) -> Store {
+        let max = max.clamp(1, MAX_CAPACITY);
         Store {
-            by_scan_ref: DashMap::with_hasher(Hasher::default()),
-            scan_ref_by_token: DashMap::with_hasher(Hasher::default()),
+            chunks: (0..max.div_ceil(CHUNK)).map(|_| OnceLock::new()).collect(),
+            max,
+            next: AtomicU64::new(0),
             count: AtomicUsize::new(0),
-            order: Mutex::new(VecDeque::new()),
-            max: max.max(1),
             evicted: AtomicU64::new(0),
             purged: AtomicU64::new(0),
+            key,
+            foreign_scan_refs: DashMap::new(),
+            foreign_tokens: DashMap::new(),
         }
     }
 
-    /// Adds a verification; `f` runs on it while it is still locked, so events
-    /// it produces are ordered before any later change to it.
+    fn scan_ref_tag(&self, slot: usize) -> u32 {
+        (slot as u32).wrapping_mul(MUL) ^ self.key as u32
+    }
+
+    fn auth_token_tag(&self, slot: usize) -> u32 {
+        (slot as u32).wrapping_mul(MUL) ^ (self.key >> 32) as u32
+    }
+
+    fn slot_of_scan_ref_tag(&self, tag: u32) -> usize {
+        (tag ^ self.key as u32).wrapping_mul(MUL_INV) as usize
+    }
+
+    fn slot_of_auth_token_tag(&self, tag: u32) -> usize {
+        (tag ^ (self.key >> 32) as u32).wrapping_mul(MUL_INV) as usize
+    }
+
+    /// The slot with this number, allocating its chunk if needed.
+    fn slot(&self, index: usize) -> &Slot {
+        let chunk = self.chunks[index / CHUNK]
+            .get_or_init(|| (0..CHUNK).map(|_| RwLock::new(None)).collect());
+        &chunk[index % CHUNK]
+    }
+
+    /// The slot with this number if it exists and was ever used.
+    fn used_slot(&self, index: usize) -> Option<&Slot> {
+        let chunk = self.chunks.get(index / CHUNK)?.get()?;
+        chunk.get(index % CHUNK)
+    }
+
+    /// Takes the next place for a verification to be created.
+    pub fn reserve(&self) -> Reservation {
+        let seq = self.next.fetch_add(1, Ordering::Relaxed);
+        let slot = (seq % self.max as u64) as usize;
+        Reservation {
+            seq,
+            scan_ref_tag: self.scan_ref_tag(slot),
+            auth_token_tag: self.auth_token_tag(slot),
+        }
+    }
+
+    /// Stores a verification created for `place` (its identifiers carry
+    /// the place's tags), evicting the one there; `f` runs on it while it is
+    /// still locked, so events it produces are ordered before any later
+    /// change to it.
+    pub fn insert_at<R>(
+        &self,
+        place: Reservation,
+        v: Verification,
+        f: impl FnOnce(&mut Verification) -> R,
+    ) -> R {
+        self.put(place.seq, false, v, f)
+    }
+
+    /// Stores a verification with identifiers of its own (from a snapshot),
+    /// replacing one with the same scanRef.
     pub fn insert_with<R>(&self, v: Verification, f: impl FnOnce(&mut Verification) -> R) -> R {
-        let key = v.scan_ref.clone();
-        self.scan_ref_by_token
-            .insert(Box::from(v.auth_token.as_str()), key.clone());
-        let result = match self.by_scan_ref.entry(key.clone()) {
-            dashmap::Entry::Occupied(mut old) => {
-                old.insert(Box::new(v));
-                f(old.get_mut())
-            }
-            dashmap::Entry::Vacant(slot) => {
-                self.count.fetch_add(1, Ordering::Relaxed);
-                f(slot.insert(Box::new(v)).value_mut())
-            }
-        };
-        {
-            let mut order = self.lock_order();
-            order.push_back(key);
-            // Purged entries linger in `order`; compact once they dominate.
-            if order.len() > 2 * self.max.max(1024) {
-                order.retain(|k| self.by_scan_ref.contains_key(k));
+        if let Some((_, seq)) = self.foreign_scan_refs.remove(&*v.scan_ref) {
+            if let Some(slot) = self.used_slot((seq % self.max as u64) as usize) {
+                let mut entry = write(slot);
+                if entry.as_ref().is_some_and(|e| e.seq == seq) {
+                    let gone = entry.take();
+                    drop(entry);
+                    self.count.fetch_sub(1, Ordering::Relaxed);
+                    self.forget(gone);
+                }
             }
         }
-        // Evict outside the queue's lock: removing the oldest (long cold in
-        // memory) is the slow part, and concurrent inserts must not wait for
-        // it. Each eviction first claims one unit of the count, so concurrent
-        // inserters never evict more than the cap requires.
-        while self
-            .count
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
-                (n > self.max).then(|| n - 1)
-            })
-            .is_ok()
-        {
-            if !self.evict_oldest() {
+        let seq = self.next.fetch_add(1, Ordering::Relaxed);
+        self.foreign_scan_refs.insert(v.scan_ref.clone(), seq);
+        self.foreign_tokens
+            .insert(Box::from(v.auth_token.as_str()), seq);
+        self.put(seq, true, v, f)
+    }
+
+    fn put<R>(
+        &self,
+        seq: u64,
+        foreign: bool,
+        v: Verification,
+        f: impl FnOnce(&mut Verification) -> R,
+    ) -> R {
+        let mut entry = write(self.slot((seq % self.max as u64) as usize));
+        let evicted = match entry.as_mut() {
+            None => {
                 self.count.fetch_add(1, Ordering::Relaxed);
-                break;
+                *entry = Some(Entry {
+                    seq,
+                    foreign,
+                    v: Box::new(v),
+                });
+                None
             }
+            // A verification created later got here first (the ring came
+            // round during this insert): this one is the oldest, and goes.
+            Some(e) if e.seq > seq => {
+                drop(entry);
+                let mut v = v;
+                let result = f(&mut v);
+                self.evicted.fetch_add(1, Ordering::Relaxed);
+                self.forget(Some(Entry {
+                    seq,
+                    foreign,
+                    v: Box::new(v),
+                }));
+                return result;
+            }
+            Some(e) => {
+                let old_v = std::mem::replace(&mut *e.v, v);
+                let old = Entry {
+                    seq: std::mem::replace(&mut e.seq, seq),
+                    foreign: std::mem::replace(&mut e.foreign, foreign),
+                    v: Box::new(old_v),
+                };
+                Some(old)
+            }
+        };
+        let result = match entry.as_mut() {
+            Some(e) => f(&mut e.v),
+            None => unreachable!("the slot was just filled"),
+        };
+        drop(entry);
+        if evicted.is_some() {
+            self.evicted.fetch_add(1, Ordering::Relaxed);
+            self.forget(evicted);
         }
         result
     }
 
-    fn lock_order(&self) -> std::sync::MutexGuard<'_, VecDeque<Arc<str>>> {
-        self.order.lock().unwrap_or_else(|p| p.into_inner())
+    /// Drops an entry that left its slot (outside the slot's lock), and its
+    /// foreign identifiers.
+    fn forget(&self, gone: Option<Entry>) {
+        let Some(e) = gone else { return };
+        if e.foreign {
+            self.foreign_scan_refs
+                .remove_if(&*e.v.scan_ref, |_, &seq| seq == e.seq);
+            self.foreign_tokens
+                .remove_if(e.v.auth_token.as_str(), |_, &seq| seq == e.seq);
+        }
     }
 
-    /// Removes the oldest verification still stored (its count already
-    /// claimed); false if there is none.
-    fn evict_oldest(&self) -> bool {
-        loop {
-            let Some(oldest) = self.lock_order().pop_front() else {
-                return false;
-            };
-            if let Some((_, v)) = self.by_scan_ref.remove(&oldest) {
-                self.scan_ref_by_token.remove(v.auth_token.as_str());
-                self.evicted.fetch_add(1, Ordering::Relaxed);
-                return true;
-            }
-        }
+    /// The slots that may hold this scanRef: the one it names, then the
+    /// one the foreign map gives.
+    fn slots_of<'s>(&'s self, scan_ref: &'s str) -> impl Iterator<Item = &'s Slot> + 's {
+        let named = ids::scan_ref_tag(scan_ref)
+            .and_then(|tag| self.used_slot(self.slot_of_scan_ref_tag(tag)));
+        let foreign = move || {
+            let seq = *self.foreign_scan_refs.get(scan_ref)?;
+            self.used_slot((seq % self.max as u64) as usize)
+        };
+        named.into_iter().chain(std::iter::from_fn(foreign).take(1))
+    }
+
+    fn with_read<R>(&self, scan_ref: &str, f: impl FnOnce(&Verification) -> R) -> Option<R> {
+        let mut f = Some(f);
+        self.slots_of(scan_ref).find_map(|slot| {
+            let entry = read(slot);
+            let e = entry.as_ref().filter(|e| &*e.v.scan_ref == scan_ref)?;
+            f.take().map(|f| f(&e.v))
+        })
+    }
+
+    fn with_write<R>(&self, scan_ref: &str, f: impl FnOnce(&mut Verification) -> R) -> Option<R> {
+        let mut f = Some(f);
+        self.slots_of(scan_ref).find_map(|slot| {
+            let mut entry = write(slot);
+            let e = entry.as_mut().filter(|e| &*e.v.scan_ref == scan_ref)?;
+            f.take().map(|f| f(&mut e.v))
+        })
     }
 
     /// Removes a verification whose retention ended, when `due` says so.
     pub fn purge_if(&self, scan_ref: &str, due: impl FnOnce(&Verification) -> bool) -> bool {
-        let token = match self.by_scan_ref.remove_if(scan_ref, |_, v| due(v)) {
-            Some((_, v)) => v.auth_token,
-            None => return false,
+        let mut due = Some(due);
+        let gone = self.slots_of(scan_ref).find_map(|slot| {
+            let mut entry = write(slot);
+            let e = entry.as_ref().filter(|e| &*e.v.scan_ref == scan_ref)?;
+            let due = due.take()?;
+            Some(if due(&e.v) { entry.take() } else { None })
+        });
+        let Some(gone @ Some(_)) = gone else {
+            return false;
         };
         self.count.fetch_sub(1, Ordering::Relaxed);
-        self.scan_ref_by_token.remove(token.as_str());
         self.purged.fetch_add(1, Ordering::Relaxed);
+        self.forget(gone);
         true
     }
 
@@ -137,8 +311,7 @@ impl Store {
         scan_ref: &str,
         f: impl FnOnce(&Verification) -> R,
     ) -> Option<R> {
-        let v = self.by_scan_ref.get(scan_ref)?;
-        (v.partner == partner).then(|| f(v.value()))
+        self.with_read(scan_ref, |v| (v.partner == partner).then(|| f(v)))?
     }
 
     /// Changes a partner's verification; `None` if unknown or another partner's.
@@ -148,8 +321,7 @@ impl Store {
         scan_ref: &str,
         f: impl FnOnce(&mut Verification) -> R,
     ) -> Option<R> {
-        let mut v = self.by_scan_ref.get_mut(scan_ref)?;
-        (v.partner == partner).then(|| f(v.value_mut()))
+        self.with_write(scan_ref, |v| (v.partner == partner).then(|| f(v)))?
     }
 
     /// Changes a verification whoever owns it (for the mock's own workers).
@@ -158,44 +330,65 @@ impl Store {
         scan_ref: &str,
         f: impl FnOnce(&mut Verification) -> R,
     ) -> Option<R> {
-        let mut v = self.by_scan_ref.get_mut(scan_ref)?;
-        Some(f(v.value_mut()))
+        self.with_write(scan_ref, f)
     }
 
     /// Reads a verification whoever owns it (for the mock's own pages).
     pub fn read_any<R>(&self, scan_ref: &str, f: impl FnOnce(&Verification) -> R) -> Option<R> {
-        self.by_scan_ref.get(scan_ref).map(|v| f(v.value()))
+        self.with_read(scan_ref, f)
     }
 
     /// Whether a verification with this scanRef is stored (any partner's).
     pub fn contains(&self, scan_ref: &str) -> bool {
-        self.by_scan_ref.contains_key(scan_ref)
+        self.with_read(scan_ref, |_| ()).is_some()
     }
 
-    /// The scanRef an authToken belongs to.
+    /// The scanRef an authToken belongs to. The token is compared in
+    /// constant time: it is the verification page's only credential.
     pub fn scan_ref_of_token(&self, auth_token: &str) -> Option<Arc<str>> {
-        self.scan_ref_by_token.get(auth_token).map(|s| s.clone())
+        let matches = |slot: &Slot| {
+            let entry = read(slot);
+            let e = entry.as_ref()?;
+            bool::from(e.v.auth_token.as_bytes().ct_eq(auth_token.as_bytes()))
+                .then(|| e.v.scan_ref.clone())
+        };
+        let named = ids::auth_token_tag(auth_token)
+            .and_then(|tag| self.used_slot(self.slot_of_auth_token_tag(tag)))
+            .and_then(matches);
+        named.or_else(|| {
+            let seq = *self.foreign_tokens.get(auth_token)?;
+            self.used_slot((seq % self.max as u64) as usize)
+                .and_then(matches)
+        })
+    }
+
+    /// Every slot ever used.
+    fn used_slots(&self) -> impl Iterator<Item = &Slot> {
+        self.chunks.iter().filter_map(OnceLock::get).flatten()
     }
 
     /// Calls `f` on every verification (in no particular order).
     pub fn for_each(&self, mut f: impl FnMut(&Verification)) {
-        for v in self.by_scan_ref.iter() {
-            f(v.value());
+        for slot in self.used_slots() {
+            if let Some(e) = read(slot).as_ref() {
+                f(&e.v);
+            }
         }
     }
 
     /// Removes every verification `keep` refuses; returns how many went.
     pub fn retain(&self, mut keep: impl FnMut(&Verification) -> bool) -> usize {
         let mut removed = 0;
-        self.by_scan_ref.retain(|_, v| {
-            let kept = keep(v);
-            removed += usize::from(!kept);
-            kept
-        });
+        for slot in self.used_slots() {
+            let mut entry = write(slot);
+            if entry.as_ref().is_some_and(|e| !keep(&e.v)) {
+                let gone = entry.take();
+                drop(entry);
+                removed += 1;
+                self.forget(gone);
+            }
+        }
         self.count.fetch_sub(removed, Ordering::Relaxed);
-        let by_scan_ref = &self.by_scan_ref;
-        self.scan_ref_by_token
-            .retain(|_, scan_ref| by_scan_ref.contains_key(scan_ref));
         removed
     }
 
@@ -243,21 +436,92 @@ mod tests {
 
     #[test]
     fn the_count_follows_every_change() {
-        let s = Store::new(3);
+        let s = Store::new(3, 0x1234_5678_9abc_def0);
         for r in ["a", "b", "c"] {
             s.insert_with(v(r), |_| ());
         }
-        s.insert_with(v("b"), |_| ()); // replaced, not added
         assert_eq!((s.len(), s.stats().evicted), (3, 0));
         s.insert_with(v("d"), |_| ()); // evicts the oldest
         assert_eq!((s.len(), s.stats().evicted), (3, 1));
         assert!(s.read_any("a", |_| ()).is_none());
         assert!(s.scan_ref_of_token("tok-a").is_none());
-        assert!(s.purge_if("c", |_| true));
-        assert!(!s.purge_if("d", |_| false));
+        assert_eq!(s.scan_ref_of_token("tok-b").as_deref(), Some("b"));
+        // Replaced, not added: the old one leaves a slot that the new one,
+        // next in the ring, happens to take.
+        s.insert_with(v("b"), |x| x.created_at = 7);
+        assert_eq!((s.len(), s.stats().evicted), (3, 1));
+        assert_eq!(s.read_any("b", |x| x.created_at), Some(7));
+        assert_eq!(s.scan_ref_of_token("tok-b").as_deref(), Some("b"));
+        assert!(s.purge_if("d", |_| true));
+        assert!(!s.purge_if("b", |_| false));
         assert_eq!(s.len(), 2);
         assert_eq!(s.retain(|x| &*x.scan_ref != "b"), 1);
         assert_eq!(s.len(), 1);
+        assert!(s.contains("c"));
         assert!(s.scan_ref_of_token("tok-b").is_none());
+        s.retain(|_| false);
+        assert!(s.foreign_scan_refs.is_empty() && s.foreign_tokens.is_empty());
+    }
+
+    /// Identifiers made for a reservation are found through their slot, and
+    /// only while that verification is the slot's.
+    #[test]
+    fn created_identifiers_name_their_slot() {
+        let s = Store::new(2, 42);
+        let ids = crate::ids::Ids::new(Some(1));
+        let mut made = Vec::new();
+        for _ in 0..3 {
+            let place = s.reserve();
+            let mut x = v("x");
+            x.scan_ref = ids.scan_ref(place.scan_ref_tag);
+            x.auth_token = ids.auth_token(place.auth_token_tag);
+            made.push((x.scan_ref.clone(), x.auth_token.clone()));
+            s.insert_at(place, x, |_| ());
+        }
+        assert_eq!((s.len(), s.stats().evicted), (2, 1));
+        let (first, first_token) = &made[0];
+        assert!(!s.contains(first));
+        assert!(s.scan_ref_of_token(first_token).is_none());
+        for (scan_ref, token) in &made[1..] {
+            assert!(s.contains(scan_ref));
+            assert_eq!(s.scan_ref_of_token(token).as_ref(), Some(scan_ref));
+            // One character off is another token.
+            let mut wrong = token.clone();
+            wrong.pop();
+            wrong.push('!');
+            assert!(s.scan_ref_of_token(&wrong).is_none());
+        }
+        assert!(s.foreign_scan_refs.is_empty());
+    }
+
+    /// The ring came round while an insert was in flight: the older one goes.
+    #[test]
+    fn a_late_insert_never_evicts_a_newer_one() {
+        let s = Store::new(1, 0);
+        let ids = crate::ids::Ids::new(None);
+        let made = |place: Reservation| {
+            let mut x = v("x");
+            x.scan_ref = ids.scan_ref(place.scan_ref_tag);
+            x.auth_token = ids.auth_token(place.auth_token_tag);
+            x
+        };
+        let (old, new) = (s.reserve(), s.reserve());
+        let (old, new) = ((old, made(old)), (new, made(new)));
+        let (old_ref, new_ref) = (old.1.scan_ref.clone(), new.1.scan_ref.clone());
+        s.insert_at(new.0, new.1, |_| ());
+        // The late one's callback still runs (its events are not lost).
+        assert_eq!(s.insert_at(old.0, old.1, |x| x.scan_ref.clone()), old_ref);
+        assert!(s.contains(&new_ref) && !s.contains(&old_ref));
+        assert_eq!((s.len(), s.stats().evicted), (1, 1));
+    }
+
+    #[test]
+    fn slot_disguise_is_a_bijection() {
+        assert_eq!(MUL.wrapping_mul(MUL_INV), 1);
+        let s = Store::new(MAX_CAPACITY, 0xfeed_f00d_dead_beef);
+        for slot in [0, 1, 2, 1023, 1024, MAX_CAPACITY - 1] {
+            assert_eq!(s.slot_of_scan_ref_tag(s.scan_ref_tag(slot)), slot);
+            assert_eq!(s.slot_of_auth_token_tag(s.auth_token_tag(slot)), slot);
+        }
     }
 }
