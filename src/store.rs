@@ -515,6 +515,55 @@ mod tests {
         assert_eq!((s.len(), s.stats().evicted), (1, 1));
     }
 
+    /// Threads creating, reading and purging at once on a small ring: the
+    /// counts add up, and a lookup finds its own verification or nothing.
+    #[test]
+    fn concurrent_use_keeps_the_books() {
+        const THREADS: usize = 4;
+        const EACH: usize = 3000;
+        let s = Store::new(64, 7);
+        let purged = AtomicUsize::new(0);
+        let template = v("x");
+        std::thread::scope(|scope| {
+            for t in 0..THREADS {
+                let (s, purged, template) = (&s, &purged, &template);
+                scope.spawn(move || {
+                    let ids = crate::ids::Ids::new(None);
+                    let mut mine = Vec::new();
+                    for i in 0..EACH {
+                        let place = s.reserve();
+                        let mut x = template.clone();
+                        x.scan_ref = ids.scan_ref(place.scan_ref_tag);
+                        x.auth_token = ids.auth_token(place.auth_token_tag);
+                        x.created_at = (t * EACH + i) as i64;
+                        mine.push((x.scan_ref.clone(), x.auth_token.clone(), x.created_at));
+                        s.insert_at(place, x, |_| ());
+                        let (scan_ref, token, created) = &mine[i / 2];
+                        if let Some(at) = s.read_any(scan_ref, |x| x.created_at) {
+                            assert_eq!(at, *created);
+                        }
+                        if let Some(found) = s.scan_ref_of_token(token) {
+                            assert_eq!(&found, scan_ref);
+                        }
+                        if i % 7 == 0 && s.purge_if(scan_ref, |_| true) {
+                            purged.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                });
+            }
+        });
+        let stats = s.stats();
+        let mut stored = 0;
+        s.for_each(|_| stored += 1);
+        assert_eq!(stats.stored, stored);
+        assert!(stored <= 64);
+        assert_eq!(
+            stats.evicted as usize + stats.purged as usize + stored,
+            THREADS * EACH
+        );
+        assert_eq!(stats.purged as usize, purged.load(Ordering::Relaxed));
+    }
+
     #[test]
     fn slot_disguise_is_a_bijection() {
         assert_eq!(MUL.wrapping_mul(MUL_INV), 1);
