@@ -1,6 +1,8 @@
 //! `POST /api/v2/token` request: parsed once into a typed, normalised value
 //! (contract §3), or refused with an error that names the field.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -95,35 +97,35 @@ impl Sex {
 #[serde(rename_all = "camelCase")]
 pub struct TokenRequest {
     pub client_id: String,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub success_url: Option<String>,
-    pub error_url: Option<String>,
-    pub unverified_url: Option<String>,
-    pub callback_url: Option<String>,
-    pub locale: String,
+    pub first_name: Option<Box<str>>,
+    pub last_name: Option<Box<str>>,
+    pub success_url: Option<Box<str>>,
+    pub error_url: Option<Box<str>>,
+    pub unverified_url: Option<Box<str>>,
+    pub callback_url: Option<Box<str>>,
+    pub locale: Cow<'static, str>,
     pub show_instructions: bool,
-    pub country: Option<String>,
+    pub country: Option<Box<str>>,
     pub expiry_time: u32,
     pub session_length: u32,
     pub documents: Vec<DocumentType>,
-    pub date_of_birth: Option<String>,
-    pub date_of_expiry: Option<String>,
-    pub date_of_issue: Option<String>,
-    pub nationality: Option<String>,
-    pub personal_number: Option<String>,
-    pub document_number: Option<String>,
+    pub date_of_birth: Option<Box<str>>,
+    pub date_of_expiry: Option<Box<str>>,
+    pub date_of_issue: Option<Box<str>>,
+    pub nationality: Option<Box<str>>,
+    pub personal_number: Option<Box<str>>,
+    pub document_number: Option<Box<str>>,
     pub sex: Option<Sex>,
-    pub address: Option<String>,
+    pub address: Option<Box<str>>,
     pub token_type: TokenType,
-    pub external_ref: Option<String>,
+    pub external_ref: Option<Box<str>>,
     pub generate_digit_string: bool,
     pub utility_bill: bool,
     #[schema(value_type = Option<Object>)]
-    pub additional_steps: Option<Map<String, Value>>,
+    pub additional_steps: Option<Box<Map<String, Value>>>,
     #[schema(value_type = Option<Object>)]
-    pub additional_data: Option<Map<String, Value>>,
-    pub questionnaire: Option<String>,
+    pub additional_data: Option<Box<Map<String, Value>>>,
+    pub questionnaire: Option<Box<str>>,
     pub video_call_questions: Vec<String>,
     /// DEV only; never echoed.
     #[serde(skip)]
@@ -163,9 +165,9 @@ impl TokenRequest {
         let sex = f.one_of("sex", Sex::parse, Sex::list)?;
         let nationality = country(&f, "nationality")?;
         let country = country(&f, "country")?;
-        let personal_number = f.string_len("personalNumber", 1, 50)?.map(str::to_owned);
-        let document_number = f.string_len("documentNumber", 1, 50)?.map(str::to_owned);
-        let address = f.string_len("address", 0, 255)?.map(str::to_owned);
+        let personal_number = f.string_len("personalNumber", 1, 50)?.map(Box::from);
+        let document_number = f.string_len("documentNumber", 1, 50)?.map(Box::from);
+        let address = f.string_len("address", 0, 255)?.map(Box::from);
 
         let documents = match f.string_array("documents")? {
             None => defaults.documents.clone(),
@@ -184,8 +186,10 @@ impl TokenRequest {
         };
 
         let locale = match f.string("locale")? {
-            None => defaults.locale.clone(),
-            Some(l) if LOCALES.contains(&l) => l.to_owned(),
+            // Config validation keeps the default among LOCALES.
+            None => known_locale(&defaults.locale)
+                .unwrap_or_else(|| Cow::Owned(defaults.locale.clone())),
+            Some(l) if known_locale(l).is_some() => known_locale(l).unwrap_or_default(),
             Some(_) => {
                 return Err(FieldError::bad(
                     "locale",
@@ -206,7 +210,7 @@ impl TokenRequest {
         let unverified_url = redirect_url(&f, "unverifiedUrl")?;
         let callback_url = match f.string("callbackUrl")? {
             None => None,
-            Some(u) if u.len() <= 2048 && is_http_url(u) => Some(u.to_owned()),
+            Some(u) if u.len() <= 2048 && is_http_url(u) => Some(Box::from(u)),
             Some(_) => {
                 return Err(FieldError::bad(
                     "callbackUrl",
@@ -218,11 +222,11 @@ impl TokenRequest {
         let token_type = f
             .one_of("tokenType", TokenType::parse, TokenType::list)?
             .unwrap_or(TokenType::Identification);
-        let external_ref = f.string_len("externalRef", 0, 40)?.map(str::to_owned);
+        let external_ref = f.string_len("externalRef", 0, 40)?.map(Box::from);
         let generate_digit_string = f.boolean("generateDigitString")?.unwrap_or(false);
         let utility_bill = f.boolean("utilityBill")?.unwrap_or(false);
-        let additional_steps = f.object("additionalSteps")?;
-        let additional_data = f.object("additionalData")?;
+        let additional_steps = f.object("additionalSteps")?.map(Box::new);
+        let additional_data = f.object("additionalData")?.map(Box::new);
         if utility_bill && additional_steps.is_some() {
             return Err(FieldError::bad(
                 "utilityBill",
@@ -235,7 +239,7 @@ impl TokenRequest {
                 "can only be used together with 'additionalSteps'",
             ));
         }
-        let questionnaire = f.string("questionnaire")?.map(str::to_owned);
+        let questionnaire = f.string("questionnaire")?.map(Box::from);
         let video_call_questions = f
             .string_array("videoCallQuestions")?
             .unwrap_or_default()
@@ -331,7 +335,12 @@ pub fn asks_for_dummy(body: &Object) -> bool {
     Fields(body).get("dummyStatus").is_some()
 }
 
-fn name(f: &Fields, field: &str) -> FieldResult<Option<String>> {
+/// The supported locale spelled `s`, without allocating.
+fn known_locale(s: &str) -> Option<Cow<'static, str>> {
+    LOCALES.iter().find(|&&l| l == s).map(|&l| Cow::Borrowed(l))
+}
+
+fn name(f: &Fields, field: &str) -> FieldResult<Option<Box<str>>> {
     let Some(s) = f.string_len(field, 1, 100)? else {
         return Ok(None);
     };
@@ -341,7 +350,7 @@ fn name(f: &Fields, field: &str) -> FieldResult<Option<String>> {
             "may contain only letters, spaces, '-', ''' and '.'",
         ));
     }
-    Ok(Some(s.to_uppercase()))
+    Ok(Some(s.to_uppercase().into_boxed_str()))
 }
 
 /// Letters of any script, spaces, `-`, `'` and `.`; no digits or other symbols.
@@ -351,10 +360,10 @@ pub fn is_person_name(s: &str) -> bool {
         && s.chars().any(char::is_alphabetic)
 }
 
-fn date(f: &Fields, field: &str) -> FieldResult<Option<String>> {
+fn date(f: &Fields, field: &str) -> FieldResult<Option<Box<str>>> {
     match f.string(field)? {
         None => Ok(None),
-        Some(s) if is_calendar_date(s) => Ok(Some(s.to_owned())),
+        Some(s) if is_calendar_date(s) => Ok(Some(Box::from(s))),
         Some(_) => Err(FieldError::bad(
             field,
             "must be a real calendar date in YYYY-MM-DD format",
@@ -389,10 +398,10 @@ pub fn is_calendar_date(s: &str) -> bool {
     y >= 1 && (1..=days).contains(&d)
 }
 
-fn country(f: &Fields, field: &str) -> FieldResult<Option<String>> {
+fn country(f: &Fields, field: &str) -> FieldResult<Option<Box<str>>> {
     match f.string(field)? {
         None => Ok(None),
-        Some(s) if is_country_code(s) => Ok(Some(s.to_owned())),
+        Some(s) if is_country_code(s) => Ok(Some(Box::from(s))),
         Some(_) => Err(FieldError::bad(
             field,
             "must be a valid ISO 3166-1 alpha-2 code",
@@ -400,10 +409,10 @@ fn country(f: &Fields, field: &str) -> FieldResult<Option<String>> {
     }
 }
 
-fn redirect_url(f: &Fields, field: &str) -> FieldResult<Option<String>> {
+fn redirect_url(f: &Fields, field: &str) -> FieldResult<Option<Box<str>>> {
     match f.string(field)? {
         None => Ok(None),
-        Some(u) if (5..=2048).contains(&u.len()) && is_http_url(u) => Ok(Some(u.to_owned())),
+        Some(u) if (5..=2048).contains(&u.len()) && is_http_url(u) => Ok(Some(Box::from(u))),
         Some(_) => Err(FieldError::bad(
             field,
             "must be an http(s) URL of 5 to 2048 characters",

@@ -177,8 +177,8 @@ impl Verification {
             return DocumentData::default();
         }
         let r = &self.request;
-        let first = r.first_name.clone().unwrap_or_else(|| "JOHN".into());
-        let last = r.last_name.clone().unwrap_or_else(|| "DOE".into());
+        let first = r.first_name.as_deref().unwrap_or("JOHN").to_owned();
+        let last = r.last_name.as_deref().unwrap_or("DOE").to_owned();
         let selected = r
             .country
             .as_deref()
@@ -191,33 +191,37 @@ impl Verification {
             full_name: Some(format!("{first} {last}")),
             doc_first_name: Some(first),
             doc_last_name: Some(last),
-            doc_number: Some(r.document_number.clone().unwrap_or_else(|| "123456".into())),
+            doc_number: Some(r.document_number.as_deref().unwrap_or("123456").to_owned()),
             doc_personal_code: Some(
                 r.personal_number
-                    .clone()
-                    .unwrap_or_else(|| "123456789".into()),
+                    .as_deref()
+                    .unwrap_or("123456789")
+                    .to_owned(),
             ),
             doc_expiry: Some(
                 r.date_of_expiry
-                    .clone()
-                    .unwrap_or_else(|| "2030-12-20".into()),
+                    .as_deref()
+                    .unwrap_or("2030-12-20")
+                    .to_owned(),
             ),
             doc_dob: Some(
                 r.date_of_birth
-                    .clone()
-                    .unwrap_or_else(|| "1990-12-20".into()),
+                    .as_deref()
+                    .unwrap_or("1990-12-20")
+                    .to_owned(),
             ),
             doc_date_of_issue: Some(
                 r.date_of_issue
-                    .clone()
-                    .unwrap_or_else(|| "2020-12-20".into()),
+                    .as_deref()
+                    .unwrap_or("2020-12-20")
+                    .to_owned(),
             ),
             doc_type: r.documents.first().map(|d| d.as_str()),
             doc_sex: Some(r.sex.map_or("MALE", |s| s.long_name())),
             doc_nationality: Some(nationality),
             doc_issuing_country: Some(selected.clone()),
             selected_country: Some(selected),
-            address: r.address.clone(),
+            address: r.address.as_deref().map(str::to_owned),
             manually_data_changed: Some(false),
             ..DocumentData::default()
         }

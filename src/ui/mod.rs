@@ -46,7 +46,7 @@ pub async fn redirect(State(app): State<AppState>, params: Params) -> Response {
         .store
         .scan_ref_of_token(token)
         .and_then(|s| app.store.read_any(&s, |v| v.request.locale.clone()))
-        .unwrap_or_else(|| app.config.defaults.locale.clone());
+        .unwrap_or_else(|| app.config.defaults.locale.clone().into());
     Redirect::to(&format!(
         "/ui/?authToken={}&lang={locale}",
         url_encode(token)

@@ -72,7 +72,7 @@ fn finish_form(token: &str, outcome: &str, controls: &str, button: &str) -> Stri
 /// The page of an open session.
 pub fn session(v: &Verification, lang: &str, seconds_left: i64, token: &str) -> String {
     let r = &v.request;
-    let name = |n: &Option<String>| escape(n.as_deref().unwrap_or("—"));
+    let name = |n: &Option<Box<str>>| escape(n.as_deref().unwrap_or("—"));
     let allowed = v.request.allowed_documents();
     let list: Vec<&str> = allowed.documents.iter().map(|d| d.as_str()).collect();
     let documents = format!("{}: {}", escape(&allowed.key()), list.join(", "));
