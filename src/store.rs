@@ -176,10 +176,9 @@ impl Store {
             if let Some(slot) = self.used_slot((seq % self.max as u64) as usize) {
                 let mut entry = write(slot);
                 if entry.as_ref().is_some_and(|e| e.seq == seq) {
-                    let gone = entry.take();
+                    let gone = self.take(&mut entry);
                     drop(entry);
-                    self.count.fetch_sub(1, Ordering::Relaxed);
-                    self.forget(gone);
+                    self.forget_entry(gone);
                 }
             }
         }
@@ -198,16 +197,7 @@ impl Store {
         f: impl FnOnce(&mut Verification) -> R,
     ) -> R {
         let mut entry = write(self.slot((seq % self.max as u64) as usize));
-        let evicted = match entry.as_mut() {
-            None => {
-                self.count.fetch_add(1, Ordering::Relaxed);
-                *entry = Some(Entry {
-                    seq,
-                    foreign,
-                    v: Box::new(v),
-                });
-                None
-            }
+        let (result, evicted) = match entry.as_mut() {
             // A verification created later got here first (the ring came
             // round during this insert): this one is the oldest, and goes.
             Some(e) if e.seq > seq => {
@@ -215,44 +205,54 @@ impl Store {
                 let mut v = v;
                 let result = f(&mut v);
                 self.evicted.fetch_add(1, Ordering::Relaxed);
-                self.forget(Some(Entry {
+                self.forget(seq, foreign, &v);
+                return result;
+            }
+            // The one created `max` before: replaced in its box.
+            Some(e) => {
+                let old_v = std::mem::replace(&mut *e.v, v);
+                let old_seq = std::mem::replace(&mut e.seq, seq);
+                let old_foreign = std::mem::replace(&mut e.foreign, foreign);
+                (f(&mut e.v), Some((old_seq, old_foreign, old_v)))
+            }
+            None => {
+                self.count.fetch_add(1, Ordering::Relaxed);
+                let e = entry.insert(Entry {
                     seq,
                     foreign,
                     v: Box::new(v),
-                }));
-                return result;
+                });
+                (f(&mut e.v), None)
             }
-            Some(e) => {
-                let old_v = std::mem::replace(&mut *e.v, v);
-                let old = Entry {
-                    seq: std::mem::replace(&mut e.seq, seq),
-                    foreign: std::mem::replace(&mut e.foreign, foreign),
-                    v: Box::new(old_v),
-                };
-                Some(old)
-            }
-        };
-        let result = match entry.as_mut() {
-            Some(e) => f(&mut e.v),
-            None => unreachable!("the slot was just filled"),
         };
         drop(entry);
-        if evicted.is_some() {
+        if let Some((old_seq, old_foreign, old_v)) = evicted {
             self.evicted.fetch_add(1, Ordering::Relaxed);
-            self.forget(evicted);
+            self.forget(old_seq, old_foreign, &old_v);
         }
         result
     }
 
-    /// Drops an entry that left its slot (outside the slot's lock), and its
-    /// foreign identifiers.
-    fn forget(&self, gone: Option<Entry>) {
-        let Some(e) = gone else { return };
-        if e.foreign {
+    /// Forgets the foreign identifiers of a verification that left its slot.
+    fn forget(&self, seq: u64, foreign: bool, v: &Verification) {
+        if foreign {
             self.foreign_scan_refs
-                .remove_if(&*e.v.scan_ref, |_, &seq| seq == e.seq);
+                .remove_if(&*v.scan_ref, |_, &s| s == seq);
             self.foreign_tokens
-                .remove_if(e.v.auth_token.as_str(), |_, &seq| seq == e.seq);
+                .remove_if(v.auth_token.as_str(), |_, &s| s == seq);
+        }
+    }
+
+    /// Empties a slot; the caller forgets the entry once the lock is gone.
+    fn take(&self, entry: &mut Option<Entry>) -> Option<Entry> {
+        let gone = entry.take()?;
+        self.count.fetch_sub(1, Ordering::Relaxed);
+        Some(gone)
+    }
+
+    fn forget_entry(&self, gone: Option<Entry>) {
+        if let Some(e) = gone {
+            self.forget(e.seq, e.foreign, &e.v);
         }
     }
 
@@ -293,14 +293,17 @@ impl Store {
             let mut entry = write(slot);
             let e = entry.as_ref().filter(|e| &*e.v.scan_ref == scan_ref)?;
             let due = due.take()?;
-            Some(if due(&e.v) { entry.take() } else { None })
+            Some(if due(&e.v) {
+                self.take(&mut entry)
+            } else {
+                None
+            })
         });
         let Some(gone @ Some(_)) = gone else {
             return false;
         };
-        self.count.fetch_sub(1, Ordering::Relaxed);
         self.purged.fetch_add(1, Ordering::Relaxed);
-        self.forget(gone);
+        self.forget_entry(gone);
         true
     }
 
@@ -382,13 +385,12 @@ impl Store {
         for slot in self.used_slots() {
             let mut entry = write(slot);
             if entry.as_ref().is_some_and(|e| !keep(&e.v)) {
-                let gone = entry.take();
+                let gone = self.take(&mut entry);
                 drop(entry);
                 removed += 1;
-                self.forget(gone);
+                self.forget_entry(gone);
             }
         }
-        self.count.fetch_sub(removed, Ordering::Relaxed);
         removed
     }
 
