@@ -189,13 +189,9 @@ impl TokenRequest {
             // Config validation keeps the default among LOCALES.
             None => known_locale(&defaults.locale)
                 .unwrap_or_else(|| Cow::Owned(defaults.locale.clone())),
-            Some(l) if known_locale(l).is_some() => known_locale(l).unwrap_or_default(),
-            Some(_) => {
-                return Err(FieldError::bad(
-                    "locale",
-                    format!("must be one of: {}", LOCALES.join(", ")),
-                ))
-            }
+            Some(l) => known_locale(l).ok_or_else(|| {
+                FieldError::bad("locale", format!("must be one of: {}", LOCALES.join(", ")))
+            })?,
         };
         let show_instructions = f.boolean("showInstructions")?.unwrap_or(true);
         let expiry_time = f
