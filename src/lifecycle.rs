@@ -195,7 +195,7 @@ pub fn forget(app: &App, partner: Option<PartnerId>) -> usize {
 
 /// Puts back a verification from a snapshot, with its timers.
 pub fn restore(app: &App, v: Verification) {
-    app.store.insert_with(v, |v| {
+    app.store.insert_restored(v, |v| {
         if v.status == Overall::Active {
             app.timers
                 .schedule(v.deadline(), TimerKind::Expire, &v.scan_ref);

@@ -36,8 +36,10 @@ pub struct Store {
     count: AtomicUsize,
     evicted: AtomicU64,
     purged: AtomicU64,
-    /// Disguises slot numbers (random, or from the seed).
-    key: u64,
+    /// Disguise slot numbers in scanRefs and in authTokens (random, or
+    /// from the seed).
+    scan_ref_key: u32,
+    auth_token_key: u32,
     foreign_scan_refs: DashMap<Arc<str>, u64>,
     foreign_tokens: DashMap<Box<str>, u64>,
 }
@@ -91,6 +93,14 @@ const fn inverse(a: u32) -> u32 {
     x
 }
 
+fn tag(slot: usize, key: u32) -> u32 {
+    (slot as u32).wrapping_mul(MUL) ^ key
+}
+
+fn untag(tag: u32, key: u32) -> usize {
+    (tag ^ key).wrapping_mul(MUL_INV) as usize
+}
+
 fn read(slot: &Slot) -> RwLockReadGuard<'_, Option<Entry>> {
     slot.read().unwrap_or_else(|p| p.into_inner())
 }
@@ -110,26 +120,21 @@ impl Store {
             count: AtomicUsize::new(0),
             evicted: AtomicU64::new(0),
             purged: AtomicU64::new(0),
-            key,
+            scan_ref_key: key as u32,
+            auth_token_key: (key >> 32) as u32,
             foreign_scan_refs: DashMap::new(),
             foreign_tokens: DashMap::new(),
         }
     }
 
-    fn scan_ref_tag(&self, slot: usize) -> u32 {
-        (slot as u32).wrapping_mul(MUL) ^ self.key as u32
+    /// The slot a sequence number goes to.
+    fn index_of(&self, seq: u64) -> usize {
+        (seq % self.max as u64) as usize
     }
 
-    fn auth_token_tag(&self, slot: usize) -> u32 {
-        (slot as u32).wrapping_mul(MUL) ^ (self.key >> 32) as u32
-    }
-
-    fn slot_of_scan_ref_tag(&self, tag: u32) -> usize {
-        (tag ^ self.key as u32).wrapping_mul(MUL_INV) as usize
-    }
-
-    fn slot_of_auth_token_tag(&self, tag: u32) -> usize {
-        (tag ^ (self.key >> 32) as u32).wrapping_mul(MUL_INV) as usize
+    /// The used slot a sequence number went to.
+    fn slot_of_seq(&self, seq: u64) -> Option<&Slot> {
+        self.used_slot(self.index_of(seq))
     }
 
     /// The slot with this number, allocating its chunk if needed.
@@ -148,11 +153,11 @@ impl Store {
     /// Takes the next place for a verification to be created.
     pub fn reserve(&self) -> Reservation {
         let seq = self.next.fetch_add(1, Ordering::Relaxed);
-        let slot = (seq % self.max as u64) as usize;
+        let slot = self.index_of(seq);
         Reservation {
             seq,
-            scan_ref_tag: self.scan_ref_tag(slot),
-            auth_token_tag: self.auth_token_tag(slot),
+            scan_ref_tag: tag(slot, self.scan_ref_key),
+            auth_token_tag: tag(slot, self.auth_token_key),
         }
     }
 
@@ -171,9 +176,9 @@ impl Store {
 
     /// Stores a verification with identifiers of its own (from a snapshot),
     /// replacing one with the same scanRef.
-    pub fn insert_with<R>(&self, v: Verification, f: impl FnOnce(&mut Verification) -> R) -> R {
+    pub fn insert_restored<R>(&self, v: Verification, f: impl FnOnce(&mut Verification) -> R) -> R {
         if let Some((_, seq)) = self.foreign_scan_refs.remove(&*v.scan_ref) {
-            if let Some(slot) = self.used_slot((seq % self.max as u64) as usize) {
+            if let Some(slot) = self.slot_of_seq(seq) {
                 let mut entry = write(slot);
                 if entry.as_ref().is_some_and(|e| e.seq == seq) {
                     let gone = self.take(&mut entry);
@@ -196,7 +201,7 @@ impl Store {
         v: Verification,
         f: impl FnOnce(&mut Verification) -> R,
     ) -> R {
-        let mut entry = write(self.slot((seq % self.max as u64) as usize));
+        let mut entry = write(self.slot(self.index_of(seq)));
         let (result, evicted) = match entry.as_mut() {
             // A verification created later got here first (the ring came
             // round during this insert): this one is the oldest, and goes.
@@ -259,12 +264,9 @@ impl Store {
     /// The slots that may hold this scanRef: the one it names, then the
     /// one the foreign map gives.
     fn slots_of<'s>(&'s self, scan_ref: &'s str) -> impl Iterator<Item = &'s Slot> + 's {
-        let named = ids::scan_ref_tag(scan_ref)
-            .and_then(|tag| self.used_slot(self.slot_of_scan_ref_tag(tag)));
-        let foreign = move || {
-            let seq = *self.foreign_scan_refs.get(scan_ref)?;
-            self.used_slot((seq % self.max as u64) as usize)
-        };
+        let named =
+            ids::scan_ref_tag(scan_ref).and_then(|t| self.used_slot(untag(t, self.scan_ref_key)));
+        let foreign = move || self.slot_of_seq(*self.foreign_scan_refs.get(scan_ref)?);
         named.into_iter().chain(std::iter::from_fn(foreign).take(1))
     }
 
@@ -356,11 +358,10 @@ impl Store {
                 .then(|| e.v.scan_ref.clone())
         };
         let named = ids::auth_token_tag(auth_token)
-            .and_then(|tag| self.used_slot(self.slot_of_auth_token_tag(tag)))
+            .and_then(|t| self.used_slot(untag(t, self.auth_token_key)))
             .and_then(matches);
         named.or_else(|| {
-            let seq = *self.foreign_tokens.get(auth_token)?;
-            self.used_slot((seq % self.max as u64) as usize)
+            self.slot_of_seq(*self.foreign_tokens.get(auth_token)?)
                 .and_then(matches)
         })
     }
@@ -440,17 +441,17 @@ mod tests {
     fn the_count_follows_every_change() {
         let s = Store::new(3, 0x1234_5678_9abc_def0);
         for r in ["a", "b", "c"] {
-            s.insert_with(v(r), |_| ());
+            s.insert_restored(v(r), |_| ());
         }
         assert_eq!((s.len(), s.stats().evicted), (3, 0));
-        s.insert_with(v("d"), |_| ()); // evicts the oldest
+        s.insert_restored(v("d"), |_| ()); // evicts the oldest
         assert_eq!((s.len(), s.stats().evicted), (3, 1));
         assert!(s.read_any("a", |_| ()).is_none());
         assert!(s.scan_ref_of_token("tok-a").is_none());
         assert_eq!(s.scan_ref_of_token("tok-b").as_deref(), Some("b"));
         // Replaced, not added: the old one leaves a slot that the new one,
         // next in the ring, happens to take.
-        s.insert_with(v("b"), |x| x.created_at = 7);
+        s.insert_restored(v("b"), |x| x.created_at = 7);
         assert_eq!((s.len(), s.stats().evicted), (3, 1));
         assert_eq!(s.read_any("b", |x| x.created_at), Some(7));
         assert_eq!(s.scan_ref_of_token("tok-b").as_deref(), Some("b"));
@@ -494,6 +495,21 @@ mod tests {
             assert!(s.scan_ref_of_token(&wrong).is_none());
         }
         assert!(s.foreign_scan_refs.is_empty());
+    }
+
+    /// Eviction counts creations, not stored verifications: a purge leaves
+    /// a hole, and the next creation still evicts the one `max` before it.
+    #[test]
+    fn eviction_counts_creations_not_room() {
+        let s = Store::new(3, 0);
+        for r in ["a", "b", "c"] {
+            s.insert_restored(v(r), |_| ());
+        }
+        assert!(s.purge_if("b", |_| true));
+        assert_eq!(s.len(), 2);
+        s.insert_restored(v("d"), |_| ());
+        assert!(!s.contains("a") && s.contains("c") && s.contains("d"));
+        assert_eq!((s.len(), s.stats().evicted, s.stats().purged), (2, 1, 1));
     }
 
     /// The ring came round while an insert was in flight: the older one goes.
@@ -569,10 +585,10 @@ mod tests {
     #[test]
     fn slot_disguise_is_a_bijection() {
         assert_eq!(MUL.wrapping_mul(MUL_INV), 1);
-        let s = Store::new(MAX_CAPACITY, 0xfeed_f00d_dead_beef);
-        for slot in [0, 1, 2, 1023, 1024, MAX_CAPACITY - 1] {
-            assert_eq!(s.slot_of_scan_ref_tag(s.scan_ref_tag(slot)), slot);
-            assert_eq!(s.slot_of_auth_token_tag(s.auth_token_tag(slot)), slot);
+        for key in [0, 0xdead_beef, u32::MAX] {
+            for slot in [0, 1, 2, 1023, 1024, MAX_CAPACITY - 1] {
+                assert_eq!(untag(tag(slot, key), key), slot);
+            }
         }
     }
 }
