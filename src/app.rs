@@ -22,8 +22,7 @@ use crate::files;
 use crate::guard::GuardLayer;
 use crate::ids::Ids;
 use crate::partners::Partners;
-use crate::store::Store;
-use crate::timers::Timers;
+use crate::store::{Limits, Store};
 use crate::webhook::delivery::{Engine, Settings};
 use crate::webhook::journal::Journal;
 use crate::webhook::Webhooks;
@@ -37,7 +36,6 @@ pub struct App {
     pub store: Arc<Store>,
     pub clock: Arc<Clock>,
     pub webhooks: Webhooks,
-    pub timers: Timers,
     pub faults: Arc<Faults>,
     pub inbox: crate::control::inbox::Inbox,
     pub ids: Ids,
@@ -50,11 +48,11 @@ impl App {
     /// Builds the state and starts the webhook engine (needs a Tokio runtime).
     fn new(config: Config, public_url: String) -> App {
         let clock = Arc::new(Clock::new());
-        // Seeded, identifiers repeat from run to run; they carry store slots.
-        let key = config
-            .seed
-            .map_or_else(rand::random, |s| s.rotate_left(17) ^ 0x5eed);
-        let store = Arc::new(Store::new(config.store.max_verifications, key));
+        let store = Arc::new(Store::new(Limits {
+            max_verifications: config.store.max_verifications,
+            max_bytes: config.store.store_budget_bytes(),
+            retention_secs: i64::try_from(config.store.retention_secs).unwrap_or(i64::MAX),
+        }));
         let journal = Arc::new(Journal::new(config.webhooks.journal_capacity));
         let faults = Arc::new(Faults::new());
         let on_final_store = store.clone();
@@ -72,7 +70,6 @@ impl App {
             webhooks: Webhooks::new(journal, engine, clock.clone(), faults.clone()),
             faults,
             inbox: Default::default(),
-            timers: Timers::new(),
             store,
             clock,
             public_url,
@@ -82,33 +79,24 @@ impl App {
     }
 }
 
-/// The one task that fires due timers (expiry, session end, retention). It
-/// sleeps until the next deadline (at most a second) and wakes early when a
-/// nearer deadline is added or the clock is moved.
+/// The one task that acts on due deadlines (expiry, session end,
+/// retention). The store keeps them beside the verifications; this asks it
+/// for what is due, sleeps until the next deadline (at most a second), and
+/// wakes early when a nearer deadline is filed or the clock is moved.
 async fn sweep_timers(app: AppState) {
     loop {
-        let added = app.timers.changed.notified();
+        let added = app.store.changed.notified();
         let moved = app.clock.changed.notified();
         tokio::pin!(added, moved);
         added.as_mut().enable();
         moved.as_mut().enable();
         let now_ms = app.clock.now_ms();
-        for (kind, scan_ref) in app.timers.take_due(now_ms.div_euclid(1000)) {
+        for (kind, scan_ref) in app.store.take_due(now_ms.div_euclid(1000)) {
             crate::lifecycle::on_timer(&app, kind, &scan_ref);
         }
-        if app.timers.len() > 2 * app.store.len().max(1024) {
-            // Entries of evicted or deleted verifications: drop them off the
-            // workers (a compaction walks every entry).
-            let app = app.clone();
-            let _ = tokio::task::spawn_blocking(move || {
-                app.timers
-                    .compact(|_, scan_ref| app.store.contains(scan_ref))
-            })
-            .await;
-        }
         let wait_ms = app
-            .timers
-            .next_at()
+            .store
+            .next_due()
             .map_or(1000, |at| (at.saturating_mul(1000) - now_ms).clamp(1, 1000));
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_millis(wait_ms as u64)) => {}

@@ -68,9 +68,32 @@ pub struct ControlConfig {
 pub struct StoreConfig {
     /// Seconds a finished verification is kept after its result.
     pub retention_secs: u64,
-    /// Verifications kept at most: a new one evicts the one created this
-    /// many before it.
+    /// Verifications kept at most; over it, the oldest settled one goes
+    /// first (the oldest active one only when none is settled).
     pub max_verifications: usize,
+    /// Approximate memory for stored verifications plus the webhook
+    /// journal, half each; over it, the oldest settled data goes first.
+    pub memory_budget_mib: usize,
+}
+
+/// The largest `store.memory_budget_mib` (64 GiB).
+pub const MAX_MEMORY_BUDGET_MIB: usize = 65_536;
+
+impl StoreConfig {
+    /// The memory budget in bytes.
+    pub fn memory_budget_bytes(&self) -> usize {
+        self.memory_budget_mib.saturating_mul(1024 * 1024)
+    }
+
+    /// The stored verifications' half of the budget.
+    pub fn store_budget_bytes(&self) -> usize {
+        self.memory_budget_bytes() / 2
+    }
+
+    /// The webhook journal's half of the budget.
+    pub fn journal_budget_bytes(&self) -> usize {
+        self.memory_budget_bytes() - self.store_budget_bytes()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -307,6 +330,12 @@ impl Config {
                 format!("must be 1 to {}", crate::store::MAX_CAPACITY),
             ));
         }
+        if !(1..=MAX_MEMORY_BUDGET_MIB).contains(&self.store.memory_budget_mib) {
+            return Err(err(
+                "store.memory_budget_mib",
+                format!("must be 1 to {MAX_MEMORY_BUDGET_MIB}"),
+            ));
+        }
         if self.store.retention_secs > 10 * 365 * 86_400 {
             return Err(err(
                 "store.retention_secs",
@@ -508,6 +537,18 @@ mod tests {
                 "{e}"
             );
         }
+        for budget in ["0", "65537"] {
+            let e = Config::from_toml(&format!("[store]\nmemory_budget_mib = {budget}"), "f.toml")
+                .unwrap_err();
+            assert!(
+                e.0.contains("'store.memory_budget_mib': must be 1 to 65536"),
+                "{e}"
+            );
+        }
+        let store = Config::embedded().store;
+        assert_eq!(store.memory_budget_mib, 256);
+        assert_eq!(store.store_budget_bytes(), 128 << 20);
+        assert_eq!(store.journal_budget_bytes(), 128 << 20);
         let e = Config::from_toml("typo_key = 1", "f.toml").unwrap_err();
         assert!(e.0.contains("typo_key"), "{e}");
     }

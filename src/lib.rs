@@ -43,7 +43,6 @@ pub mod mock_server;
 pub mod openapi;
 pub mod partners;
 pub mod store;
-pub mod timers;
 pub mod ui;
 pub mod webhook;
 

@@ -1,7 +1,7 @@
 //! What happens to a verification, and the webhooks each step produces:
 //! created (with or without a dummy result), opened and finished on the
 //! verification page, reviewed manually, expired, deleted, purged.
-//! The API handlers, the verification page, the timers and the control API
+//! The API handlers, the verification page, the deadline sweeper and the control API
 //! all go through here, so a step behaves the same whoever triggers it.
 
 use std::time::Duration;
@@ -14,7 +14,7 @@ use crate::domain::token::TokenRequest;
 use crate::domain::verification::{DeleteError, Verification};
 use crate::files;
 use crate::partners::PartnerId;
-use crate::timers::TimerKind;
+use crate::store::TimerKind;
 use crate::webhook::{self, payload, Outgoing};
 
 /// Creates a verification from a validated token request. A `dummyStatus`
@@ -31,10 +31,9 @@ pub fn create<R>(
     let digit_string = (request.generate_digit_string || request.dummy_status.is_some())
         .then(|| app.ids.digit_string());
     let dummy = request.dummy_status;
-    let place = app.store.reserve();
     let v = Verification::new(
-        app.ids.scan_ref(place.scan_ref_tag),
-        app.ids.auth_token(place.auth_token_tag),
+        app.ids.scan_ref(),
+        app.ids.auth_token(),
         partner,
         request,
         digit_string,
@@ -42,15 +41,10 @@ pub fn create<R>(
         now,
     );
     let response = respond(&v);
-    match dummy {
-        None | Some(DummyStatus::Active) => {
-            // Nothing happens to it yet, so it need not stay locked while
-            // its expiry is scheduled.
-            let (deadline, scan_ref) = (v.deadline(), v.scan_ref.clone());
-            app.store.insert_at(place, v, |_| ());
-            app.timers.schedule(deadline, TimerKind::Expire, &scan_ref);
-        }
-        Some(status) => app.store.insert_at(place, v, |v| {
+    // The store files its deadline (expiry, or retention once finished).
+    app.store.insert(v, |v| match dummy {
+        None | Some(DummyStatus::Active) => {}
+        Some(status) => {
             let delay = Duration::from_millis(app.config.webhooks.delay_ms);
             if status == DummyStatus::Expired {
                 expire(app, v, now, delay);
@@ -58,8 +52,8 @@ pub fn create<R>(
                 // Config validation guarantees a canned result for every finishing status.
                 finish_automatically(app, v, canned, now, delay);
             }
-        }),
-    }
+        }
+    });
     response
 }
 
@@ -94,7 +88,6 @@ pub fn review_manually(
             }
             v.review_manually(face, document, now);
             emit(app, v, EventType::ManualFinished, true, Duration::ZERO);
-            schedule_purge(app, v);
             Ok(())
         })
         .unwrap_or(Err(StepError::NotFound))
@@ -116,9 +109,8 @@ pub fn open_session(app: &App, auth_token: &str) -> Result<Verification, StepErr
     let now = app.clock.now_secs();
     with_usable_token(app, auth_token, now, |v| {
         if v.session_started_at.is_none() {
+            // From now on the session's end is its deadline.
             v.session_started_at = Some(now);
-            app.timers
-                .schedule(v.deadline(), TimerKind::Expire, &v.scan_ref);
         }
         Ok(v.clone())
     })
@@ -169,14 +161,12 @@ fn with_usable_token<R>(
 }
 
 /// Forgets verifications with everything that hangs off them (journal
-/// entries, held-back webhooks; all timers when forgetting everything): every
-/// partner's (`None`) or one partner's. Returns how many verifications went.
-/// Timers of one partner's verifications are left to find nothing.
+/// entries, held-back webhooks, deadlines): every partner's (`None`) or one
+/// partner's. Returns how many verifications went.
 pub fn forget(app: &App, partner: Option<PartnerId>) -> usize {
     let Some(id) = partner else {
         app.webhooks.journal.retain(|_| false);
         app.webhooks.clear_held(|_| false);
-        app.timers.clear();
         return app.store.retain(|_| false);
     };
     let key = app.partners.get(id).key();
@@ -193,19 +183,12 @@ pub fn forget(app: &App, partner: Option<PartnerId>) -> usize {
     removed
 }
 
-/// Puts back a verification from a snapshot, with its timers.
+/// Puts back a verification from a snapshot; the store files its deadline.
 pub fn restore(app: &App, v: Verification) {
-    app.store.insert_restored(v, |v| {
-        if v.status == Overall::Active {
-            app.timers
-                .schedule(v.deadline(), TimerKind::Expire, &v.scan_ref);
-        } else {
-            schedule_purge(app, v);
-        }
-    });
+    app.store.insert(v, |_| ());
 }
 
-/// A timer fired for `scan_ref`: expire it or purge it if that is due.
+/// A deadline came for `scan_ref`: expire it or purge it if that is due.
 pub fn on_timer(app: &App, kind: TimerKind, scan_ref: &str) {
     let now = app.clock.now_secs();
     match kind {
@@ -241,7 +224,6 @@ fn finish_automatically(
     let simulate = app.config.dummy.simulate_manual_review;
     v.finish_automatically(result, simulate, now);
     let id = emit(app, v, EventType::AutoFinished, simulate, delay);
-    schedule_purge(app, v);
     simulate.then_some(id)
 }
 
@@ -249,18 +231,11 @@ fn finish_automatically(
 fn expire(app: &App, v: &mut Verification, now: i64, delay: Duration) -> Option<u64> {
     v.expire(now);
     let id = emit(app, v, EventType::Expired, true, delay);
-    schedule_purge(app, v);
     Some(id)
 }
 
-fn schedule_purge(app: &App, v: &Verification) {
-    if let Some(finished) = v.finished_at {
-        let at = finished.saturating_add(retention_secs(app));
-        app.timers.schedule(at, TimerKind::Purge, &v.scan_ref);
-    }
-}
-
-/// Produces a webhook about `v` in its current state. Called with `v` locked.
+/// Produces a webhook about `v` in its current state. Called with the store
+/// locked: the webhook side must not call back into the store from here.
 fn emit(app: &App, v: &Verification, event: EventType, is_final: bool, delay: Duration) -> u64 {
     let partner = &app.partners.get(v.partner).config;
     let body = payload::body(v, is_final, files::urls(v, &app.public_url));

@@ -1,312 +1,343 @@
-//! Verifications in memory, by scanRef, with a lookup by authToken. Access is
-//! through closures so no lock is held across an `.await`.
+//! Verifications in memory: plain maps under one lock, as tokio's
+//! mini-redis keeps its database. Access is through closures, so the lock is
+//! never held across an `.await` and nothing is copied to answer a lookup.
 //!
 //! Every lookup made for a partner checks ownership: another partner's
 //! verification is answered exactly like an unknown one.
 //!
-//! Bounded: a new verification evicts the one created `max` before it,
-//! whatever its state, and counts it.
+//! Each verification's next deadline (its expiry while ACTIVE, the end of
+//! its retention once settled) is kept under the same lock, in an index
+//! beside the entries, and recomputed from the verification after every
+//! change. Removing a verification removes its deadline, so the index never
+//! holds anything stale and never needs cleaning.
+//!
+//! Bounded by count and by bytes: when either is over, the oldest settled
+//! (not ACTIVE) verification goes first; only when none is settled, the
+//! oldest active one. Evictions are counted.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::mem::size_of;
+use std::sync::{Arc, Mutex, MutexGuard};
 
-use dashmap::DashMap;
 use subtle::ConstantTimeEq;
+use tokio::sync::Notify;
 
+use crate::domain::status::{FraudTag, MismatchTag, Overall};
+use crate::domain::token::DocumentType;
 use crate::domain::verification::Verification;
-use crate::ids;
 use crate::partners::PartnerId;
 
-/// A ring of slots: the n-th verification created goes to slot `n % max`,
-/// evicting the one created `max` before it, and its scanRef and authToken
-/// carry that slot (disguised, see [`Store::reserve`]), so a lookup is one
-/// lock on one slot and a comparison — no table to hash into, no queue, and
-/// an eviction reuses the evicted verification's memory.
-///
-/// Verifications brought back from a snapshot keep their identifiers, which
-/// name no slot: two small maps find those ("foreign" ones).
-pub struct Store {
-    /// Allocated `CHUNK` slots at a time on first use, so an idle mock
-    /// holds none.
-    chunks: Box<[OnceLock<Box<[Slot]>>]>,
-    max: usize,
-    /// Sequence number of the next verification.
-    next: AtomicU64,
-    /// Occupied slots.
-    count: AtomicUsize,
-    evicted: AtomicU64,
-    purged: AtomicU64,
-    /// Disguise slot numbers in scanRefs and in authTokens (random, or
-    /// from the seed).
-    scan_ref_key: u32,
-    auth_token_key: u32,
-    foreign_scan_refs: DashMap<Arc<str>, u64>,
-    foreign_tokens: DashMap<Box<str>, u64>,
-}
-
-const CHUNK: usize = 1024;
-
-/// The most verifications a store can hold (slot numbers are 32-bit tags).
+/// A sane upper bound for `store.max_verifications`.
 pub const MAX_CAPACITY: usize = 10_000_000;
 
-type Slot = RwLock<Option<Entry>>;
-
-struct Entry {
-    seq: u64,
-    /// Identifiers that name no slot: it is in the foreign maps.
-    foreign: bool,
-    /// Boxed: a free slot costs a pointer, and replacing one reuses the box.
-    v: Box<Verification>,
+/// What a deadline is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TimerKind {
+    /// The token (or its session) runs out.
+    Expire,
+    /// The verification's retention ends.
+    Purge,
 }
 
-/// A place in the store for a verification about to be created; its
-/// identifiers must carry the two tags.
+/// The store's bounds and the retention rule its deadlines follow.
 #[derive(Debug, Clone, Copy)]
-pub struct Reservation {
-    seq: u64,
-    pub scan_ref_tag: u32,
-    pub auth_token_tag: u32,
+pub struct Limits {
+    /// Verifications kept at most (at least 1).
+    pub max_verifications: usize,
+    /// Approximate bytes kept at most (see [`approx_size`]).
+    pub max_bytes: usize,
+    /// Seconds a settled verification is kept after its result.
+    pub retention_secs: i64,
 }
 
-/// Counters for the control API and benchmarks.
+/// Counters for the control API, tests and benchmarks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct StoreStats {
     pub stored: usize,
     pub max: usize,
+    /// Approximate bytes the stored verifications take ([`approx_size`]).
+    pub bytes: usize,
+    pub max_bytes: usize,
+    /// Removed to stay within `max` or `max_bytes`.
     pub evicted: u64,
+    /// Removed because their retention ended.
     pub purged: u64,
 }
 
-/// Multiplying by an odd number is a bijection on `u32`; with the key
-/// XORed in, consecutive slots get unrelated-looking tags.
-const MUL: u32 = 0x9e37_79b1;
-const MUL_INV: u32 = inverse(MUL);
+pub struct Store {
+    inner: Mutex<Inner>,
+    limits: Limits,
+    /// Woken when a deadline earlier than every other one is added, so the
+    /// sweeper does not sleep past it.
+    pub changed: Notify,
+}
 
-const fn inverse(a: u32) -> u32 {
-    // Newton's iteration: each step doubles the correct low bits.
-    let mut x = a;
-    let mut i = 0;
-    while i < 5 {
-        x = x.wrapping_mul(2u32.wrapping_sub(a.wrapping_mul(x)));
-        i += 1;
+#[derive(Default)]
+struct Inner {
+    /// Every verification by creation sequence: iterating is oldest first.
+    entries: BTreeMap<u64, Entry>,
+    by_scan_ref: HashMap<Arc<str>, u64>,
+    /// Keyed by the token itself. The map's hasher has a random key, so a
+    /// guessed token lands in a bucket unrelated to any real one; the
+    /// verification's token is then compared in constant time.
+    by_token: HashMap<Box<str>, u64>,
+    /// Sequences of settled (not ACTIVE) verifications, oldest first: the
+    /// first to be evicted.
+    settled: BTreeSet<u64>,
+    /// (Unix second, sequence) of each verification's next deadline.
+    deadlines: BTreeSet<(i64, u64)>,
+    next_seq: u64,
+    /// Sum of the entries' `bytes`.
+    bytes: usize,
+    evicted: u64,
+    purged: u64,
+}
+
+struct Entry {
+    /// Boxed: the ordered map moves entries around as it grows, and a
+    /// pointer is cheaper to move than a verification.
+    v: Box<Verification>,
+    /// [`approx_size`] of `v`, as last computed.
+    bytes: usize,
+    settled: bool,
+    /// The deadline `v` is in the index under, if any.
+    due: Option<(i64, TimerKind)>,
+}
+
+/// A verification's next deadline: its expiry while ACTIVE, the end of its
+/// retention once it has a result (or expired).
+pub fn deadline_of(v: &Verification, retention_secs: i64) -> Option<(i64, TimerKind)> {
+    if v.status == Overall::Active {
+        return Some((v.deadline(), TimerKind::Expire));
     }
-    x
+    v.finished_at
+        .map(|f| (f.saturating_add(retention_secs), TimerKind::Purge))
 }
 
-fn tag(slot: usize, key: u32) -> u32 {
-    (slot as u32).wrapping_mul(MUL) ^ key
+/// A heap block of `len` bytes: its length rounded up to the allocator's
+/// 16-byte granularity, plus 16 for its bookkeeping. Deliberately generous.
+fn heap(len: usize) -> usize {
+    if len == 0 {
+        0
+    } else {
+        len.next_multiple_of(16) + 16
+    }
 }
 
-fn untag(tag: u32, key: u32) -> usize {
-    (tag ^ key).wrapping_mul(MUL_INV) as usize
+fn text(s: &Option<Box<str>>) -> usize {
+    s.as_deref().map_or(0, |s| heap(s.len()))
 }
 
-fn read(slot: &Slot) -> RwLockReadGuard<'_, Option<Entry>> {
-    slot.read().unwrap_or_else(|p| p.into_inner())
+/// What keeping `v` costs, approximately and on the generous side: the
+/// verification itself, every string, list and JSON text it owns, and its
+/// share of the store's maps (each map slot counted twice: hash tables run
+/// partly empty and grow by doubling, tree nodes are at least half full).
+pub fn approx_size(v: &Verification) -> usize {
+    let r = &v.request;
+    let books = 2
+        * (size_of::<(u64, Entry)>()
+            + size_of::<(Arc<str>, u64)>()
+            + size_of::<(Box<str>, u64)>()
+            + 2 * size_of::<(i64, u64)>())
+        + heap(v.auth_token.len());
+    let strings = heap(2 * size_of::<usize>() + v.scan_ref.len())
+        + heap(v.auth_token.capacity())
+        + heap(v.file_key.capacity())
+        + v.digit_string.as_ref().map_or(0, |d| heap(d.capacity()))
+        + heap(r.client_id.capacity())
+        + match &r.locale {
+            std::borrow::Cow::Owned(l) => heap(l.capacity()),
+            std::borrow::Cow::Borrowed(_) => 0,
+        }
+        + [
+            &r.first_name,
+            &r.last_name,
+            &r.success_url,
+            &r.error_url,
+            &r.unverified_url,
+            &r.callback_url,
+            &r.country,
+            &r.date_of_birth,
+            &r.date_of_expiry,
+            &r.date_of_issue,
+            &r.nationality,
+            &r.personal_number,
+            &r.document_number,
+            &r.address,
+            &r.external_ref,
+            &r.questionnaire,
+        ]
+        .into_iter()
+        .map(text)
+        .sum::<usize>();
+    let lists = heap(r.documents.capacity() * size_of::<DocumentType>())
+        + heap(r.video_call_questions.capacity() * size_of::<String>())
+        + r.video_call_questions
+            .iter()
+            .map(|q| heap(q.capacity()))
+            .sum::<usize>()
+        + heap(v.fraud_tags.capacity() * size_of::<FraudTag>())
+        + heap(v.mismatch_tags.capacity() * size_of::<MismatchTag>());
+    let json = [&r.additional_steps, &r.additional_data]
+        .into_iter()
+        .map(|j| j.as_ref().map_or(0, |j| heap(j.as_str().len())))
+        .sum::<usize>();
+    heap(size_of::<Verification>()) + books + strings + lists + json
 }
 
-fn write(slot: &Slot) -> RwLockWriteGuard<'_, Option<Entry>> {
-    slot.write().unwrap_or_else(|p| p.into_inner())
+impl Inner {
+    fn seq_of(&self, scan_ref: &str) -> Option<u64> {
+        self.by_scan_ref.get(scan_ref).copied()
+    }
+
+    /// Adds `v` under a new sequence, replacing any verification with the
+    /// same scanRef or authToken. The caller refreshes it.
+    fn add(&mut self, v: Box<Verification>) -> u64 {
+        if let Some(old) = self.seq_of(&v.scan_ref) {
+            self.remove(old);
+        }
+        if let Some(&old) = self.by_token.get(v.auth_token.as_str()) {
+            self.remove(old);
+        }
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.by_scan_ref.insert(v.scan_ref.clone(), seq);
+        self.by_token.insert(Box::from(v.auth_token.as_str()), seq);
+        self.entries.insert(
+            seq,
+            Entry {
+                v,
+                bytes: 0,
+                settled: false,
+                due: None,
+            },
+        );
+        seq
+    }
+
+    /// Removes a verification with everything the books hold about it.
+    fn remove(&mut self, seq: u64) -> Option<Entry> {
+        let e = self.entries.remove(&seq)?;
+        self.by_scan_ref.remove(&*e.v.scan_ref);
+        self.by_token.remove(e.v.auth_token.as_str());
+        self.settled.remove(&seq);
+        if let Some((at, _)) = e.due {
+            self.deadlines.remove(&(at, seq));
+        }
+        self.bytes -= e.bytes;
+        Some(e)
+    }
+
+    /// Brings the books in line with a verification that may have changed:
+    /// its size, whether it is settled, its deadline. Returns whether its
+    /// deadline is now the earliest of all (the sweeper must hear of it).
+    fn refresh(&mut self, seq: u64, retention_secs: i64) -> bool {
+        let Some(e) = self.entries.get_mut(&seq) else {
+            return false;
+        };
+        let bytes = approx_size(&e.v);
+        self.bytes = self.bytes - e.bytes + bytes;
+        e.bytes = bytes;
+        let settled = e.v.status != Overall::Active;
+        if settled != e.settled {
+            e.settled = settled;
+            if settled {
+                self.settled.insert(seq);
+            } else {
+                self.settled.remove(&seq);
+            }
+        }
+        let due = deadline_of(&e.v, retention_secs);
+        if due == e.due {
+            return false;
+        }
+        if let Some((at, _)) = e.due {
+            self.deadlines.remove(&(at, seq));
+        }
+        e.due = due;
+        let Some((at, _)) = due else {
+            return false;
+        };
+        let earliest = self.deadlines.first().is_none_or(|&(first, _)| at < first);
+        self.deadlines.insert((at, seq));
+        earliest
+    }
+
+    /// Evicts until within `limits`: the oldest settled verification first,
+    /// else the oldest active one; never `keep` (the one just stored or
+    /// changed, which its caller is about to answer with).
+    fn enforce(&mut self, limits: &Limits, keep: u64) {
+        while self.entries.len() > limits.max_verifications || self.bytes > limits.max_bytes {
+            let victim = self
+                .settled
+                .iter()
+                .find(|&&s| s != keep)
+                .or_else(|| self.entries.keys().find(|&&s| s != keep))
+                .copied();
+            let Some(seq) = victim else {
+                break;
+            };
+            self.remove(seq);
+            self.evicted += 1;
+        }
+    }
 }
 
 impl Store {
-    /// `max` is clamped to 1..=[`MAX_CAPACITY`]; `key` disguises slot numbers.
-    pub fn new(max: usize, key: u64) -> Store {
-        let max = max.clamp(1, MAX_CAPACITY);
+    /// `max_verifications` is clamped to 1..=[`MAX_CAPACITY`].
+    pub fn new(limits: Limits) -> Store {
         Store {
-            chunks: (0..max.div_ceil(CHUNK)).map(|_| OnceLock::new()).collect(),
-            max,
-            next: AtomicU64::new(0),
-            count: AtomicUsize::new(0),
-            evicted: AtomicU64::new(0),
-            purged: AtomicU64::new(0),
-            scan_ref_key: key as u32,
-            auth_token_key: (key >> 32) as u32,
-            foreign_scan_refs: DashMap::new(),
-            foreign_tokens: DashMap::new(),
+            inner: Mutex::new(Inner::default()),
+            limits: Limits {
+                max_verifications: limits.max_verifications.clamp(1, MAX_CAPACITY),
+                ..limits
+            },
+            changed: Notify::new(),
         }
     }
 
-    /// The slot a sequence number goes to.
-    fn index_of(&self, seq: u64) -> usize {
-        (seq % self.max as u64) as usize
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A closure that panicked leaves data that is still memory-safe;
+        // serving on beats refusing every later request.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The used slot a sequence number went to.
-    fn slot_of_seq(&self, seq: u64) -> Option<&Slot> {
-        self.used_slot(self.index_of(seq))
-    }
-
-    /// The slot with this number, allocating its chunk if needed.
-    fn slot(&self, index: usize) -> &Slot {
-        let chunk = self.chunks[index / CHUNK]
-            .get_or_init(|| (0..CHUNK).map(|_| RwLock::new(None)).collect());
-        &chunk[index % CHUNK]
-    }
-
-    /// The slot with this number if it exists and was ever used.
-    fn used_slot(&self, index: usize) -> Option<&Slot> {
-        let chunk = self.chunks.get(index / CHUNK)?.get()?;
-        chunk.get(index % CHUNK)
-    }
-
-    /// Takes the next place for a verification to be created.
-    pub fn reserve(&self) -> Reservation {
-        let seq = self.next.fetch_add(1, Ordering::Relaxed);
-        let slot = self.index_of(seq);
-        Reservation {
-            seq,
-            scan_ref_tag: tag(slot, self.scan_ref_key),
-            auth_token_tag: tag(slot, self.auth_token_key),
-        }
-    }
-
-    /// Stores a verification created for `place` (its identifiers carry
-    /// the place's tags), evicting the one there; `f` runs on it while it is
-    /// still locked, so events it produces are ordered before any later
-    /// change to it.
-    pub fn insert_at<R>(
-        &self,
-        place: Reservation,
-        v: Verification,
-        f: impl FnOnce(&mut Verification) -> R,
-    ) -> R {
-        self.put(place.seq, false, v, f)
-    }
-
-    /// Stores a verification with identifiers of its own (from a snapshot),
-    /// replacing one with the same scanRef.
-    pub fn insert_restored<R>(&self, v: Verification, f: impl FnOnce(&mut Verification) -> R) -> R {
-        if let Some((_, seq)) = self.foreign_scan_refs.remove(&*v.scan_ref) {
-            if let Some(slot) = self.slot_of_seq(seq) {
-                let mut entry = write(slot);
-                if entry.as_ref().is_some_and(|e| e.seq == seq) {
-                    let gone = self.take(&mut entry);
-                    drop(entry);
-                    self.forget_entry(gone);
-                }
-            }
-        }
-        let seq = self.next.fetch_add(1, Ordering::Relaxed);
-        self.foreign_scan_refs.insert(v.scan_ref.clone(), seq);
-        self.foreign_tokens
-            .insert(Box::from(v.auth_token.as_str()), seq);
-        self.put(seq, true, v, f)
-    }
-
-    fn put<R>(
-        &self,
-        seq: u64,
-        foreign: bool,
-        v: Verification,
-        f: impl FnOnce(&mut Verification) -> R,
-    ) -> R {
-        let mut entry = write(self.slot(self.index_of(seq)));
-        let (result, evicted) = match entry.as_mut() {
-            // A verification created later got here first (the ring came
-            // round during this insert): this one is the oldest, and goes.
-            Some(e) if e.seq > seq => {
-                drop(entry);
-                let mut v = v;
-                let result = f(&mut v);
-                self.evicted.fetch_add(1, Ordering::Relaxed);
-                self.forget(seq, foreign, &v);
-                return result;
-            }
-            // The one created `max` before: replaced in its box.
-            Some(e) => {
-                let old_v = std::mem::replace(&mut *e.v, v);
-                let old_seq = std::mem::replace(&mut e.seq, seq);
-                let old_foreign = std::mem::replace(&mut e.foreign, foreign);
-                (f(&mut e.v), Some((old_seq, old_foreign, old_v)))
-            }
-            None => {
-                self.count.fetch_add(1, Ordering::Relaxed);
-                let e = entry.insert(Entry {
-                    seq,
-                    foreign,
-                    v: Box::new(v),
-                });
-                (f(&mut e.v), None)
-            }
-        };
-        drop(entry);
-        if let Some((old_seq, old_foreign, old_v)) = evicted {
-            self.evicted.fetch_add(1, Ordering::Relaxed);
-            self.forget(old_seq, old_foreign, &old_v);
+    /// Stores `v` (replacing one with the same scanRef or authToken) and
+    /// runs `f` on it while the store is locked, so events `f` produces are
+    /// ordered before any later change to it. May evict older ones.
+    pub fn insert<R>(&self, v: Verification, f: impl FnOnce(&mut Verification) -> R) -> R {
+        let mut inner = self.lock();
+        let mut v = Box::new(v);
+        let result = f(&mut v);
+        let seq = inner.add(v);
+        let earliest = inner.refresh(seq, self.limits.retention_secs);
+        inner.enforce(&self.limits, seq);
+        drop(inner);
+        if earliest {
+            self.changed.notify_waiters();
         }
         result
     }
 
-    /// Forgets the foreign identifiers of a verification that left its slot.
-    fn forget(&self, seq: u64, foreign: bool, v: &Verification) {
-        if foreign {
-            self.foreign_scan_refs
-                .remove_if(&*v.scan_ref, |_, &s| s == seq);
-            self.foreign_tokens
-                .remove_if(v.auth_token.as_str(), |_, &s| s == seq);
-        }
-    }
-
-    /// Empties a slot; the caller forgets the entry once the lock is gone.
-    fn take(&self, entry: &mut Option<Entry>) -> Option<Entry> {
-        let gone = entry.take()?;
-        self.count.fetch_sub(1, Ordering::Relaxed);
-        Some(gone)
-    }
-
-    fn forget_entry(&self, gone: Option<Entry>) {
-        if let Some(e) = gone {
-            self.forget(e.seq, e.foreign, &e.v);
-        }
-    }
-
-    /// The slots that may hold this scanRef: the one it names, then the
-    /// one the foreign map gives.
-    fn slots_of<'s>(&'s self, scan_ref: &'s str) -> impl Iterator<Item = &'s Slot> + 's {
-        let named =
-            ids::scan_ref_tag(scan_ref).and_then(|t| self.used_slot(untag(t, self.scan_ref_key)));
-        let foreign = move || self.slot_of_seq(*self.foreign_scan_refs.get(scan_ref)?);
-        named.into_iter().chain(std::iter::from_fn(foreign).take(1))
-    }
-
     fn with_read<R>(&self, scan_ref: &str, f: impl FnOnce(&Verification) -> R) -> Option<R> {
-        let mut f = Some(f);
-        self.slots_of(scan_ref).find_map(|slot| {
-            let entry = read(slot);
-            let e = entry.as_ref().filter(|e| &*e.v.scan_ref == scan_ref)?;
-            f.take().map(|f| f(&e.v))
-        })
+        let inner = self.lock();
+        let seq = inner.seq_of(scan_ref)?;
+        inner.entries.get(&seq).map(|e| f(&e.v))
     }
 
+    /// Runs `f` on a verification, then updates the books from what it
+    /// became. `f` must not change the identifiers.
     fn with_write<R>(&self, scan_ref: &str, f: impl FnOnce(&mut Verification) -> R) -> Option<R> {
-        let mut f = Some(f);
-        self.slots_of(scan_ref).find_map(|slot| {
-            let mut entry = write(slot);
-            let e = entry.as_mut().filter(|e| &*e.v.scan_ref == scan_ref)?;
-            f.take().map(|f| f(&mut e.v))
-        })
-    }
-
-    /// Removes a verification whose retention ended, when `due` says so.
-    pub fn purge_if(&self, scan_ref: &str, due: impl FnOnce(&Verification) -> bool) -> bool {
-        let mut due = Some(due);
-        let gone = self.slots_of(scan_ref).find_map(|slot| {
-            let mut entry = write(slot);
-            let e = entry.as_ref().filter(|e| &*e.v.scan_ref == scan_ref)?;
-            let due = due.take()?;
-            Some(if due(&e.v) {
-                self.take(&mut entry)
-            } else {
-                None
-            })
-        });
-        let Some(gone @ Some(_)) = gone else {
-            return false;
-        };
-        self.purged.fetch_add(1, Ordering::Relaxed);
-        self.forget_entry(gone);
-        true
+        let mut inner = self.lock();
+        let seq = inner.seq_of(scan_ref)?;
+        let result = f(&mut inner.entries.get_mut(&seq)?.v);
+        let earliest = inner.refresh(seq, self.limits.retention_secs);
+        inner.enforce(&self.limits, seq);
+        drop(inner);
+        if earliest {
+            self.changed.notify_waiters();
+        }
+        Some(result)
     }
 
     /// Reads a partner's verification; `None` if unknown or another partner's.
@@ -345,58 +376,121 @@ impl Store {
 
     /// Whether a verification with this scanRef is stored (any partner's).
     pub fn contains(&self, scan_ref: &str) -> bool {
-        self.with_read(scan_ref, |_| ()).is_some()
+        self.lock().by_scan_ref.contains_key(scan_ref)
     }
 
-    /// The scanRef an authToken belongs to. The token is compared in
-    /// constant time: it is the verification page's only credential.
+    /// The scanRef an authToken belongs to. The token is the verification
+    /// page's only credential: the match is confirmed in constant time.
     pub fn scan_ref_of_token(&self, auth_token: &str) -> Option<Arc<str>> {
-        let matches = |slot: &Slot| {
-            let entry = read(slot);
-            let e = entry.as_ref()?;
-            bool::from(e.v.auth_token.as_bytes().ct_eq(auth_token.as_bytes()))
-                .then(|| e.v.scan_ref.clone())
+        let inner = self.lock();
+        let seq = inner.by_token.get(auth_token)?;
+        let v = &inner.entries.get(seq)?.v;
+        bool::from(v.auth_token.as_bytes().ct_eq(auth_token.as_bytes())).then(|| v.scan_ref.clone())
+    }
+
+    /// Removes a verification whose retention ended, when `due` says so.
+    pub fn purge_if(&self, scan_ref: &str, due: impl FnOnce(&Verification) -> bool) -> bool {
+        let mut inner = self.lock();
+        let Some(seq) = inner.seq_of(scan_ref) else {
+            return false;
         };
-        let named = ids::auth_token_tag(auth_token)
-            .and_then(|t| self.used_slot(untag(t, self.auth_token_key)))
-            .and_then(matches);
-        named.or_else(|| {
-            self.slot_of_seq(*self.foreign_tokens.get(auth_token)?)
-                .and_then(matches)
-        })
-    }
-
-    /// Every slot ever used.
-    fn used_slots(&self) -> impl Iterator<Item = &Slot> {
-        self.chunks.iter().filter_map(OnceLock::get).flatten()
-    }
-
-    /// Calls `f` on every verification (in no particular order).
-    pub fn for_each(&self, mut f: impl FnMut(&Verification)) {
-        for slot in self.used_slots() {
-            if let Some(e) = read(slot).as_ref() {
-                f(&e.v);
-            }
+        let Some(e) = inner.entries.get(&seq) else {
+            return false;
+        };
+        if due(&e.v) {
+            inner.remove(seq);
+            inner.purged += 1;
+            return true;
         }
+        // Not due after all (the clock moved back): its deadline goes back
+        // in the index, which `take_due` had taken it out of.
+        let earliest = inner.refresh(seq, self.limits.retention_secs);
+        drop(inner);
+        if earliest {
+            self.changed.notify_waiters();
+        }
+        false
+    }
+
+    /// Calls `f` on every verification, oldest first.
+    pub fn for_each(&self, mut f: impl FnMut(&Verification)) {
+        for e in self.lock().entries.values() {
+            f(&e.v);
+        }
+    }
+
+    /// One page of the verifications `keep` accepts, oldest first: how many
+    /// it accepts in all, and `map` of those from `offset` on, at most
+    /// `limit`. Only the page's items are mapped.
+    pub fn page<R>(
+        &self,
+        offset: usize,
+        limit: usize,
+        mut keep: impl FnMut(&Verification) -> bool,
+        mut map: impl FnMut(&Verification) -> R,
+    ) -> (usize, Vec<R>) {
+        let inner = self.lock();
+        let mut total = 0;
+        let mut items = Vec::with_capacity(limit.min(1000));
+        for e in inner.entries.values() {
+            if !keep(&e.v) {
+                continue;
+            }
+            if total >= offset && items.len() < limit {
+                items.push(map(&e.v));
+            }
+            total += 1;
+        }
+        (total, items)
     }
 
     /// Removes every verification `keep` refuses; returns how many went.
     pub fn retain(&self, mut keep: impl FnMut(&Verification) -> bool) -> usize {
-        let mut removed = 0;
-        for slot in self.used_slots() {
-            let mut entry = write(slot);
-            if entry.as_ref().is_some_and(|e| !keep(&e.v)) {
-                let gone = self.take(&mut entry);
-                drop(entry);
-                removed += 1;
-                self.forget_entry(gone);
+        let mut inner = self.lock();
+        let gone: Vec<u64> = inner
+            .entries
+            .iter()
+            .filter(|(_, e)| !keep(&e.v))
+            .map(|(&seq, _)| seq)
+            .collect();
+        for &seq in &gone {
+            inner.remove(seq);
+        }
+        gone.len()
+    }
+
+    /// Takes out of the index every deadline at or before Unix second
+    /// `now`, earliest first. The caller acts on each (expire, purge); the
+    /// change it makes, or the lack of one, files the next deadline.
+    pub fn take_due(&self, now: i64) -> Vec<(TimerKind, Arc<str>)> {
+        let mut inner = self.lock();
+        let mut out = Vec::new();
+        while let Some(&(at, seq)) = inner.deadlines.first() {
+            if at > now {
+                break;
+            }
+            inner.deadlines.pop_first();
+            if let Some(e) = inner.entries.get_mut(&seq) {
+                if let Some((_, kind)) = e.due.take() {
+                    out.push((kind, e.v.scan_ref.clone()));
+                }
             }
         }
-        removed
+        out
+    }
+
+    /// The earliest deadline (Unix second), if any.
+    pub fn next_due(&self) -> Option<i64> {
+        self.lock().deadlines.first().map(|&(at, _)| at)
+    }
+
+    /// Deadlines in the index (at most one per verification).
+    pub fn deadlines(&self) -> usize {
+        self.lock().deadlines.len()
     }
 
     pub fn len(&self) -> usize {
-        self.count.load(Ordering::Relaxed)
+        self.lock().entries.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -404,11 +498,14 @@ impl Store {
     }
 
     pub fn stats(&self) -> StoreStats {
+        let inner = self.lock();
         StoreStats {
-            stored: self.len(),
-            max: self.max,
-            evicted: self.evicted.load(Ordering::Relaxed),
-            purged: self.purged.load(Ordering::Relaxed),
+            stored: inner.entries.len(),
+            max: self.limits.max_verifications,
+            bytes: inner.bytes,
+            max_bytes: self.limits.max_bytes,
+            evicted: inner.evicted,
+            purged: inner.purged,
         }
     }
 }
@@ -419,8 +516,7 @@ mod tests {
     use crate::config::Config;
     use crate::domain::token::TokenRequest;
 
-    fn v(scan_ref: &str) -> Verification {
-        let body = serde_json::json!({"clientId": "c"});
+    fn v_with(scan_ref: &str, body: serde_json::Value) -> Verification {
         let req = TokenRequest::parse(
             &crate::domain::fields::object_of(&body),
             &Config::embedded().defaults,
@@ -437,110 +533,196 @@ mod tests {
         )
     }
 
+    fn v(scan_ref: &str) -> Verification {
+        v_with(scan_ref, serde_json::json!({"clientId": "c"}))
+    }
+
+    fn store(max: usize, max_bytes: usize) -> Store {
+        Store::new(Limits {
+            max_verifications: max,
+            max_bytes,
+            retention_secs: 100,
+        })
+    }
+
+    fn settle(s: &Store, scan_ref: &str, at: i64) {
+        s.update_any(scan_ref, |v| v.expire(at)).unwrap();
+    }
+
+    fn order(s: &Store) -> Vec<String> {
+        let mut out = Vec::new();
+        s.for_each(|v| out.push(v.scan_ref.to_string()));
+        out
+    }
+
     #[test]
-    fn the_count_follows_every_change() {
-        let s = Store::new(3, 0x1234_5678_9abc_def0);
-        for r in ["a", "b", "c"] {
-            s.insert_restored(v(r), |_| ());
-        }
-        assert_eq!((s.len(), s.stats().evicted), (3, 0));
-        s.insert_restored(v("d"), |_| ()); // evicts the oldest
-        assert_eq!((s.len(), s.stats().evicted), (3, 1));
-        assert!(s.read_any("a", |_| ()).is_none());
-        assert!(s.scan_ref_of_token("tok-a").is_none());
-        assert_eq!(s.scan_ref_of_token("tok-b").as_deref(), Some("b"));
-        // Replaced, not added: the old one leaves a slot that the new one,
-        // next in the ring, happens to take.
-        s.insert_restored(v("b"), |x| x.created_at = 7);
-        assert_eq!((s.len(), s.stats().evicted), (3, 1));
-        assert_eq!(s.read_any("b", |x| x.created_at), Some(7));
-        assert_eq!(s.scan_ref_of_token("tok-b").as_deref(), Some("b"));
-        assert!(s.purge_if("d", |_| true));
-        assert!(!s.purge_if("b", |_| false));
-        assert_eq!(s.len(), 2);
-        assert_eq!(s.retain(|x| &*x.scan_ref != "b"), 1);
-        assert_eq!(s.len(), 1);
-        assert!(s.contains("c"));
+    fn lookups_by_scan_ref_and_token_and_partner() {
+        let s = store(10, usize::MAX);
+        s.insert(v("a"), |_| ());
+        assert!(s.contains("a") && !s.contains("b"));
+        assert_eq!(s.scan_ref_of_token("tok-a").as_deref(), Some("a"));
         assert!(s.scan_ref_of_token("tok-b").is_none());
-        s.retain(|_| false);
-        assert!(s.foreign_scan_refs.is_empty() && s.foreign_tokens.is_empty());
+        assert!(s.scan_ref_of_token("tok-").is_none());
+        assert_eq!(s.read(0, "a", |v| v.created_at), Some(0));
+        // Another partner's is unknown to it.
+        assert_eq!(s.read(1, "a", |v| v.created_at), None);
+        assert_eq!(s.update(1, "a", |v| v.created_at = 9), None);
+        assert_eq!(s.read_any("a", |v| v.created_at), Some(0));
     }
 
-    /// Identifiers made for a reservation are found through their slot, and
-    /// only while that verification is the slot's.
     #[test]
-    fn created_identifiers_name_their_slot() {
-        let s = Store::new(2, 42);
-        let ids = crate::ids::Ids::new(Some(1));
-        let mut made = Vec::new();
-        for _ in 0..3 {
-            let place = s.reserve();
-            let mut x = v("x");
-            x.scan_ref = ids.scan_ref(place.scan_ref_tag);
-            x.auth_token = ids.auth_token(place.auth_token_tag);
-            made.push((x.scan_ref.clone(), x.auth_token.clone()));
-            s.insert_at(place, x, |_| ());
-        }
-        assert_eq!((s.len(), s.stats().evicted), (2, 1));
-        let (first, first_token) = &made[0];
-        assert!(!s.contains(first));
-        assert!(s.scan_ref_of_token(first_token).is_none());
-        for (scan_ref, token) in &made[1..] {
-            assert!(s.contains(scan_ref));
-            assert_eq!(s.scan_ref_of_token(token).as_ref(), Some(scan_ref));
-            // One character off is another token.
-            let mut wrong = token.clone();
-            wrong.pop();
-            wrong.push('!');
-            assert!(s.scan_ref_of_token(&wrong).is_none());
-        }
-        assert!(s.foreign_scan_refs.is_empty());
-    }
-
-    /// Eviction counts creations, not stored verifications: a purge leaves
-    /// a hole, and the next creation still evicts the one `max` before it.
-    #[test]
-    fn eviction_counts_creations_not_room() {
-        let s = Store::new(3, 0);
+    fn the_books_follow_every_change() {
+        let s = store(10, usize::MAX);
         for r in ["a", "b", "c"] {
-            s.insert_restored(v(r), |_| ());
+            s.insert(v(r), |_| ());
         }
-        assert!(s.purge_if("b", |_| true));
-        assert_eq!(s.len(), 2);
-        s.insert_restored(v("d"), |_| ());
-        assert!(!s.contains("a") && s.contains("c") && s.contains("d"));
-        assert_eq!((s.len(), s.stats().evicted, s.stats().purged), (2, 1, 1));
+        let one = approx_size(&v("a"));
+        assert_eq!((s.len(), s.stats().bytes), (3, 3 * one));
+        // Same scanRef again: replaced, not doubled.
+        s.insert(v("b"), |_| ());
+        assert_eq!(order(&s), ["a", "c", "b"]);
+        assert_eq!((s.len(), s.stats().bytes), (3, 3 * one));
+        // A change that grows it is counted.
+        s.update_any("a", |v| v.request.address = Some("x".repeat(200).into()))
+            .unwrap();
+        assert!(s.stats().bytes > 3 * one);
+        assert!(s.purge_if("a", |_| true));
+        assert!(!s.purge_if("a", |_| true));
+        assert_eq!(s.retain(|v| &*v.scan_ref != "c"), 1);
+        assert_eq!((s.len(), s.stats().bytes, s.deadlines()), (1, one, 1));
+        assert!(s.scan_ref_of_token("tok-c").is_none());
+        assert_eq!(s.retain(|_| false), 1);
+        let stats = s.stats();
+        assert_eq!((stats.stored, stats.bytes, stats.purged), (0, 0, 1));
+        assert_eq!(s.deadlines(), 0);
     }
 
-    /// The ring came round while an insert was in flight: the older one goes.
     #[test]
-    fn a_late_insert_never_evicts_a_newer_one() {
-        let s = Store::new(1, 0);
-        let ids = crate::ids::Ids::new(None);
-        let made = |place: Reservation| {
-            let mut x = v("x");
-            x.scan_ref = ids.scan_ref(place.scan_ref_tag);
-            x.auth_token = ids.auth_token(place.auth_token_tag);
-            x
-        };
-        let (old, new) = (s.reserve(), s.reserve());
-        let (old, new) = ((old, made(old)), (new, made(new)));
-        let (old_ref, new_ref) = (old.1.scan_ref.clone(), new.1.scan_ref.clone());
-        s.insert_at(new.0, new.1, |_| ());
-        // The late one's callback still runs (its events are not lost).
-        assert_eq!(s.insert_at(old.0, old.1, |x| x.scan_ref.clone()), old_ref);
-        assert!(s.contains(&new_ref) && !s.contains(&old_ref));
-        assert_eq!((s.len(), s.stats().evicted), (1, 1));
+    fn eviction_takes_the_oldest_settled_first() {
+        let s = store(3, usize::MAX);
+        for r in ["a", "b", "c"] {
+            s.insert(v(r), |_| ());
+        }
+        settle(&s, "b", 1);
+        settle(&s, "c", 1);
+        s.insert(v("d"), |_| ());
+        assert_eq!(order(&s), ["a", "c", "d"]);
+        s.insert(v("e"), |_| ());
+        assert_eq!(order(&s), ["a", "d", "e"]);
+        // None settled: the oldest active one.
+        s.insert(v("f"), |_| ());
+        assert_eq!(order(&s), ["d", "e", "f"]);
+        assert_eq!(s.stats().evicted, 3);
+        assert_eq!(s.deadlines(), 3);
+        assert!(s.scan_ref_of_token("tok-a").is_none());
     }
 
-    /// Threads creating, reading and purging at once on a small ring: the
+    #[test]
+    fn a_new_verification_is_never_its_own_victim() {
+        let s = store(1, usize::MAX);
+        s.insert(v("a"), |_| ());
+        // Settled at once (a dummy result) and the only other one active:
+        // the older goes, the new one stays.
+        s.insert(v("b"), |v| v.expire(1));
+        assert_eq!(order(&s), ["b"]);
+        // Bigger than the whole budget: kept alone rather than lost.
+        let s = store(10, 10);
+        s.insert(v("a"), |_| ());
+        s.insert(v("b"), |_| ());
+        assert_eq!(order(&s), ["b"]);
+        assert_eq!(s.stats().evicted, 1);
+    }
+
+    #[test]
+    fn eviction_by_bytes_keeps_the_total_under_the_budget() {
+        let big = || serde_json::json!({"clientId": "c", "address": "x".repeat(255)});
+        let one = approx_size(&v_with("0", big()));
+        let s = store(1000, 10 * one);
+        for i in 0..50 {
+            let r = format!("{i}");
+            s.insert(v_with(&r, big()), |_| ());
+            if i % 2 == 0 {
+                settle(&s, &r, 1);
+            }
+            assert!(s.stats().bytes <= 10 * one);
+        }
+        let kept = order(&s);
+        assert_eq!(kept.len(), 10);
+        // The settled (even) ones went first: what stays is active.
+        assert!(
+            kept.iter().all(|r| r.parse::<u32>().unwrap() % 2 == 1),
+            "{kept:?}"
+        );
+        assert_eq!(s.stats().evicted, 40);
+    }
+
+    #[test]
+    fn deadlines_follow_the_verification_and_leave_with_it() {
+        let s = store(10, usize::MAX);
+        s.insert(v("a"), |_| ());
+        s.insert(v("b"), |_| ());
+        let expiry = v("a").deadline();
+        assert_eq!(s.next_due(), Some(expiry));
+        // Settling replaces its expiry by the end of its retention.
+        settle(&s, "a", 5);
+        assert_eq!(s.deadlines(), 2);
+        assert!(expiry > 105);
+        assert_eq!(s.take_due(104).len(), 0);
+        assert_eq!(s.take_due(105), vec![(TimerKind::Purge, Arc::from("a"))]);
+        // Not due after all: it is filed again.
+        assert!(!s.purge_if("a", |_| false));
+        assert_eq!(s.deadlines(), 2);
+        // Removing a verification removes its deadline.
+        assert_eq!(s.retain(|v| &*v.scan_ref != "b"), 1);
+        assert_eq!(s.deadlines(), 1);
+        assert_eq!(
+            s.take_due(i64::MAX),
+            vec![(TimerKind::Purge, Arc::from("a"))]
+        );
+        assert_eq!(s.next_due(), None);
+    }
+
+    #[test]
+    fn pages_are_in_creation_order_and_counted() {
+        let s = store(100, usize::MAX);
+        for i in 0..30 {
+            // All created in the same second, scanRefs in no order.
+            s.insert(v(&format!("{}", (i * 7) % 30)), |_| ());
+        }
+        let (total, items) = s.page(5, 3, |_| true, |v| v.scan_ref.to_string());
+        assert_eq!(total, 30);
+        assert_eq!(items, ["5", "12", "19"]);
+        let (total, items) = s.page(0, 2, |v| v.scan_ref.len() == 1, |v| v.scan_ref.to_string());
+        assert_eq!((total, items), (10, vec!["0".to_string(), "7".into()]));
+        assert_eq!(s.page(40, 5, |_| true, |_| ()), (30, vec![]));
+    }
+
+    #[test]
+    fn the_size_estimate_counts_what_a_verification_owns() {
+        let small = approx_size(&v("a"));
+        assert!(small > size_of::<Verification>() + 40, "{small}");
+        assert!(small < 2048, "{small}");
+        let questions: Vec<String> = (0..20).map(|_| "q".repeat(500)).collect();
+        let steps = serde_json::json!({"ALL": {"k": "v".repeat(10_000)}});
+        let big = v_with(
+            "a",
+            serde_json::json!({"clientId": "c", "videoCallQuestions": questions,
+                "additionalSteps": steps, "additionalData": {"d": "x".repeat(5000)}}),
+        );
+        let size = approx_size(&big);
+        assert!(size >= small + 20 * 500 + 10_000 + 5000, "{size}");
+        // Generous, but not wildly so.
+        assert!(size <= small + 2 * (20 * 500 + 10_000 + 5000), "{size}");
+    }
+
+    /// Threads creating, reading and purging at once on a small store: the
     /// counts add up, and a lookup finds its own verification or nothing.
     #[test]
     fn concurrent_use_keeps_the_books() {
         const THREADS: usize = 4;
         const EACH: usize = 3000;
-        let s = Store::new(64, 7);
-        let purged = AtomicUsize::new(0);
+        let s = store(64, usize::MAX);
+        let purged = std::sync::atomic::AtomicUsize::new(0);
         let template = v("x");
         std::thread::scope(|scope| {
             for t in 0..THREADS {
@@ -549,13 +731,12 @@ mod tests {
                     let ids = crate::ids::Ids::new(None);
                     let mut mine = Vec::new();
                     for i in 0..EACH {
-                        let place = s.reserve();
                         let mut x = template.clone();
-                        x.scan_ref = ids.scan_ref(place.scan_ref_tag);
-                        x.auth_token = ids.auth_token(place.auth_token_tag);
+                        x.scan_ref = ids.scan_ref();
+                        x.auth_token = ids.auth_token();
                         x.created_at = (t * EACH + i) as i64;
                         mine.push((x.scan_ref.clone(), x.auth_token.clone(), x.created_at));
-                        s.insert_at(place, x, |_| ());
+                        s.insert(x, |_| ());
                         let (scan_ref, token, created) = &mine[i / 2];
                         if let Some(at) = s.read_any(scan_ref, |x| x.created_at) {
                             assert_eq!(at, *created);
@@ -564,31 +745,23 @@ mod tests {
                             assert_eq!(&found, scan_ref);
                         }
                         if i % 7 == 0 && s.purge_if(scan_ref, |_| true) {
-                            purged.fetch_add(1, Ordering::Relaxed);
+                            purged.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         }
                     }
                 });
             }
         });
         let stats = s.stats();
-        let mut stored = 0;
-        s.for_each(|_| stored += 1);
-        assert_eq!(stats.stored, stored);
-        assert!(stored <= 64);
+        assert_eq!(stats.stored, order(&s).len());
+        assert!(stats.stored <= 64);
         assert_eq!(
-            stats.evicted as usize + stats.purged as usize + stored,
+            stats.evicted as usize + stats.purged as usize + stats.stored,
             THREADS * EACH
         );
-        assert_eq!(stats.purged as usize, purged.load(Ordering::Relaxed));
-    }
-
-    #[test]
-    fn slot_disguise_is_a_bijection() {
-        assert_eq!(MUL.wrapping_mul(MUL_INV), 1);
-        for key in [0, 0xdead_beef, u32::MAX] {
-            for slot in [0, 1, 2, 1023, 1024, MAX_CAPACITY - 1] {
-                assert_eq!(untag(tag(slot, key), key), slot);
-            }
-        }
+        assert_eq!(
+            stats.purged as usize,
+            purged.load(std::sync::atomic::Ordering::Relaxed)
+        );
+        assert_eq!(s.deadlines(), stats.stored);
     }
 }

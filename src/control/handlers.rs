@@ -50,9 +50,14 @@ pub struct Page<T> {
     pub items: Vec<T>,
 }
 
+/// A page's size: 1..=1000, default 50.
+fn page_limit(limit: Option<usize>) -> usize {
+    limit.unwrap_or(50).clamp(1, 1000)
+}
+
 fn page<T>(all: Vec<T>, offset: Option<usize>, limit: Option<usize>) -> Page<T> {
     let offset = offset.unwrap_or(0);
-    let limit = limit.unwrap_or(50).clamp(1, 1000);
+    let limit = page_limit(limit);
     let total = all.len();
     Page {
         total,
@@ -123,7 +128,7 @@ pub struct VerificationQuery {
     pub limit: Option<usize>,
 }
 
-/// Verifications, oldest first, filtered and paged.
+/// Verifications, oldest first by creation, filtered and paged.
 #[utoipa::path(get, path = "/_mock/verifications", tag = "control", params(VerificationQuery),
     responses((status = 200, body = Page<VerificationView>), (status = 400, body = ControlError)))]
 pub async fn list_verifications(
@@ -144,22 +149,27 @@ pub async fn list_verifications(
                 ControlError::bad_request(format!("no partner has API key '{key}'"))
             })?),
         };
-    let mut all = Vec::new();
-    app.store.for_each(|v| {
-        if partner.is_none_or(|p| p == v.partner)
-            && q.client_id
-                .as_deref()
-                .is_none_or(|c| c == v.request.client_id)
-            && status.is_none_or(|s| s == v.status)
-        {
-            all.push(VerificationView::of(&app, v));
-        }
-    });
-    all.sort_by(|a, b| {
-        (a.verification.created_at, &a.verification.scan_ref)
-            .cmp(&(b.verification.created_at, &b.verification.scan_ref))
-    });
-    Ok(Json(page(all, q.offset, q.limit)))
+    // Only the page's items are copied; the rest are only counted.
+    let offset = q.offset.unwrap_or(0);
+    let limit = page_limit(q.limit);
+    let (total, items) = app.store.page(
+        offset,
+        limit,
+        |v| {
+            partner.is_none_or(|p| p == v.partner)
+                && q.client_id
+                    .as_deref()
+                    .is_none_or(|c| c == v.request.client_id)
+                && status.is_none_or(|s| s == v.status)
+        },
+        |v| VerificationView::of(&app, v),
+    );
+    Ok(Json(Page {
+        total,
+        offset,
+        limit,
+        items,
+    }))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -655,10 +665,10 @@ pub struct Snapshot {
 /// Exports all state as JSON.
 #[utoipa::path(get, path = "/_mock/snapshot", tag = "control", responses((status = 200, body = Snapshot)))]
 pub async fn snapshot(State(app): State<AppState>) -> Json<Snapshot> {
+    // Oldest first by creation, so a restore recreates the same order.
     let mut verifications = Vec::new();
     app.store
         .for_each(|v| verifications.push(VerificationView::of(&app, v)));
-    verifications.sort_by_key(|v| v.verification.created_at);
     Json(Snapshot {
         version: 1,
         clock_offset_ms: app.clock.offset_ms(),

@@ -10,7 +10,11 @@ use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Serialize, Serializer};
 use serde_json::{Map, Number, Value};
+
+/// Most items any array field may hold, unless the field states fewer.
+pub const MAX_ARRAY_ITEMS: usize = 50;
 
 /// A JSON value whose strings borrow from the parsed bytes where possible.
 /// Parsing one accepts and refuses exactly what `serde_json::Value` does
@@ -60,6 +64,77 @@ impl Json<'_> {
         match self {
             Json::String(s) => Some(s),
             _ => None,
+        }
+    }
+
+    /// Levels of arrays and objects: 0 for a scalar, 1 for `{}` or `[1]`,
+    /// 2 for `{"a": {}}`.
+    pub fn depth(&self) -> usize {
+        let deepest = |items: &mut dyn Iterator<Item = &Json>| items.map(Json::depth).max();
+        match self {
+            Json::Array(items) => 1 + deepest(&mut items.iter()).unwrap_or(0),
+            Json::Object(o) => 1 + deepest(&mut o.0.iter().map(|(_, v)| v)).unwrap_or(0),
+            _ => 0,
+        }
+    }
+}
+
+/// Written out member by member, in order (an object with a repeated key
+/// keeps both; [`JsonText`] only holds objects without).
+impl Serialize for Json<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Json::Null => s.serialize_unit(),
+            Json::Bool(b) => s.serialize_bool(*b),
+            Json::Number(n) => n.serialize(s),
+            Json::String(text) => s.serialize_str(text),
+            Json::Array(items) => s.collect_seq(items),
+            Json::Object(o) => s.collect_map(o.0.iter().map(|(k, v)| (k, v))),
+        }
+    }
+}
+
+/// A JSON object kept as its compact text. A parsed tree costs several
+/// times its text (a node per value, a map per object), so a stored
+/// verification keeps the text, exactly as long as the object written
+/// compactly, and writes it back out unchanged. Keys are sorted and each
+/// appears once, as `serde_json::Map` writes them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonText(Box<str>);
+
+impl JsonText {
+    /// The compact text of an object (a repeated key counts with its last value).
+    pub fn of(object: &Object) -> JsonText {
+        // Writing a map of JSON values to a string cannot fail.
+        JsonText(
+            serde_json::to_string(&object.to_map())
+                .unwrap_or_else(|_| "{}".into())
+                .into_boxed_str(),
+        )
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Serialize for JsonText {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // Read back with the borrowing parser, which (unlike
+        // `serde_json::Value`) gives no key a special meaning, so the
+        // object goes out as it came in.
+        match serde_json::from_str::<Json>(&self.0) {
+            Ok(json) => json.serialize(s),
+            Err(e) => Err(serde::ser::Error::custom(e)),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for JsonText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Json::deserialize(d)? {
+            Json::Object(o) => Ok(JsonText::of(&o)),
+            _ => Err(serde::de::Error::custom("expected a JSON object")),
         }
     }
 }
@@ -233,9 +308,14 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// An array of strings of at most [`MAX_ARRAY_ITEMS`].
     pub fn string_array(&self, name: &str) -> FieldResult<Option<Vec<&'a str>>> {
         match self.get(name) {
             None => Ok(None),
+            Some(Json::Array(items)) if items.len() > MAX_ARRAY_ITEMS => Err(FieldError::bad(
+                name,
+                format!("may hold at most {MAX_ARRAY_ITEMS} items"),
+            )),
             Some(Json::Array(items)) => items
                 .iter()
                 .map(|i| i.as_str())
@@ -246,11 +326,33 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// A JSON object, in its owned `serde_json` form.
-    pub fn object(&self, name: &str) -> FieldResult<Option<Map<String, Value>>> {
+    /// A JSON object of at most `max_bytes` as compact text and at most
+    /// `max_depth` levels deep (the object itself is level 1), kept as that text.
+    pub fn object(
+        &self,
+        name: &str,
+        max_bytes: usize,
+        max_depth: usize,
+    ) -> FieldResult<Option<JsonText>> {
+        let too_big = || {
+            FieldError::bad(
+                name,
+                format!(
+                    "must be a JSON object of at most {max_bytes} bytes written compactly, \
+                     nested at most {max_depth} levels deep"
+                ),
+            )
+        };
         match self.get(name) {
             None => Ok(None),
-            Some(Json::Object(o)) => Ok(Some(o.to_map())),
+            Some(o @ Json::Object(_)) if o.depth() > max_depth => Err(too_big()),
+            Some(Json::Object(o)) => {
+                let text = JsonText::of(o);
+                if text.as_str().len() > max_bytes {
+                    return Err(too_big());
+                }
+                Ok(Some(text))
+            }
             Some(_) => Err(FieldError::bad(name, "must be a JSON object")),
         }
     }
@@ -363,6 +465,59 @@ mod tests {
         assert!(matches!(f.boolean("d"), Err(FieldError::Bad(_))));
         assert_eq!(f.string("e"), Ok(None));
         assert_eq!(f.required_string("e"), Err(FieldError::missing("e")));
+    }
+
+    #[test]
+    fn objects_are_kept_as_compact_text_within_bounds() {
+        let m = with(json!({"o": {"b": [1, 2.5, {"c": null}], "a": "é\n"}, "s": "x"}));
+        let f = Fields(&m);
+        let text = f.object("o", 100, 3).unwrap().unwrap();
+        assert_eq!(text.as_str(), r#"{"a":"é\n","b":[1,2.5,{"c":null}]}"#);
+        // Written back out as the same JSON.
+        assert_eq!(
+            serde_json::to_value(&text).unwrap(),
+            json!({"a": "é\n", "b": [1, 2.5, {"c": null}]})
+        );
+        let back: JsonText = serde_json::from_str(&serde_json::to_string(&text).unwrap()).unwrap();
+        assert_eq!(back, text);
+        let len = text.as_str().len();
+        assert!(f.object("o", len, 3).is_ok());
+        assert!(matches!(f.object("o", len - 1, 3), Err(FieldError::Bad(m)) if m.contains("'o'")));
+        assert!(matches!(f.object("o", 100, 2), Err(FieldError::Bad(_))));
+        assert!(matches!(f.object("s", 100, 3), Err(FieldError::Bad(_))));
+        assert_eq!(f.object("none", 100, 3), Ok(None));
+        // serde_json's private marker key is a plain key here.
+        let marker = with(json!({"o": {"$serde_json::private::RawValue": "[1]"}}));
+        let text = Fields(&marker).object("o", 100, 3).unwrap().unwrap();
+        assert_eq!(
+            serde_json::to_string(&text).unwrap(),
+            r#"{"$serde_json::private::RawValue":"[1]"}"#
+        );
+    }
+
+    #[test]
+    fn depth_counts_levels() {
+        let depth = |v: Value| {
+            serde_json::from_str::<Json>(&v.to_string())
+                .unwrap()
+                .depth()
+        };
+        assert_eq!(depth(json!(1)), 0);
+        assert_eq!(depth(json!({})), 1);
+        assert_eq!(depth(json!([[], {"a": [1]}])), 3);
+    }
+
+    #[test]
+    fn arrays_are_bounded() {
+        let m = with(json!({"a": vec!["x"; MAX_ARRAY_ITEMS], "b": vec!["x"; MAX_ARRAY_ITEMS + 1]}));
+        let f = Fields(&m);
+        assert_eq!(f.string_array("a").unwrap().unwrap().len(), MAX_ARRAY_ITEMS);
+        assert_eq!(
+            f.string_array("b"),
+            Err(FieldError::Bad(
+                "Field 'b' may hold at most 50 items.".into()
+            ))
+        );
     }
 
     #[test]

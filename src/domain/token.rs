@@ -4,15 +4,24 @@
 use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
-use super::fields::{FieldError, FieldResult, Fields, Object};
+use super::fields::{FieldError, FieldResult, Fields, Json, JsonText, Object};
 use super::status::DummyStatus;
 use super::wire_enum;
 use crate::config::{is_http_url, Defaults};
 
 /// Largest `expiryTime` (30 days).
 pub const MAX_EXPIRY_TIME: u32 = 2_592_000;
+
+/// Size limits of the free-form fields iDenfy states none for (its own,
+/// e.g. 1..100 for names, are checked where each field is read).
+pub const MAX_QUESTIONNAIRE_CHARS: usize = 100;
+pub const MAX_VIDEO_CALL_QUESTIONS: usize = 20;
+pub const MAX_VIDEO_CALL_QUESTION_CHARS: usize = 500;
+/// `additionalSteps` and `additionalData`, each, written as compact JSON.
+pub const MAX_JSON_OBJECT_BYTES: usize = 16 * 1024;
+/// Levels of objects and arrays in them, the field's own object included.
+pub const MAX_JSON_DEPTH: usize = 8;
 
 /// `locale` values iDenfy's UI supports.
 pub const LOCALES: &[&str] = &[
@@ -121,10 +130,11 @@ pub struct TokenRequest {
     pub external_ref: Option<Box<str>>,
     pub generate_digit_string: bool,
     pub utility_bill: bool,
+    /// Kept as compact JSON text (echoed as the same object).
     #[schema(value_type = Option<Object>)]
-    pub additional_steps: Option<Box<Map<String, Value>>>,
+    pub additional_steps: Option<JsonText>,
     #[schema(value_type = Option<Object>)]
-    pub additional_data: Option<Box<Map<String, Value>>>,
+    pub additional_data: Option<JsonText>,
     pub questionnaire: Option<Box<str>>,
     pub video_call_questions: Vec<String>,
     /// DEV only; never echoed.
@@ -169,6 +179,7 @@ impl TokenRequest {
         let document_number = f.string_len("documentNumber", 1, 50)?.map(Box::from);
         let address = f.string_len("address", 0, 255)?.map(Box::from);
 
+        // At most 50 entries (the general array limit).
         let documents = match f.string_array("documents")? {
             None => defaults.documents.clone(),
             Some(list) if list.is_empty() => defaults.documents.clone(),
@@ -206,6 +217,9 @@ impl TokenRequest {
         let unverified_url = redirect_url(&f, "unverifiedUrl")?;
         let callback_url = match f.string("callbackUrl")? {
             None => None,
+            Some(u) if has_control_characters(u) => {
+                return Err(FieldError::bad("callbackUrl", NO_CONTROL_CHARACTERS))
+            }
             Some(u) if u.len() <= 2048 && is_http_url(u) => Some(Box::from(u)),
             Some(_) => {
                 return Err(FieldError::bad(
@@ -221,8 +235,9 @@ impl TokenRequest {
         let external_ref = f.string_len("externalRef", 0, 40)?.map(Box::from);
         let generate_digit_string = f.boolean("generateDigitString")?.unwrap_or(false);
         let utility_bill = f.boolean("utilityBill")?.unwrap_or(false);
-        let additional_steps = f.object("additionalSteps")?.map(Box::new);
-        let additional_data = f.object("additionalData")?.map(Box::new);
+        let additional_steps =
+            f.object("additionalSteps", MAX_JSON_OBJECT_BYTES, MAX_JSON_DEPTH)?;
+        let additional_data = f.object("additionalData", MAX_JSON_OBJECT_BYTES, MAX_JSON_DEPTH)?;
         if utility_bill && additional_steps.is_some() {
             return Err(FieldError::bad(
                 "utilityBill",
@@ -235,13 +250,10 @@ impl TokenRequest {
                 "can only be used together with 'additionalSteps'",
             ));
         }
-        let questionnaire = f.string("questionnaire")?.map(Box::from);
-        let video_call_questions = f
-            .string_array("videoCallQuestions")?
-            .unwrap_or_default()
-            .into_iter()
-            .map(str::to_owned)
-            .collect();
+        let questionnaire = f
+            .string_len("questionnaire", 0, MAX_QUESTIONNAIRE_CHARS)?
+            .map(Box::from);
+        let video_call_questions = video_call_questions(&f)?;
         let dummy_status = f.one_of("dummyStatus", DummyStatus::parse, DummyStatus::list)?;
 
         Ok(TokenRequest {
@@ -405,9 +417,46 @@ fn country(f: &Fields, field: &str) -> FieldResult<Option<Box<str>>> {
     }
 }
 
+/// `videoCallQuestions`: at most 20 questions of at most 500 characters.
+fn video_call_questions(f: &Fields) -> FieldResult<Vec<String>> {
+    let too_many = || {
+        FieldError::bad(
+            "videoCallQuestions",
+            format!(
+                "may hold at most {MAX_VIDEO_CALL_QUESTIONS} questions of at most \
+                 {MAX_VIDEO_CALL_QUESTION_CHARS} characters each"
+            ),
+        )
+    };
+    // Counted before the general array limit, so the message is this field's.
+    if let Some(Json::Array(items)) = f.get("videoCallQuestions") {
+        if items.len() > MAX_VIDEO_CALL_QUESTIONS {
+            return Err(too_many());
+        }
+    }
+    let list = f.string_array("videoCallQuestions")?.unwrap_or_default();
+    if list
+        .iter()
+        .any(|q| q.chars().count() > MAX_VIDEO_CALL_QUESTION_CHARS)
+    {
+        return Err(too_many());
+    }
+    Ok(list.into_iter().map(str::to_owned).collect())
+}
+
+const NO_CONTROL_CHARACTERS: &str = "must be an http(s) URL without control characters";
+
+/// Any ASCII control character (CR, LF, TAB, NUL, DEL...). Checked on the
+/// raw text: URL parsers silently drop tabs and newlines, which would let a
+/// header or log line be forged with what is echoed back.
+pub fn has_control_characters(s: &str) -> bool {
+    s.bytes().any(|b| b.is_ascii_control())
+}
+
 fn redirect_url(f: &Fields, field: &str) -> FieldResult<Option<Box<str>>> {
     match f.string(field)? {
         None => Ok(None),
+        Some(u) if has_control_characters(u) => Err(FieldError::bad(field, NO_CONTROL_CHARACTERS)),
         Some(u) if (5..=2048).contains(&u.len()) && is_http_url(u) => Ok(Some(Box::from(u))),
         Some(_) => Err(FieldError::bad(
             field,
@@ -420,7 +469,7 @@ fn redirect_url(f: &Fields, field: &str) -> FieldResult<Option<Box<str>>> {
 mod tests {
     use super::*;
     use crate::config::Config;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn parse(v: Value) -> FieldResult<TokenRequest> {
         TokenRequest::parse(

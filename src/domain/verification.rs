@@ -13,7 +13,7 @@ use crate::partners::PartnerId;
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Verification {
-    /// Shared with the store's indexes and timers (one allocation).
+    /// Shared with the store's index and the sweeper (one allocation).
     #[schema(value_type = String)]
     pub scan_ref: std::sync::Arc<str>,
     pub auth_token: String,
