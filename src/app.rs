@@ -55,7 +55,11 @@ impl App {
             .seed
             .map_or_else(rand::random, |s| s.rotate_left(17) ^ 0x5eed);
         let store = Arc::new(Store::new(config.store.max_verifications, key));
-        let journal = Arc::new(Journal::new(config.webhooks.journal_capacity));
+        let journal = Arc::new(
+            // lead: wire to config.store.memory_budget_mib / 2
+            Journal::new(config.webhooks.journal_capacity, 128 * 1024 * 1024)
+                .with_max_waiters(config.webhooks.max_waiters),
+        );
         let faults = Arc::new(Faults::new());
         let on_final_store = store.clone();
         let engine = Engine::start(
