@@ -53,7 +53,13 @@ impl App {
             max_bytes: config.store.store_budget_bytes(),
             retention_secs: i64::try_from(config.store.retention_secs).unwrap_or(i64::MAX),
         }));
-        let journal = Arc::new(Journal::new(config.webhooks.journal_capacity));
+        let journal = Arc::new(
+            Journal::new(
+                config.webhooks.journal_capacity,
+                config.store.journal_budget_bytes(),
+            )
+            .with_max_waiters(config.webhooks.max_waiters),
+        );
         let faults = Arc::new(Faults::new());
         let on_final_store = store.clone();
         let engine = Engine::start(

@@ -106,6 +106,16 @@ pub struct WebhookConfig {
     pub retry_delay_ms: u64,
     pub backoff_factor: f64,
     pub max_in_flight: usize,
+    /// Deliveries running at once to one target (scheme, host and port).
+    pub max_in_flight_per_target: usize,
+    /// Webhooks queued or being attempted, in total and per target; one
+    /// over either is journaled `failed` ("queue full").
+    pub max_pending: usize,
+    pub max_pending_per_target: usize,
+    /// A receiver's answer is read up to this many bytes, then dropped.
+    pub max_response_bytes: usize,
+    /// Open webhook waits (long-polls, `wait_for`); more are refused.
+    pub max_waiters: usize,
     pub delay_ms: u64,
     pub journal_capacity: usize,
     pub shutdown_grace_secs: u64,
@@ -367,6 +377,30 @@ impl Config {
                 "must be at least 1".into(),
             ));
         }
+        for (key, value) in [
+            (
+                "webhooks.max_in_flight_per_target",
+                w.max_in_flight_per_target,
+            ),
+            ("webhooks.max_pending", w.max_pending),
+            ("webhooks.max_pending_per_target", w.max_pending_per_target),
+            ("webhooks.max_waiters", w.max_waiters),
+        ] {
+            if value == 0 {
+                return Err(err(key, "must be at least 1".into()));
+            }
+        }
+        // The journal never drops a pending entry, so its cap bounds memory
+        // only when no more can be pending than it holds.
+        if w.max_pending > w.journal_capacity {
+            return Err(err(
+                "webhooks.max_pending",
+                format!(
+                    "must be at most webhooks.journal_capacity ({})",
+                    w.journal_capacity
+                ),
+            ));
+        }
         for (status, canned) in &self.dummy.results {
             let key = format!("dummy.results.{}", status.as_str());
             let Some(expected) = status.finished_overall() else {
@@ -551,6 +585,26 @@ mod tests {
         assert_eq!(store.journal_budget_bytes(), 128 << 20);
         let e = Config::from_toml("typo_key = 1", "f.toml").unwrap_err();
         assert!(e.0.contains("typo_key"), "{e}");
+    }
+
+    #[test]
+    fn webhook_bounds_are_checked() {
+        let c = Config::embedded();
+        assert_eq!(c.webhooks.max_in_flight_per_target, 8);
+        assert_eq!(c.webhooks.max_pending, 10_000);
+        assert_eq!(c.webhooks.max_pending_per_target, 2000);
+        assert_eq!(c.webhooks.max_response_bytes, 65_536);
+        assert_eq!(c.webhooks.max_waiters, 10_000);
+        let e = Config::from_toml("[webhooks]\njournal_capacity = 100", "f.toml").unwrap_err();
+        assert!(
+            e.0.contains("webhooks.max_pending") && e.0.contains("journal_capacity (100)"),
+            "{e}"
+        );
+        assert!(
+            Config::from_toml("[webhooks]\njournal_capacity = 100\nmax_pending = 100", "f").is_ok()
+        );
+        let e = Config::from_toml("[webhooks]\nmax_waiters = 0", "f.toml").unwrap_err();
+        assert!(e.0.contains("webhooks.max_waiters"), "{e}");
     }
 
     #[test]

@@ -42,7 +42,7 @@ use crate::app::Server;
 use crate::clock::Clock;
 use crate::config::{Config, PartnerConfig};
 use crate::domain::Environment;
-use crate::webhook::journal::{DeliveryState, Filter, Journal, WebhookRecord};
+use crate::webhook::journal::{DeliveryState, Filter, Journal, WaitError, WebhookRecord};
 
 /// A running mock on `127.0.0.1:<random port>`, shut down on drop.
 pub struct MockServer {
@@ -94,12 +94,16 @@ impl MockServer {
         &self.server.app().webhooks.journal
     }
 
-    /// Waits until a webhook matching `filter` exists, or `timeout` passes.
+    /// Waits until a webhook matching `filter` exists, or `timeout` passes
+    /// ([`WaitError::TimedOut`]). It is the same wait as the control API's
+    /// `/_mock/webhooks/wait`: woken only by a change to a webhook it can
+    /// match, and refused ([`WaitError::TooManyWaiters`]) past
+    /// `webhooks.max_waiters` open waits.
     pub async fn wait_for_webhook(
         &self,
         filter: Filter,
         timeout: Duration,
-    ) -> Option<WebhookRecord> {
+    ) -> Result<WebhookRecord, WaitError> {
         self.journal().wait_for(&filter, timeout).await
     }
 
@@ -108,7 +112,7 @@ impl MockServer {
         &self,
         filter: Filter,
         timeout: Duration,
-    ) -> Option<WebhookRecord> {
+    ) -> Result<WebhookRecord, WaitError> {
         let filter = Filter {
             state: Some(DeliveryState::Delivered),
             ..filter

@@ -538,7 +538,11 @@ async fn the_api_answers_before_delivery() {
 
 #[tokio::test]
 async fn journal_is_capped_dropping_the_oldest_with_a_counter() {
-    let m = Mock::start(config("", "[webhooks]\njournal_capacity = 3")).await;
+    let m = Mock::start(config(
+        "",
+        "[webhooks]\njournal_capacity = 3\nmax_pending = 3",
+    ))
+    .await;
     let mut refs = Vec::new();
     for i in 0..5 {
         let t = m

@@ -22,7 +22,7 @@ use crate::domain::verification::Verification;
 use crate::faults::{Fault, FaultSpec};
 use crate::lifecycle::{self, StepError};
 use crate::ui::FinishAnswer;
-use crate::webhook::journal::{DeliveryState, Filter, WebhookRecord};
+use crate::webhook::journal::{DeliveryState, Filter, WaitError, WebhookRecord};
 
 type Result<T> = std::result::Result<T, ControlError>;
 
@@ -330,10 +330,12 @@ pub async fn list_webhooks(
 }
 
 /// Long-poll: answers as soon as a matching webhook exists (by default: one
-/// that was delivered), or 408 after `timeoutMs`.
+/// that was delivered), or 408 after `timeoutMs`; 503 when `max_waiters`
+/// waits are already open, or at once when the server shuts down.
 #[utoipa::path(get, path = "/_mock/webhooks/wait", tag = "control", params(WebhookQuery),
     responses((status = 200, body = WebhookRecord), (status = 400, body = ControlError),
-        (status = 408, description = "nothing matched in time", body = ControlError)))]
+        (status = 408, description = "nothing matched in time", body = ControlError),
+        (status = 503, description = "too many open waits (`webhooks.max_waiters`), or the server is shutting down", body = ControlError)))]
 pub async fn wait_webhook(
     State(app): State<AppState>,
     q: std::result::Result<Query<WebhookQuery>, QueryRejection>,
@@ -349,11 +351,14 @@ pub async fn wait_webhook(
         .wait_for(&filter, Duration::from_millis(timeout))
         .await
         .map(Json)
-        .ok_or_else(|| {
-            ControlError::new(
+        .map_err(|e| match e {
+            WaitError::TimedOut => ControlError::new(
                 StatusCode::REQUEST_TIMEOUT,
                 format!("no matching webhook within {timeout} ms"),
-            )
+            ),
+            WaitError::Closed | WaitError::TooManyWaiters { .. } => {
+                ControlError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
+            }
         })
 }
 
@@ -716,7 +721,8 @@ pub async fn restore(
         lifecycle::restore(&app, v);
     }
     let webhooks = snap.webhooks.len();
-    app.webhooks.journal.restore(snap.webhooks);
+    let pending = app.webhooks.journal.restore(snap.webhooks);
+    app.webhooks.resume(pending);
     Ok(Json(Restored {
         verifications: restored,
         webhooks,

@@ -17,7 +17,7 @@ use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use serde::{Deserialize, Serialize};
 
-use crate::app::{App, AppState};
+use crate::app::AppState;
 use crate::domain::outcome::{IframeMessage, Outcome, UserResult};
 use crate::lifecycle::{self, StepError};
 
@@ -153,12 +153,20 @@ async fn finish(
         Err(e) => return unusable(e),
     };
     // iDenfy sends the user to the error URL when the final webhook could not
-    // be delivered, so wait (bounded) for its delivery to settle.
+    // be delivered, so wait until its delivery has settled (delivered, failed,
+    // dropped...). The engine records a failure on the verification before it
+    // settles the webhook, so the read below sees it. The bound is only a
+    // safety cap; on shutdown the wait is answered at once.
     if let Some(id) = final_webhook {
-        app.webhooks
+        let state = app
+            .webhooks
             .journal
-            .wait_settled(id, settle_bound(&app))
+            .wait_settled(id, settle_bound(&app.config.webhooks))
             .await;
+        if state == Some(crate::webhook::journal::DeliveryState::Pending) {
+            tracing::warn!(scan_ref = %v.scan_ref, id,
+                "final webhook still pending when the page stopped waiting; redirecting on the current state");
+        }
     }
     let v = app.store.read_any(&v.scan_ref, Clone::clone).unwrap_or(v);
     let answer = FinishAnswer::of(&v);
@@ -172,17 +180,22 @@ async fn finish(
     Redirect::to(&answer.redirect_url).into_response()
 }
 
-/// The longest a delivery can take: every attempt timing out, plus the waits.
-fn settle_bound(app: &App) -> Duration {
-    let w = &app.config.webhooks;
-    let attempts = u64::from(w.retries) + 1;
-    let waits = w.retry_delay_ms as f64
-        * (0..w.retries)
+/// How long the page waits at most for its final webhook to settle: twice
+/// the longest one delivery can take (every attempt timing out, plus the
+/// retry waits and the configured delay; twice, for time spent queued behind
+/// the verification's earlier webhooks or the target's other deliveries),
+/// plus ten seconds, capped at fifteen minutes for absurd settings. A settle
+/// normally ends the wait long before.
+fn settle_bound(w: &crate::config::WebhookConfig) -> Duration {
+    let attempts = f64::from(w.retries) + 1.0;
+    let waits_ms = w.retry_delay_ms as f64
+        * (0..w.retries.min(1000))
             .map(|i| w.backoff_factor.powi(i as i32))
             .sum::<f64>();
-    let total = Duration::from_secs(w.timeout_secs.saturating_mul(attempts))
-        + Duration::from_millis(waits.min(60_000.0) as u64);
-    total.min(Duration::from_secs(60))
+    let one_ms = attempts * w.timeout_secs as f64 * 1000.0 + waits_ms + w.delay_ms as f64;
+    let cap_ms = 15.0 * 60.0 * 1000.0;
+    let ms = (2.0 * one_ms + 10_000.0).min(cap_ms);
+    Duration::from_millis(ms as u64)
 }
 
 fn bad_form(why: &str) -> Response {
@@ -228,6 +241,20 @@ mod tests {
             document: None,
             tag: tag.map(Into::into),
         }
+    }
+
+    #[test]
+    fn settle_bound_outlasts_every_attempt() {
+        let mut w = crate::config::Config::embedded().webhooks;
+        w.timeout_secs = 2;
+        w.retries = 2;
+        w.retry_delay_ms = 100;
+        w.backoff_factor = 2.0;
+        // 3 attempts x 2 s + 100 + 200 ms of waits = 6.3 s; twice, plus 10 s.
+        assert_eq!(settle_bound(&w), Duration::from_millis(22_600));
+        w.retries = u32::MAX;
+        w.backoff_factor = 10.0;
+        assert_eq!(settle_bound(&w), Duration::from_secs(15 * 60));
     }
 
     #[test]

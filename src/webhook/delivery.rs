@@ -2,13 +2,21 @@
 //!
 //! One dispatcher task owns the ordering: a verification's next webhook is
 //! started only when its previous one is delivered or given up, while
-//! different verifications deliver concurrently (at most `max_in_flight` HTTP
-//! requests at once). Each webhook is attempted once plus `retries` times,
-//! with a growing delay; every attempt is journaled.
+//! different verifications deliver concurrently. Each webhook is attempted
+//! once plus `retries` times, with a growing delay; every attempt is journaled.
+//!
+//! Bounds, so one bad receiver cannot hurt the others or the process:
+//! - an attempt holds a permit of its target (scheme, host and port;
+//!   `max_in_flight_per_target`) and then one of the global `max_in_flight`.
+//!   The target's permit is taken first, so a stuck target holds at most its
+//!   own share of the global permits and other targets keep flowing;
+//! - at most `max_pending` webhooks are queued or in flight, and at most
+//!   `max_pending_per_target` per target. One over is not queued: it is
+//!   journaled `failed` with the reason ("queue full"), never silently lost;
+//! - a receiver's answer is read up to `max_response_bytes`, then dropped.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -19,7 +27,8 @@ use crate::clock::Clock;
 use crate::config::WebhookConfig;
 
 /// Told whether a verification's final webhook was delivered (`true`) or
-/// given up on (`false`).
+/// given up on (`false`). Called before the webhook is settled in the
+/// journal, so whoever waits for the settle sees the verification updated.
 pub type FinalOutcome = Arc<dyn Fn(&str, bool) + Send + Sync>;
 
 /// A webhook to deliver.
@@ -42,6 +51,10 @@ pub struct Settings {
     pub retry_delay: Duration,
     pub backoff_factor: f64,
     pub max_in_flight: usize,
+    pub max_in_flight_per_target: usize,
+    pub max_pending: usize,
+    pub max_pending_per_target: usize,
+    pub max_response_bytes: usize,
 }
 
 impl From<&WebhookConfig> for Settings {
@@ -52,25 +65,104 @@ impl From<&WebhookConfig> for Settings {
             retry_delay: Duration::from_millis(c.retry_delay_ms),
             backoff_factor: c.backoff_factor,
             max_in_flight: c.max_in_flight,
+            max_in_flight_per_target: c.max_in_flight_per_target,
+            max_pending: c.max_pending,
+            max_pending_per_target: c.max_pending_per_target,
+            max_response_bytes: c.max_response_bytes,
         }
     }
 }
 
+/// A job accepted into the queue, with its target's permits.
+struct Queued {
+    job: Job,
+    target: String,
+    target_permits: Arc<Semaphore>,
+}
+
 enum Msg {
-    Job(Job),
+    Job(Queued),
+    /// Not queued (a pending bound was reached): journal it as failed.
+    Refused(Job, String),
     Done(String),
 }
 
 /// Handle to the delivery engine.
 pub struct Engine {
     tx: mpsc::UnboundedSender<Msg>,
-    pending: Arc<PendingCount>,
+    queue: Arc<Queue>,
+}
+
+/// What is pending, in total and by target, under one lock.
+struct Queue {
+    max_pending: usize,
+    max_pending_per_target: usize,
+    per_target_in_flight: usize,
+    state: Mutex<Pending>,
+    idle: Notify,
 }
 
 #[derive(Default)]
-struct PendingCount {
-    count: AtomicUsize,
-    idle: Notify,
+struct Pending {
+    total: usize,
+    /// Only targets with something pending: the map stays as small as the
+    /// set of targets currently in use.
+    targets: HashMap<String, TargetSlot>,
+}
+
+struct TargetSlot {
+    pending: usize,
+    permits: Arc<Semaphore>,
+}
+
+impl Queue {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Pending> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Counts a job for `target` in, or says why it cannot be.
+    fn admit(&self, target: &str) -> Result<Arc<Semaphore>, String> {
+        let mut p = self.lock();
+        if p.total >= self.max_pending {
+            return Err(format!(
+                "queue full: {} webhooks already pending in total (webhooks.max_pending)",
+                p.total
+            ));
+        }
+        let per_target_in_flight = self.per_target_in_flight;
+        let slot = match p.targets.get_mut(target) {
+            Some(slot) if slot.pending >= self.max_pending_per_target => {
+                return Err(format!(
+                    "queue full: {} webhooks already pending for {target} (webhooks.max_pending_per_target)",
+                    slot.pending
+                ));
+            }
+            Some(slot) => slot,
+            None => p.targets.entry(target.to_owned()).or_insert(TargetSlot {
+                pending: 0,
+                permits: Arc::new(Semaphore::new(per_target_in_flight)),
+            }),
+        };
+        slot.pending += 1;
+        let permits = slot.permits.clone();
+        p.total += 1;
+        Ok(permits)
+    }
+
+    /// Counts a finished (or never started) job for `target` out.
+    fn release(&self, target: &str) {
+        let mut p = self.lock();
+        if let Some(slot) = p.targets.get_mut(target) {
+            slot.pending -= 1;
+            if slot.pending == 0 {
+                p.targets.remove(target);
+            }
+        }
+        p.total = p.total.saturating_sub(1);
+        if p.total == 0 {
+            self.idle.notify_waiters();
+        }
+    }
 }
 
 struct Worker {
@@ -80,7 +172,7 @@ struct Worker {
     clock: Arc<Clock>,
     on_final: FinalOutcome,
     permits: Arc<Semaphore>,
-    pending: Arc<PendingCount>,
+    queue: Arc<Queue>,
     tx: mpsc::UnboundedSender<Msg>,
 }
 
@@ -93,7 +185,13 @@ impl Engine {
         on_final: FinalOutcome,
     ) -> Engine {
         let (tx, rx) = mpsc::unbounded_channel();
-        let pending = Arc::new(PendingCount::default());
+        let queue = Arc::new(Queue {
+            max_pending: settings.max_pending,
+            max_pending_per_target: settings.max_pending_per_target,
+            per_target_in_flight: settings.max_in_flight_per_target,
+            state: Mutex::new(Pending::default()),
+            idle: Notify::new(),
+        });
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("idenfy-mock/", env!("CARGO_PKG_VERSION")))
@@ -106,25 +204,42 @@ impl Engine {
             journal,
             clock,
             on_final,
-            pending: pending.clone(),
+            queue: queue.clone(),
             tx: tx.clone(),
         });
         tokio::spawn(dispatch(worker, rx));
-        Engine { tx, pending }
+        Engine { tx, queue }
     }
 
-    /// Queues a webhook; it is delivered after the verification's earlier ones.
+    /// Queues a webhook; it is delivered after the verification's earlier
+    /// ones. When a pending bound is reached it is journaled `failed` instead
+    /// (shortly after, by the dispatcher, so this never blocks a caller that
+    /// holds the verification locked).
     pub fn enqueue(&self, job: Job) {
-        self.pending.count.fetch_add(1, Ordering::AcqRel);
-        if self.tx.send(Msg::Job(job)).is_err() {
+        let target = target_key(&job.target);
+        let msg = match self.queue.admit(&target) {
+            Ok(target_permits) => Msg::Job(Queued {
+                job,
+                target,
+                target_permits,
+            }),
+            Err(reason) => {
+                tracing::warn!(scan_ref = %job.scan_ref, id = job.journal_id, "webhook not queued: {reason}");
+                Msg::Refused(job, reason)
+            }
+        };
+        let admitted = matches!(msg, Msg::Job(_));
+        if let Err(mpsc::error::SendError(msg)) = self.tx.send(msg) {
             // The dispatcher is gone (runtime shutting down): nothing will run it.
-            self.pending.count.fetch_sub(1, Ordering::AcqRel);
+            if let (true, Msg::Job(q)) = (admitted, msg) {
+                self.queue.release(&q.target);
+            }
         }
     }
 
     /// Webhooks queued or being attempted.
     pub fn pending(&self) -> usize {
-        self.pending.count.load(Ordering::Acquire)
+        self.queue.lock().total
     }
 
     /// Waits until nothing is pending or `grace` passes; returns how many
@@ -132,7 +247,7 @@ impl Engine {
     pub async fn drain(&self, grace: Duration) -> usize {
         let deadline = tokio::time::Instant::now() + grace;
         loop {
-            let idle = self.pending.idle.notified();
+            let idle = self.queue.idle.notified();
             tokio::pin!(idle);
             idle.as_mut().enable();
             let n = self.pending();
@@ -146,24 +261,39 @@ impl Engine {
     }
 }
 
+/// The part of a target URL that names one receiver: scheme, host and port
+/// (`http://host:port`). An unparsable URL is its own key (its attempts fail
+/// anyway).
+pub fn target_key(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(u) => match (u.host_str(), u.port_or_known_default()) {
+            (Some(host), Some(port)) => format!("{}://{host}:{port}", u.scheme()),
+            (Some(host), None) => format!("{}://{host}", u.scheme()),
+            _ => url.to_owned(),
+        },
+        Err(_) => url.to_owned(),
+    }
+}
+
 /// Owns per-verification order: `busy` holds the scanRefs with a webhook in
 /// progress, each with the webhooks waiting behind it.
 async fn dispatch(worker: Arc<Worker>, mut rx: mpsc::UnboundedReceiver<Msg>) {
-    let mut busy: HashMap<String, VecDeque<Job>> = HashMap::new();
+    let mut busy: HashMap<String, VecDeque<Queued>> = HashMap::new();
     while let Some(msg) = rx.recv().await {
         match msg {
-            Msg::Job(job) => match busy.get_mut(&job.scan_ref) {
-                Some(waiting) => waiting.push_back(job),
+            Msg::Job(q) => match busy.get_mut(&q.job.scan_ref) {
+                Some(waiting) => waiting.push_back(q),
                 None => {
-                    busy.insert(job.scan_ref.clone(), VecDeque::new());
-                    tokio::spawn(worker.clone().deliver(job));
+                    busy.insert(q.job.scan_ref.clone(), VecDeque::new());
+                    tokio::spawn(worker.clone().deliver(q));
                 }
             },
+            Msg::Refused(job, reason) => worker.refuse(job, reason),
             Msg::Done(scan_ref) => {
                 let next = busy.get_mut(&scan_ref).and_then(VecDeque::pop_front);
                 match next {
-                    Some(job) => {
-                        tokio::spawn(worker.clone().deliver(job));
+                    Some(q) => {
+                        tokio::spawn(worker.clone().deliver(q));
                     }
                     None => {
                         busy.remove(&scan_ref);
@@ -175,7 +305,26 @@ async fn dispatch(worker: Arc<Worker>, mut rx: mpsc::UnboundedReceiver<Msg>) {
 }
 
 impl Worker {
-    async fn deliver(self: Arc<Self>, job: Job) {
+    /// A webhook that could not be queued: failed, with the reason as its
+    /// one attempt, like any other given-up webhook.
+    fn refuse(&self, job: Job, reason: String) {
+        self.journal.record_attempt(
+            job.journal_id,
+            Attempt {
+                at_ms: self.clock.now_ms(),
+                status: None,
+                error: Some(reason),
+                latency_ms: 0,
+            },
+        );
+        if job.is_final {
+            (self.on_final)(&job.scan_ref, false);
+        }
+        self.journal.settle(job.journal_id, DeliveryState::Failed);
+    }
+
+    async fn deliver(self: Arc<Self>, q: Queued) {
+        let job = &q.job;
         if !job.delay.is_zero() {
             tokio::time::sleep(job.delay).await;
         }
@@ -186,7 +335,7 @@ impl Worker {
                 tokio::time::sleep(delay).await;
                 delay = delay.mul_f64(self.settings.backoff_factor);
             }
-            let outcome = self.attempt(&job).await;
+            let outcome = self.attempt(job, &q.target_permits).await;
             let ok = outcome.error.is_none();
             self.journal.record_attempt(job.journal_id, outcome);
             if ok {
@@ -201,19 +350,21 @@ impl Worker {
                 "webhook given up after {} attempts", self.settings.retries + 1);
             DeliveryState::Failed
         };
-        self.journal.settle(job.journal_id, state);
+        // The verification learns the outcome first: the page waiting for
+        // this settle reads it right after being woken.
         if job.is_final {
             (self.on_final)(&job.scan_ref, delivered);
         }
-        if self.pending.count.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.pending.idle.notify_waiters();
-        }
-        let _ = self.tx.send(Msg::Done(job.scan_ref));
+        self.journal.settle(job.journal_id, state);
+        self.queue.release(&q.target);
+        let _ = self.tx.send(Msg::Done(q.job.scan_ref));
     }
 
-    async fn attempt(&self, job: &Job) -> Attempt {
+    async fn attempt(&self, job: &Job, target_permits: &Semaphore) -> Attempt {
         let at_ms = self.clock.now_ms();
-        // The semaphore is never closed, so acquiring only waits.
+        // Neither semaphore is ever closed, so acquiring only waits. The
+        // target's permit first: waiting for it holds no global permit.
+        let _target_permit = target_permits.acquire().await;
         let _permit = self.permits.acquire().await;
         let started = Instant::now();
         let mut request = self
@@ -226,10 +377,17 @@ impl Worker {
         }
         let result = request.send().await;
         let (status, error) = match result {
-            Ok(response) => {
+            Ok(mut response) => {
                 let status = response.status();
-                // Read the answer so the connection can be reused.
-                let _ = response.bytes().await;
+                // Read a bounded part of the answer (so a small one lets the
+                // connection be reused), then drop the rest unread.
+                let mut read = 0;
+                while read < self.settings.max_response_bytes {
+                    match response.chunk().await {
+                        Ok(Some(chunk)) => read += chunk.len(),
+                        _ => break,
+                    }
+                }
                 if status.is_success() {
                     (Some(status.as_u16()), None)
                 } else {
@@ -264,4 +422,69 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
         cur = next;
     }
     cur.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn target_key_is_scheme_host_port() {
+        assert_eq!(
+            target_key("http://127.0.0.1:9000/hook?x=1"),
+            "http://127.0.0.1:9000"
+        );
+        assert_eq!(
+            target_key("https://Example.com/a"),
+            "https://example.com:443"
+        );
+        assert_eq!(target_key("http://example.com/b"), "http://example.com:80");
+        assert_eq!(target_key("not a url"), "not a url");
+    }
+
+    fn queue(total: usize, per_target: usize) -> Queue {
+        Queue {
+            max_pending: total,
+            max_pending_per_target: per_target,
+            per_target_in_flight: 2,
+            state: Mutex::new(Pending::default()),
+            idle: Notify::new(),
+        }
+    }
+
+    #[test]
+    fn pending_is_bounded_per_target_and_in_total() {
+        let q = queue(3, 2);
+        assert!(q.admit("a").is_ok());
+        assert!(q.admit("a").is_ok());
+        let e = q.admit("a").unwrap_err();
+        assert!(
+            e.contains("queue full: 2 webhooks already pending for a"),
+            "{e}"
+        );
+        assert!(q.admit("b").is_ok());
+        let e = q.admit("c").unwrap_err();
+        assert!(
+            e.contains("queue full: 3 webhooks already pending in total"),
+            "{e}"
+        );
+        q.release("a");
+        assert!(q.admit("c").is_ok());
+        for t in ["a", "b", "c"] {
+            q.release(t);
+        }
+        let p = q.lock();
+        assert_eq!(p.total, 0);
+        assert!(p.targets.is_empty(), "idle targets are forgotten");
+    }
+
+    #[test]
+    fn one_target_shares_one_semaphore() {
+        let q = queue(10, 10);
+        let a = q.admit("a").unwrap();
+        let a2 = q.admit("a").unwrap();
+        let b = q.admit("b").unwrap();
+        assert!(Arc::ptr_eq(&a, &a2) && !Arc::ptr_eq(&a, &b));
+        assert_eq!(a.available_permits(), 2);
+    }
 }

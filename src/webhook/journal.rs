@@ -1,14 +1,23 @@
 //! Every webhook the mock produced, with its exact body and headers and every
-//! delivery attempt. Capped: past the capacity the oldest *settled* entries go
-//! first (a pending one is never dropped), and a counter says how many went.
+//! delivery attempt. Capped by count and by bytes: past either, the oldest
+//! *settled* entries go first (a pending one is never dropped; the delivery
+//! engine bounds how many can be pending), and a counter says how many went.
+//!
+//! Waiting: a waiter (a long-poll, `wait_for` in Rust, the verification page
+//! waiting for its final webhook) registers under the journal's lock, keyed by
+//! the scanRef it wants (or in one list when it wants any scanRef). A change
+//! to a record checks only the waiters of that record's scanRef and the
+//! any-scanRef list, against that one record: no waiter ever rescans the
+//! journal after it registered, and a change wakes no waiter it cannot satisfy.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use bytes::Bytes;
 use serde::Serialize;
-use tokio::sync::Notify;
+use tokio::sync::oneshot;
 
 use crate::domain::status::EventType;
 
@@ -102,29 +111,326 @@ impl Filter {
     }
 }
 
+/// Why a wait ended without a matching record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WaitError {
+    /// Nothing matched within the timeout.
+    TimedOut,
+    /// The server is shutting down ([`Journal::close_waiters`]).
+    Closed,
+    /// `max_waiters` waits are already open; this one was refused.
+    TooManyWaiters { max: usize },
+}
+
+impl fmt::Display for WaitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WaitError::TimedOut => f.write_str("no matching webhook in time"),
+            WaitError::Closed => f.write_str("the server is shutting down"),
+            WaitError::TooManyWaiters { max } => write!(
+                f,
+                "too many waiters: {max} waits are already open (webhooks.max_waiters)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for WaitError {}
+
+/// Waiters kept at most unless [`Journal::with_max_waiters`] says otherwise.
+pub const DEFAULT_MAX_WAITERS: usize = 10_000;
+
 pub struct Journal {
     inner: Mutex<Inner>,
-    changed: Notify,
     capacity: usize,
+    max_bytes: usize,
+    max_waiters: usize,
 }
 
 struct Inner {
     entries: BTreeMap<u64, WebhookRecord>,
+    /// Entry ids by scanRef, oldest first (ids only grow).
+    by_scan_ref: HashMap<String, Vec<u64>>,
+    /// Ids of the entries that are no longer pending: the eviction candidates,
+    /// oldest first.
+    settled: BTreeSet<u64>,
+    /// [`record_bytes`] summed over `entries`.
+    bytes: usize,
     next_id: u64,
     dropped: u64,
+    waiters: Waiters,
+}
+
+/// What a waiter wants.
+enum Want {
+    /// The oldest record matching the filter.
+    Match(Filter),
+    /// Record `id` settled (no longer pending).
+    Settled(u64),
+}
+
+impl Want {
+    fn satisfied_by(&self, r: &WebhookRecord) -> bool {
+        match self {
+            Want::Match(filter) => filter.matches(r),
+            Want::Settled(id) => r.id == *id && r.state != DeliveryState::Pending,
+        }
+    }
+}
+
+/// What a waiter is told.
+enum Wake {
+    /// This record satisfies it.
+    Record(WebhookRecord),
+    /// Look at the current state and answer with it (shutdown, or the awaited
+    /// record went away).
+    Recheck,
+}
+
+struct Waiter {
+    key: u64,
+    want: Want,
+    tx: oneshot::Sender<Wake>,
+}
+
+#[derive(Default)]
+struct Waiters {
+    by_scan_ref: HashMap<String, Vec<Waiter>>,
+    /// Waiters whose filter names no scanRef.
+    any: Vec<Waiter>,
+    len: usize,
+    next_key: u64,
+    /// Set by [`Journal::close_waiters`]: every wait answers at once.
+    closed: bool,
+}
+
+impl Waiters {
+    fn add(&mut self, scan_ref: Option<&str>, want: Want) -> (u64, oneshot::Receiver<Wake>) {
+        let (tx, rx) = oneshot::channel();
+        self.next_key += 1;
+        let key = self.next_key;
+        let waiter = Waiter { key, want, tx };
+        match scan_ref {
+            Some(s) => self
+                .by_scan_ref
+                .entry(s.to_owned())
+                .or_default()
+                .push(waiter),
+            None => self.any.push(waiter),
+        }
+        self.len += 1;
+        (key, rx)
+    }
+
+    /// Forgets waiter `key` (it timed out or its request went away).
+    fn remove(&mut self, key: u64, scan_ref: Option<&str>) {
+        let list = match scan_ref {
+            Some(s) => self.by_scan_ref.get_mut(s),
+            None => Some(&mut self.any),
+        };
+        let Some(list) = list else { return };
+        if let Some(at) = list.iter().position(|w| w.key == key) {
+            list.swap_remove(at);
+            self.len -= 1;
+        }
+        if let Some(s) = scan_ref {
+            if self.by_scan_ref.get(s).is_some_and(Vec::is_empty) {
+                self.by_scan_ref.remove(s);
+            }
+        }
+    }
+
+    /// Answers the waiters `r` satisfies: only those of its scanRef and the
+    /// any-scanRef list are looked at. Waiters whose receiver is gone are
+    /// pruned on the way.
+    fn wake(&mut self, r: &WebhookRecord) {
+        let mut woken = 0;
+        if let Some(list) = self.by_scan_ref.get_mut(&r.scan_ref) {
+            woken += answer_matching(list, r);
+            if list.is_empty() {
+                self.by_scan_ref.remove(&r.scan_ref);
+            }
+        }
+        woken += answer_matching(&mut self.any, r);
+        self.len -= woken;
+    }
+
+    /// Tells every waiter `pick` selects to recheck; returns how many.
+    fn recheck(&mut self, mut pick: impl FnMut(&Want) -> bool) {
+        let mut told = 0;
+        let mut take = |list: &mut Vec<Waiter>| {
+            let mut i = 0;
+            while i < list.len() {
+                if pick(&list[i].want) {
+                    let w = list.swap_remove(i);
+                    let _ = w.tx.send(Wake::Recheck);
+                    told += 1;
+                } else {
+                    i += 1;
+                }
+            }
+        };
+        for list in self.by_scan_ref.values_mut() {
+            take(list);
+        }
+        take(&mut self.any);
+        self.by_scan_ref.retain(|_, list| !list.is_empty());
+        self.len -= told;
+    }
+}
+
+/// Sends `r` to every waiter in `list` it satisfies and removes them (and
+/// those nobody listens to any more); returns how many left the list.
+fn answer_matching(list: &mut Vec<Waiter>, r: &WebhookRecord) -> usize {
+    let before = list.len();
+    let mut i = 0;
+    while i < list.len() {
+        if list[i].tx.is_closed() || list[i].want.satisfied_by(r) {
+            let w = list.swap_remove(i);
+            let _ = w.tx.send(Wake::Record(r.clone()));
+        } else {
+            i += 1;
+        }
+    }
+    before - list.len()
+}
+
+/// A registered waiter; dropping it (timeout, or the request future dropped
+/// because the client went away) takes it off the journal's lists.
+struct Registration<'a> {
+    journal: &'a Journal,
+    key: u64,
+    scan_ref: Option<String>,
+}
+
+impl Drop for Registration<'_> {
+    fn drop(&mut self) {
+        self.journal
+            .lock()
+            .waiters
+            .remove(self.key, self.scan_ref.as_deref());
+    }
+}
+
+/// Bytes a record holds, counted conservatively: its heap data plus a fixed
+/// overhead for the struct, its map node and its scanRef index entry.
+pub fn record_bytes(r: &WebhookRecord) -> usize {
+    const OVERHEAD: usize = 256;
+    let string = std::mem::size_of::<String>();
+    let headers: usize = r
+        .headers
+        .iter()
+        .map(|(k, v)| 2 * string + k.len() + v.len())
+        .sum();
+    let attempts: usize = r.attempts.iter().map(attempt_bytes).sum();
+    OVERHEAD
+        + std::mem::size_of::<WebhookRecord>()
+        // The scanRef is held by the record and as the index's key.
+        + 2 * r.scan_ref.len()
+        + r.partner.len()
+        + r.target.as_ref().map_or(0, String::len)
+        + r.body.len()
+        + headers
+        + attempts
+}
+
+fn attempt_bytes(a: &Attempt) -> usize {
+    std::mem::size_of::<Attempt>() + a.error.as_ref().map_or(0, String::len)
+}
+
+impl Inner {
+    /// The oldest record matching `filter`: through the scanRef index when the
+    /// filter names one, otherwise one walk of the journal.
+    fn first_match(&self, filter: &Filter) -> Option<&WebhookRecord> {
+        match &filter.scan_ref {
+            Some(s) => self
+                .by_scan_ref
+                .get(s)
+                .into_iter()
+                .flatten()
+                .filter_map(|id| self.entries.get(id))
+                .find(|r| filter.matches(r)),
+            None => self.entries.values().find(|r| filter.matches(r)),
+        }
+    }
+
+    /// Drops the oldest settled entries while past the count or byte cap.
+    fn evict(&mut self, capacity: usize, max_bytes: usize) {
+        while self.entries.len() > capacity || self.bytes > max_bytes {
+            let Some(id) = self.settled.pop_first() else {
+                break;
+            };
+            if let Some(r) = self.entries.remove(&id) {
+                self.bytes = self.bytes.saturating_sub(record_bytes(&r));
+                self.unindex(&r.scan_ref, id);
+                self.dropped += 1;
+            }
+        }
+    }
+
+    fn unindex(&mut self, scan_ref: &str, id: u64) {
+        if let Some(ids) = self.by_scan_ref.get_mut(scan_ref) {
+            if let Some(at) = ids.iter().position(|x| *x == id) {
+                ids.remove(at);
+            }
+            if ids.is_empty() {
+                self.by_scan_ref.remove(scan_ref);
+            }
+        }
+    }
+
+    /// Rebuilds the index, the settled set and the byte count from `entries`
+    /// (after a reset or a restore, which are rare).
+    fn reindex(&mut self) {
+        self.by_scan_ref.clear();
+        self.settled.clear();
+        self.bytes = 0;
+        for (id, r) in &self.entries {
+            self.by_scan_ref
+                .entry(r.scan_ref.clone())
+                .or_default()
+                .push(*id);
+            if r.state != DeliveryState::Pending {
+                self.settled.insert(*id);
+            }
+            self.bytes += record_bytes(r);
+        }
+    }
+
+    /// Settled-waiters whose record is gone are told to recheck (they answer
+    /// "gone").
+    fn recheck_vanished(&mut self) {
+        let entries = &self.entries;
+        self.waiters
+            .recheck(|want| matches!(want, Want::Settled(id) if !entries.contains_key(id)));
+    }
 }
 
 impl Journal {
-    pub fn new(capacity: usize) -> Journal {
+    /// A journal keeping at most `capacity` entries and about `max_bytes`
+    /// bytes of them (see [`record_bytes`]), with at most
+    /// [`DEFAULT_MAX_WAITERS`] open waits.
+    pub fn new(capacity: usize, max_bytes: usize) -> Journal {
         Journal {
             inner: Mutex::new(Inner {
                 entries: BTreeMap::new(),
+                by_scan_ref: HashMap::new(),
+                settled: BTreeSet::new(),
+                bytes: 0,
                 next_id: 1,
                 dropped: 0,
+                waiters: Waiters::default(),
             }),
-            changed: Notify::new(),
             capacity: capacity.max(1),
+            max_bytes,
+            max_waiters: DEFAULT_MAX_WAITERS,
         }
+    }
+
+    /// At most `max` open [`wait_for`](Self::wait_for) waits; more are refused.
+    pub fn with_max_waiters(mut self, max: usize) -> Journal {
+        self.max_waiters = max;
+        self
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -134,44 +440,51 @@ impl Journal {
 
     /// Adds a record (its `id` is assigned here) and returns the id.
     pub fn push(&self, mut record: WebhookRecord) -> u64 {
-        let id = {
-            let mut inner = self.lock();
-            let id = inner.next_id;
-            inner.next_id += 1;
-            record.id = id;
-            inner.entries.insert(id, record);
-            while inner.entries.len() > self.capacity {
-                let oldest_settled = inner
-                    .entries
-                    .iter()
-                    .find(|(_, r)| r.state != DeliveryState::Pending)
-                    .map(|(k, _)| *k);
-                match oldest_settled {
-                    Some(k) => {
-                        inner.entries.remove(&k);
-                        inner.dropped += 1;
-                    }
-                    None => break,
-                }
-            }
-            id
-        };
-        self.changed.notify_waiters();
+        let mut inner = self.lock();
+        let id = inner.next_id;
+        inner.next_id += 1;
+        record.id = id;
+        inner.bytes += record_bytes(&record);
+        inner
+            .by_scan_ref
+            .entry(record.scan_ref.clone())
+            .or_default()
+            .push(id);
+        if record.state != DeliveryState::Pending {
+            inner.settled.insert(id);
+        }
+        inner.waiters.wake(&record);
+        inner.entries.insert(id, record);
+        inner.evict(self.capacity, self.max_bytes);
         id
     }
 
+    /// Adds an attempt to record `id`. No waiter is checked: an attempt
+    /// changes nothing a filter looks at (scanRef, event, state).
     pub fn record_attempt(&self, id: u64, attempt: Attempt) {
-        if let Some(r) = self.lock().entries.get_mut(&id) {
+        let mut inner = self.lock();
+        let added = attempt_bytes(&attempt);
+        if let Some(r) = inner.entries.get_mut(&id) {
             r.attempts.push(attempt);
+            inner.bytes += added;
+            inner.evict(self.capacity, self.max_bytes);
         }
-        self.changed.notify_waiters();
     }
 
     pub fn settle(&self, id: u64, state: DeliveryState) {
-        if let Some(r) = self.lock().entries.get_mut(&id) {
-            r.state = state;
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let Some(r) = inner.entries.get_mut(&id) else {
+            return;
+        };
+        r.state = state;
+        if state == DeliveryState::Pending {
+            inner.settled.remove(&id);
+        } else {
+            inner.settled.insert(id);
         }
-        self.changed.notify_waiters();
+        inner.waiters.wake(r);
+        inner.evict(self.capacity, self.max_bytes);
     }
 
     pub fn get(&self, id: u64) -> Option<WebhookRecord> {
@@ -180,33 +493,60 @@ impl Journal {
 
     /// Matching records, oldest first.
     pub fn list(&self, filter: &Filter) -> Vec<WebhookRecord> {
-        self.lock()
-            .entries
-            .values()
-            .filter(|r| filter.matches(r))
-            .cloned()
-            .collect()
+        let inner = self.lock();
+        match &filter.scan_ref {
+            Some(s) => inner
+                .by_scan_ref
+                .get(s)
+                .into_iter()
+                .flatten()
+                .filter_map(|id| inner.entries.get(id))
+                .filter(|r| filter.matches(r))
+                .cloned()
+                .collect(),
+            None => inner
+                .entries
+                .values()
+                .filter(|r| filter.matches(r))
+                .cloned()
+                .collect(),
+        }
     }
 
     /// Drops every record `keep` refuses (a reset).
     pub fn retain(&self, mut keep: impl FnMut(&WebhookRecord) -> bool) {
-        self.lock().entries.retain(|_, r| keep(r));
-        self.changed.notify_waiters();
+        let mut inner = self.lock();
+        inner.entries.retain(|_, r| keep(r));
+        inner.reindex();
+        inner.recheck_vanished();
     }
 
-    /// Puts back records from a snapshot, keeping their ids.
-    pub fn restore(&self, records: Vec<WebhookRecord>) {
-        let mut inner = self.lock();
+    /// Puts back records from a snapshot, keeping their ids, and returns the
+    /// ones still pending with a target, oldest first: they were never
+    /// delivered and are to be queued again.
+    pub fn restore(&self, records: Vec<WebhookRecord>) -> Vec<WebhookRecord> {
+        let mut guard = self.lock();
+        let inner = &mut *guard;
         inner.entries.clear();
         for r in records {
-            inner.next_id = inner.next_id.max(r.id + 1);
+            inner.next_id = inner.next_id.max(r.id.saturating_add(1));
             inner.entries.insert(r.id, r);
         }
-        drop(inner);
-        self.changed.notify_waiters();
+        inner.reindex();
+        inner.evict(self.capacity, self.max_bytes);
+        for r in inner.entries.values() {
+            inner.waiters.wake(r);
+        }
+        inner.recheck_vanished();
+        inner
+            .entries
+            .values()
+            .filter(|r| r.state == DeliveryState::Pending && r.target.is_some())
+            .cloned()
+            .collect()
     }
 
-    /// How many settled records were dropped to stay within the capacity.
+    /// How many settled records were dropped to stay within the caps.
     pub fn dropped(&self) -> u64 {
         self.lock().dropped
     }
@@ -219,39 +559,97 @@ impl Journal {
         self.len() == 0
     }
 
-    /// Waits until record `id` is no longer pending (or `timeout` passes, or it
-    /// was dropped); returns its state then.
+    /// The records' bytes as [`record_bytes`] counts them.
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
+    }
+
+    /// Waits open right now.
+    pub fn waiter_count(&self) -> usize {
+        self.lock().waiters.len
+    }
+
+    /// Answers every open wait at once with the current state, and every
+    /// later one without waiting (shutdown): a `wait_for` gets the matching
+    /// record if one exists, else [`WaitError::Closed`]; a `wait_settled`
+    /// gets the record's state as it is.
+    pub fn close_waiters(&self) {
+        let mut inner = self.lock();
+        inner.waiters.closed = true;
+        inner.waiters.recheck(|_| true);
+    }
+
+    /// Waits until record `id` is no longer pending, or `timeout` passes, or
+    /// the journal closes its waiters; returns its state then (`None`: there
+    /// is no such record, or it went away). Not refused by `max_waiters`: the
+    /// verification page waits this way, and refusing it would send the user
+    /// to the wrong URL; each such wait is one open `/ui/finish` request.
     pub async fn wait_settled(&self, id: u64, timeout: Duration) -> Option<DeliveryState> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let notified = self.changed.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            let state = self.lock().entries.get(&id).map(|r| r.state);
-            match state {
-                Some(DeliveryState::Pending) => {}
-                other => return other,
+        let (registration, rx) = {
+            let mut inner = self.lock();
+            let r = inner.entries.get(&id)?;
+            if r.state != DeliveryState::Pending || inner.waiters.closed {
+                return Some(r.state);
             }
-            if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                return Some(DeliveryState::Pending);
-            }
+            let scan_ref = r.scan_ref.clone();
+            let (key, rx) = inner.waiters.add(Some(&scan_ref), Want::Settled(id));
+            let registration = Registration {
+                journal: self,
+                key,
+                scan_ref: Some(scan_ref),
+            };
+            (registration, rx)
+        };
+        let woken = tokio::time::timeout(timeout, rx).await;
+        drop(registration);
+        match woken {
+            Ok(Ok(Wake::Record(r))) => Some(r.state),
+            _ => self.lock().entries.get(&id).map(|r| r.state),
         }
     }
 
     /// Waits until a record matching `filter` exists (the oldest such one is
-    /// returned), or `timeout` passes.
-    pub async fn wait_for(&self, filter: &Filter, timeout: Duration) -> Option<WebhookRecord> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let notified = self.changed.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            if let Some(r) = self.lock().entries.values().find(|r| filter.matches(r)) {
-                return Some(r.clone());
+    /// returned), or `timeout` passes. Refused with
+    /// [`WaitError::TooManyWaiters`] when `max_waiters` waits are open.
+    pub async fn wait_for(
+        &self,
+        filter: &Filter,
+        timeout: Duration,
+    ) -> Result<WebhookRecord, WaitError> {
+        let (registration, rx) = {
+            let mut inner = self.lock();
+            if let Some(r) = inner.first_match(filter) {
+                return Ok(r.clone());
             }
-            if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                return None;
+            if inner.waiters.closed {
+                return Err(WaitError::Closed);
             }
+            if inner.waiters.len >= self.max_waiters {
+                return Err(WaitError::TooManyWaiters {
+                    max: self.max_waiters,
+                });
+            }
+            let scan_ref = filter.scan_ref.clone();
+            let (key, rx) = inner
+                .waiters
+                .add(scan_ref.as_deref(), Want::Match(filter.clone()));
+            let registration = Registration {
+                journal: self,
+                key,
+                scan_ref,
+            };
+            (registration, rx)
+        };
+        let woken = tokio::time::timeout(timeout, rx).await;
+        drop(registration);
+        match woken {
+            Ok(Ok(Wake::Record(r))) => Ok(r),
+            Ok(_) => self
+                .lock()
+                .first_match(filter)
+                .cloned()
+                .ok_or(WaitError::Closed),
+            Err(_) => Err(WaitError::TimedOut),
         }
     }
 }
@@ -259,11 +657,16 @@ impl Journal {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
 
     fn record(state: DeliveryState) -> WebhookRecord {
+        on("s", state)
+    }
+
+    fn on(scan_ref: &str, state: DeliveryState) -> WebhookRecord {
         WebhookRecord {
             id: 0,
-            scan_ref: "s".into(),
+            scan_ref: scan_ref.into(),
             partner: "k".into(),
             event: EventType::AutoFinished,
             is_final: true,
@@ -277,9 +680,27 @@ mod tests {
         }
     }
 
+    fn for_scan_ref(s: &str) -> Filter {
+        Filter {
+            scan_ref: Some(s.into()),
+            ..Filter::default()
+        }
+    }
+
+    /// Lets spawned waiters run until `n` are registered.
+    async fn until_waiters(j: &Journal, n: usize) {
+        for _ in 0..10_000 {
+            if j.waiter_count() == n {
+                return;
+            }
+            tokio::task::yield_now().await;
+        }
+        panic!("expected {n} waiters, have {}", j.waiter_count());
+    }
+
     #[test]
     fn capacity_drops_oldest_settled_never_pending() {
-        let j = Journal::new(2);
+        let j = Journal::new(2, usize::MAX);
         let a = j.push(record(DeliveryState::Pending));
         let b = j.push(record(DeliveryState::Delivered));
         let c = j.push(record(DeliveryState::Failed));
@@ -287,11 +708,53 @@ mod tests {
         assert!(j.get(b).is_none(), "oldest settled dropped");
         assert!(j.get(c).is_some());
         assert_eq!(j.dropped(), 1);
+        assert_eq!(j.list(&for_scan_ref("s")).len(), 2, "index follows");
+    }
+
+    #[test]
+    fn record_bytes_counts_body_headers_and_attempts() {
+        let mut r = record(DeliveryState::Pending);
+        r.body = Bytes::from(vec![b'x'; 10_000]);
+        r.headers = vec![("Name".into(), "v".repeat(500))];
+        let base = record_bytes(&r);
+        assert!(base > 10_000 + 504, "{base}");
+        r.attempts.push(Attempt {
+            at_ms: 0,
+            status: None,
+            error: Some("e".repeat(300)),
+            latency_ms: 0,
+        });
+        assert!(record_bytes(&r) > base + 300);
+    }
+
+    #[test]
+    fn byte_cap_drops_oldest_settled() {
+        let mut big = record(DeliveryState::Delivered);
+        big.body = Bytes::from(vec![b'x'; 1000]);
+        let one = record_bytes(&big);
+        let j = Journal::new(100, 2 * one + one / 2);
+        let pending = j.push(WebhookRecord {
+            state: DeliveryState::Pending,
+            ..big.clone()
+        });
+        let a = j.push(big.clone());
+        assert!(j.get(a).is_some());
+        let b = j.push(big.clone());
+        assert!(j.get(a).is_none(), "oldest settled went for bytes");
+        assert!(j.get(b).is_some() && j.get(pending).is_some());
+        assert!(j.bytes() <= 2 * one + one / 2);
+        // Once settled, the formerly pending one is the oldest candidate.
+        j.settle(pending, DeliveryState::Failed);
+        assert_eq!(j.len(), 2, "within both caps: nothing more goes");
+        let c = j.push(big);
+        assert!(j.get(pending).is_none(), "the oldest settled went");
+        assert!(j.get(b).is_some() && j.get(c).is_some());
+        assert_eq!(j.dropped(), 2);
     }
 
     #[tokio::test]
     async fn wait_for_wakes_on_settle() {
-        let j = std::sync::Arc::new(Journal::new(10));
+        let j = Arc::new(Journal::new(10, usize::MAX));
         let id = j.push(record(DeliveryState::Pending));
         let filter = Filter {
             state: Some(DeliveryState::Delivered),
@@ -300,19 +763,153 @@ mod tests {
         let j2 = j.clone();
         let waiter =
             tokio::spawn(async move { j2.wait_for(&filter, Duration::from_secs(5)).await });
-        tokio::task::yield_now().await;
+        until_waiters(&j, 1).await;
         j.settle(id, DeliveryState::Delivered);
         let got = waiter.await.unwrap().expect("woken");
         assert_eq!(got.id, id);
         let none = j
-            .wait_for(
-                &Filter {
-                    scan_ref: Some("other".into()),
-                    ..Filter::default()
-                },
-                Duration::from_millis(10),
-            )
+            .wait_for(&for_scan_ref("other"), Duration::from_millis(10))
             .await;
-        assert!(none.is_none());
+        assert_eq!(none.unwrap_err(), WaitError::TimedOut);
+    }
+
+    #[tokio::test]
+    async fn only_the_waiters_a_record_satisfies_are_woken() {
+        let j = Arc::new(Journal::new(10, usize::MAX));
+        let spawn = |filter: Filter| {
+            let j = j.clone();
+            tokio::spawn(async move { j.wait_for(&filter, Duration::from_secs(5)).await })
+        };
+        let a = spawn(for_scan_ref("a"));
+        let b = spawn(for_scan_ref("b"));
+        let expired = spawn(Filter {
+            event: Some(EventType::Expired),
+            ..Filter::default()
+        });
+        until_waiters(&j, 3).await;
+        let id = j.push(on("a", DeliveryState::Pending));
+        assert_eq!(a.await.unwrap().unwrap().id, id);
+        until_waiters(&j, 2).await;
+        assert!(!b.is_finished() && !expired.is_finished());
+        let e = j.push(WebhookRecord {
+            event: EventType::Expired,
+            ..on("c", DeliveryState::Pending)
+        });
+        assert_eq!(expired.await.unwrap().unwrap().id, e);
+        assert_eq!(j.waiter_count(), 1);
+        assert!(!b.is_finished());
+        b.abort();
+    }
+
+    #[tokio::test]
+    async fn an_existing_record_answers_at_once() {
+        let j = Journal::new(10, usize::MAX);
+        j.push(on("x", DeliveryState::Pending));
+        let id = j.push(on("a", DeliveryState::Delivered));
+        let got = j.wait_for(&for_scan_ref("a"), Duration::ZERO).await;
+        assert_eq!(got.unwrap().id, id);
+        assert_eq!(j.waiter_count(), 0);
+    }
+
+    #[tokio::test]
+    async fn timed_out_and_abandoned_waiters_are_pruned() {
+        let j = Arc::new(Journal::new(10, usize::MAX));
+        let got = j
+            .wait_for(&for_scan_ref("a"), Duration::from_millis(5))
+            .await;
+        assert_eq!(got.unwrap_err(), WaitError::TimedOut);
+        assert_eq!(j.waiter_count(), 0, "a timeout removes the waiter");
+        let j2 = j.clone();
+        let abandoned = tokio::spawn(async move {
+            j2.wait_for(&Filter::default(), Duration::from_secs(60))
+                .await
+        });
+        until_waiters(&j, 1).await;
+        abandoned.abort();
+        let _ = abandoned.await;
+        assert_eq!(j.waiter_count(), 0, "a dropped wait removes the waiter");
+    }
+
+    #[tokio::test]
+    async fn waiters_are_capped() {
+        let j = Arc::new(Journal::new(10, usize::MAX).with_max_waiters(1));
+        let j2 = j.clone();
+        let first = tokio::spawn(async move {
+            j2.wait_for(&for_scan_ref("a"), Duration::from_secs(5))
+                .await
+        });
+        until_waiters(&j, 1).await;
+        let refused = j.wait_for(&for_scan_ref("b"), Duration::from_secs(5)).await;
+        assert_eq!(refused.unwrap_err(), WaitError::TooManyWaiters { max: 1 });
+        j.push(on("a", DeliveryState::Pending));
+        assert!(first.await.unwrap().is_ok());
+    }
+
+    #[tokio::test]
+    async fn wait_settled_wakes_on_its_record_only() {
+        let j = Arc::new(Journal::new(10, usize::MAX));
+        let id = j.push(on("a", DeliveryState::Pending));
+        let other = j.push(on("a", DeliveryState::Pending));
+        let j2 = j.clone();
+        let waiter = tokio::spawn(async move { j2.wait_settled(id, Duration::from_secs(5)).await });
+        until_waiters(&j, 1).await;
+        j.settle(other, DeliveryState::Delivered);
+        assert_eq!(
+            j.waiter_count(),
+            1,
+            "another record's settle does not wake it"
+        );
+        j.settle(id, DeliveryState::Failed);
+        assert_eq!(waiter.await.unwrap(), Some(DeliveryState::Failed));
+        assert_eq!(j.wait_settled(999, Duration::ZERO).await, None);
+    }
+
+    #[tokio::test]
+    async fn close_waiters_answers_now_and_later() {
+        let j = Arc::new(Journal::new(10, usize::MAX));
+        let pending = j.push(on("a", DeliveryState::Pending));
+        let (j2, j3) = (j.clone(), j.clone());
+        let wait = tokio::spawn(async move {
+            j2.wait_for(&for_scan_ref("b"), Duration::from_secs(60))
+                .await
+        });
+        let settled =
+            tokio::spawn(async move { j3.wait_settled(pending, Duration::from_secs(60)).await });
+        until_waiters(&j, 2).await;
+        j.close_waiters();
+        assert_eq!(wait.await.unwrap().unwrap_err(), WaitError::Closed);
+        assert_eq!(settled.await.unwrap(), Some(DeliveryState::Pending));
+        assert_eq!(j.waiter_count(), 0);
+        // Later waits answer at once: the current match, or Closed.
+        let later = j
+            .wait_for(&for_scan_ref("b"), Duration::from_secs(60))
+            .await;
+        assert_eq!(later.unwrap_err(), WaitError::Closed);
+        let found = j
+            .wait_for(&for_scan_ref("a"), Duration::from_secs(60))
+            .await;
+        assert_eq!(found.unwrap().id, pending);
+        let state = j.wait_settled(pending, Duration::from_secs(60)).await;
+        assert_eq!(state, Some(DeliveryState::Pending));
+    }
+
+    #[tokio::test]
+    async fn restore_wakes_waiters_and_returns_pending() {
+        let j = Arc::new(Journal::new(10, usize::MAX));
+        let j2 = j.clone();
+        let waiter = tokio::spawn(async move {
+            j2.wait_for(&for_scan_ref("r"), Duration::from_secs(5))
+                .await
+        });
+        until_waiters(&j, 1).await;
+        let mut pending = on("r", DeliveryState::Pending);
+        pending.id = 7;
+        pending.target = Some("http://127.0.0.1:1/".into());
+        let mut done = on("q", DeliveryState::Delivered);
+        done.id = 3;
+        let again = j.restore(vec![done, pending]);
+        assert_eq!(again.iter().map(|r| r.id).collect::<Vec<_>>(), vec![7]);
+        assert_eq!(waiter.await.unwrap().unwrap().id, 7);
+        assert_eq!(j.push(record(DeliveryState::Pending)), 8, "ids continue");
     }
 }

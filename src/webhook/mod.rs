@@ -233,6 +233,24 @@ impl Webhooks {
         Some(new_id)
     }
 
+    /// Queues again the records a snapshot restore found pending (oldest
+    /// first, so each verification keeps its order): they were never
+    /// delivered before the snapshot was taken.
+    pub fn resume(&self, pending: Vec<WebhookRecord>) {
+        for r in pending {
+            let Some(target) = r.target else { continue };
+            self.engine.enqueue(Job {
+                journal_id: r.id,
+                scan_ref: r.scan_ref,
+                target,
+                headers: r.headers,
+                body: r.body,
+                is_final: r.is_final,
+                delay: Duration::ZERO,
+            });
+        }
+    }
+
     /// Forgets held-back webhooks (a reset).
     pub fn clear_held(&self, keep: impl Fn(&str) -> bool) {
         self.lock_held().retain(|scan_ref, _| keep(scan_ref));
