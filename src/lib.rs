@@ -42,6 +42,7 @@ pub mod lifecycle;
 pub mod mock_server;
 pub mod openapi;
 pub mod partners;
+pub mod state;
 pub mod store;
 pub mod ui;
 pub mod webhook;

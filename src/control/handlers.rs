@@ -21,6 +21,8 @@ use crate::domain::status::{
 use crate::domain::verification::Verification;
 use crate::faults::{Fault, FaultSpec};
 use crate::lifecycle::{self, StepError};
+pub use crate::state::VerificationView;
+use crate::state::{self, Restored, Snapshot};
 use crate::ui::FinishAnswer;
 use crate::webhook::journal::{DeliveryState, Filter, WaitError, WebhookRecord};
 
@@ -89,29 +91,6 @@ pub async fn health(State(app): State<AppState>) -> Json<Health> {
         verifications: app.store.len(),
         webhooks_pending: app.webhooks.engine.pending(),
     })
-}
-
-/// A verification with its owner and when it ends if nothing happens.
-#[derive(Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct VerificationView {
-    /// The owning partner's API key.
-    pub partner: String,
-    /// Unix second at which it expires if still ACTIVE.
-    #[serde(default)]
-    pub deadline: i64,
-    #[serde(flatten)]
-    pub verification: Verification,
-}
-
-impl VerificationView {
-    pub fn of(app: &App, v: &Verification) -> VerificationView {
-        VerificationView {
-            partner: app.partners.get(v.partner).key().to_owned(),
-            deadline: v.deadline(),
-            verification: v.clone(),
-        }
-    }
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -657,39 +636,14 @@ pub async fn scenarios(State(app): State<AppState>) -> Json<Scenarios> {
     })
 }
 
-/// All state, to save and seed a later run.
-#[derive(Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Snapshot {
-    pub version: u32,
-    pub clock_offset_ms: i64,
-    pub verifications: Vec<VerificationView>,
-    pub webhooks: Vec<WebhookRecord>,
-}
-
 /// Exports all state as JSON.
 #[utoipa::path(get, path = "/_mock/snapshot", tag = "control", responses((status = 200, body = Snapshot)))]
 pub async fn snapshot(State(app): State<AppState>) -> Json<Snapshot> {
-    // Oldest first by creation, so a restore recreates the same order.
-    let mut verifications = Vec::new();
-    app.store
-        .for_each(|v| verifications.push(VerificationView::of(&app, v)));
-    Json(Snapshot {
-        version: 1,
-        clock_offset_ms: app.clock.offset_ms(),
-        verifications,
-        webhooks: app.webhooks.journal.list(&Filter::default()),
-    })
+    Json(state::take(&app))
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct Restored {
-    pub verifications: usize,
-    pub webhooks: usize,
-}
-
-/// Replaces all state with a snapshot (webhooks are restored as history and
-/// not re-sent).
+/// Replaces all state with a snapshot. Webhooks that were pending in it are
+/// delivered; the others are restored as history and not re-sent.
 #[utoipa::path(post, path = "/_mock/snapshot", tag = "control", request_body = Snapshot,
     responses((status = 200, body = Restored), (status = 400, body = ControlError)))]
 pub async fn restore(
@@ -697,34 +651,7 @@ pub async fn restore(
     body: std::result::Result<Json<Snapshot>, JsonRejection>,
 ) -> Result<Json<Restored>> {
     let snap = json(body)?;
-    if snap.version != 1 {
-        return Err(ControlError::bad_request(
-            "only snapshot version 1 is known",
-        ));
-    }
-    let mut verifications = Vec::with_capacity(snap.verifications.len());
-    for view in snap.verifications {
-        let id = app.partners.by_key(&view.partner).ok_or_else(|| {
-            ControlError::bad_request(format!(
-                "verification '{}' belongs to partner '{}', which is not configured",
-                view.verification.scan_ref, view.partner
-            ))
-        })?;
-        let mut v = view.verification;
-        v.partner = id;
-        verifications.push(v);
-    }
-    lifecycle::forget(&app, None);
-    app.clock.set_offset_ms(snap.clock_offset_ms);
-    let restored = verifications.len();
-    for v in verifications {
-        lifecycle::restore(&app, v);
-    }
-    let webhooks = snap.webhooks.len();
-    let pending = app.webhooks.journal.restore(snap.webhooks);
-    app.webhooks.resume(pending);
-    Ok(Json(Restored {
-        verifications: restored,
-        webhooks,
-    }))
+    state::put(&app, snap)
+        .map(Json)
+        .map_err(ControlError::bad_request)
 }

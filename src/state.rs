@@ -1,0 +1,207 @@
+//! All of the mock's state as one JSON document, and the optional state file.
+//!
+//! State lives in memory. [`take`] and [`put`] turn it into a [`Snapshot`]
+//! and back; the control API serves them (`GET`/`POST /_mock/snapshot`), and
+//! with `[state].file` (`--state-file`) the server restores the file on start,
+//! saves it every `save_every_secs` while running and once more on shutdown.
+//! A SIGKILL therefore loses at most the last `save_every_secs` of changes.
+//!
+//! A file is written next to its destination and renamed over it, so a crash
+//! mid-save leaves the previous file whole.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::app::App;
+use crate::domain::verification::Verification;
+use crate::lifecycle;
+use crate::webhook::journal::{Filter, WebhookRecord};
+
+/// The one snapshot format so far.
+pub const VERSION: u32 = 1;
+
+/// A verification with its owner and when it ends if nothing happens.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VerificationView {
+    /// The owning partner's API key.
+    pub partner: String,
+    /// Unix second at which it expires if still ACTIVE.
+    #[serde(default)]
+    pub deadline: i64,
+    #[serde(flatten)]
+    pub verification: Verification,
+}
+
+impl VerificationView {
+    pub fn of(app: &App, v: &Verification) -> VerificationView {
+        VerificationView {
+            partner: app.partners.get(v.partner).key().to_owned(),
+            deadline: v.deadline(),
+            verification: v.clone(),
+        }
+    }
+}
+
+/// All state, to save and seed a later run.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Snapshot {
+    pub version: u32,
+    pub clock_offset_ms: i64,
+    /// Oldest first by creation, so a restore recreates the same order.
+    pub verifications: Vec<VerificationView>,
+    pub webhooks: Vec<WebhookRecord>,
+}
+
+/// What a restore brought back.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Restored {
+    pub verifications: usize,
+    pub webhooks: usize,
+}
+
+/// A copy of all state.
+pub fn take(app: &App) -> Snapshot {
+    let mut verifications = Vec::new();
+    app.store
+        .for_each(|v| verifications.push(VerificationView::of(app, v)));
+    Snapshot {
+        version: VERSION,
+        clock_offset_ms: app.clock.offset_ms(),
+        verifications,
+        webhooks: app.webhooks.journal.list(&Filter::default()),
+    }
+}
+
+/// Replaces all state with `snap`. Webhooks that were still pending in it
+/// are queued for delivery again; the others are history. Nothing changes
+/// when the snapshot is refused.
+pub fn put(app: &App, snap: Snapshot) -> Result<Restored, String> {
+    if snap.version != VERSION {
+        return Err(format!(
+            "only snapshot version {VERSION} is known (got {})",
+            snap.version
+        ));
+    }
+    let mut verifications = Vec::with_capacity(snap.verifications.len());
+    for view in snap.verifications {
+        let id = app.partners.by_key(&view.partner).ok_or_else(|| {
+            format!(
+                "verification '{}' belongs to partner '{}', which is not configured",
+                view.verification.scan_ref, view.partner
+            )
+        })?;
+        let mut v = view.verification;
+        v.partner = id;
+        verifications.push(v);
+    }
+    lifecycle::forget(app, None);
+    app.clock.set_offset_ms(snap.clock_offset_ms);
+    let restored = verifications.len();
+    for v in verifications {
+        lifecycle::restore(app, v);
+    }
+    let webhooks = snap.webhooks.len();
+    let pending = app.webhooks.journal.restore(snap.webhooks);
+    app.webhooks.resume(pending);
+    Ok(Restored {
+        verifications: restored,
+        webhooks,
+    })
+}
+
+/// Writes all state to `path` atomically: a temporary file beside it, synced,
+/// then renamed over it.
+pub fn save(app: &App, path: &Path) -> std::io::Result<()> {
+    let snap = take(app);
+    let tmp = temporary_beside(path);
+    let written = (|| {
+        let mut out = BufWriter::new(File::create(&tmp)?);
+        serde_json::to_writer(&mut out, &snap)?;
+        out.flush()?;
+        out.get_ref().sync_all()
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    std::fs::rename(&tmp, path)
+}
+
+/// Restores the state file at `path`. `Ok(None)` when there is none yet (a
+/// first start); an unreadable or refused file is an error, so a typo in a
+/// path or a damaged file never silently starts empty and overwrites it.
+pub fn load(app: &App, path: &Path) -> Result<Option<Restored>, String> {
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot read state file {}: {e}", path.display())),
+    };
+    let snap: Snapshot = serde_json::from_reader(BufReader::new(file))
+        .map_err(|e| format!("state file {} is not a snapshot: {e}", path.display()))?;
+    put(app, snap)
+        .map(Some)
+        .map_err(|e| format!("state file {}: {e}", path.display()))
+}
+
+/// Saves the state every `every` until the task is aborted; a failed save
+/// is logged and tried again next time.
+pub async fn save_periodically(app: std::sync::Arc<App>, path: PathBuf, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await; // the first tick is immediate; the state was just loaded
+    loop {
+        tick.tick().await;
+        let (app, path) = (app.clone(), path.clone());
+        let saved = tokio::task::spawn_blocking(move || save(&app, &path)).await;
+        match saved {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!("cannot save the state file: {e}"),
+            Err(e) => tracing::warn!("cannot save the state file: {e}"),
+        }
+    }
+}
+
+fn temporary_beside(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".tmp-{}", std::process::id()));
+    path.with_file_name(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn save_then_load_round_trips_and_a_missing_file_is_a_first_start() {
+        let dir = std::env::temp_dir().join(format!("idenfy-mock-state-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("state.json");
+        let _ = std::fs::remove_file(&path);
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let app = crate::app::test_state();
+            assert!(load(&app, &path).unwrap().is_none());
+            app.clock.set_offset_ms(5_000);
+            save(&app, &path).unwrap();
+            assert!(
+                !temporary_beside(&path).exists(),
+                "the temporary file is renamed"
+            );
+            let again = crate::app::test_state();
+            let restored = load(&again, &path).unwrap().expect("a file");
+            assert_eq!((restored.verifications, restored.webhooks), (0, 0));
+            assert_eq!(again.clock.offset_ms(), 5_000);
+            std::fs::write(&path, b"{not json").unwrap();
+            let e = load(&again, &path).unwrap_err();
+            assert!(e.contains("is not a snapshot"), "{e}");
+        });
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
