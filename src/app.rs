@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 
 use axum::http::{Method, Uri};
 use axum::routing::get;
-use axum::{Router, ServiceExt as _};
+use axum::Router;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinHandle;
 use tower::Layer as _;
 
@@ -22,6 +22,7 @@ use crate::files;
 use crate::guard::GuardLayer;
 use crate::ids::Ids;
 use crate::partners::Partners;
+use crate::serve::{self, Limits};
 use crate::store::Store;
 use crate::timers::Timers;
 use crate::webhook::delivery::{Engine, Settings};
@@ -143,7 +144,11 @@ pub(crate) fn test_state() -> AppState {
 pub struct Server {
     addr: SocketAddr,
     app: AppState,
-    stop: Option<oneshot::Sender<()>>,
+    /// Turns true to stop accepting and close connections.
+    stop: watch::Sender<bool>,
+    /// One permit per connection slot; a connection holds one while open.
+    slots: Arc<Semaphore>,
+    max_connections: usize,
     task: Option<JoinHandle<()>>,
     sweeper: JoinHandle<()>,
 }
@@ -155,24 +160,25 @@ impl Server {
         let listener = TcpListener::bind(&config.listen).await?;
         let addr = listener.local_addr()?;
         let public_url = public_url(&config.public_url, addr);
+        let limits = Limits::from(&config.server);
         let app: AppState = Arc::new(App::new(config, public_url));
-        let (stop, stopped) = oneshot::channel::<()>();
-        let service = GuardLayer::new(app.clone()).layer(router(app.clone()));
+        let (stop, stopped) = watch::channel(false);
+        let service = GuardLayer::new(app.clone(), addr).layer(router(app.clone()));
         let sweeper = tokio::spawn(sweep_timers(app.clone()));
-        let task = tokio::spawn(async move {
-            let served = axum::serve(listener, service.into_make_service())
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-            if let Err(e) = served {
-                tracing::error!("server stopped: {e}");
-            }
-        });
+        let slots = Arc::new(Semaphore::new(limits.max_connections));
+        let task = tokio::spawn(serve::accept_loop(
+            listener,
+            service,
+            limits,
+            slots.clone(),
+            stopped,
+        ));
         Ok(Server {
             addr,
             app,
-            stop: Some(stop),
+            stop,
+            slots,
+            max_connections: limits.max_connections,
             task: Some(task),
             sweeper,
         })
@@ -192,17 +198,33 @@ impl Server {
         &self.app
     }
 
-    /// Stops accepting connections, lets requests in flight finish, then keeps
-    /// delivering pending webhooks for up to `grace`. Returns how many
-    /// webhooks were still undelivered.
+    /// Stops accepting connections, answers open long-polls at once, drops
+    /// idle and half-sent connections, gives requests in flight a short
+    /// window ([`serve::FINISH_WINDOW`]), and keeps delivering pending
+    /// webhooks until `grace` after the call. Returns how many webhooks were
+    /// still undelivered. Whatever clients do, it returns within about
+    /// `max(grace, 1 s)`.
     pub async fn shutdown(mut self, grace: Duration) -> usize {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+        let began = tokio::time::Instant::now();
+        self.app.webhooks.journal.close_waiters();
+        let _ = self.stop.send(true);
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
-        let left = self.app.webhooks.engine.drain(grace).await;
+        // Every connection gives its slot back when it ends; each ends within
+        // the finish window by itself, the margin covers scheduling.
+        let all = u32::try_from(self.max_connections).unwrap_or(u32::MAX);
+        let _ = tokio::time::timeout(
+            serve::FINISH_WINDOW + Duration::from_millis(150),
+            self.slots.acquire_many(all),
+        )
+        .await;
+        let left = self
+            .app
+            .webhooks
+            .engine
+            .drain(grace.saturating_sub(began.elapsed()))
+            .await;
         if left > 0 {
             for r in self
                 .app
@@ -224,9 +246,7 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         self.sweeper.abort();
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+        let _ = self.stop.send(true);
     }
 }
 
@@ -254,7 +274,7 @@ pub async fn run_until_signal(config: Config) -> std::io::Result<()> {
     );
     shutdown_signal().await;
     tracing::info!(
-        "shutting down: finishing requests, then delivering pending webhooks for up to {} s",
+        "shutting down: answering requests in flight, delivering pending webhooks for up to {} s",
         grace.as_secs()
     );
     let left = server.shutdown(grace).await;

@@ -40,6 +40,7 @@ pub struct Config {
     pub body_limit_bytes: usize,
     pub defaults: Defaults,
     pub control: ControlConfig,
+    pub server: ServerConfig,
     pub store: StoreConfig,
     pub webhooks: WebhookConfig,
     pub dummy: DummyConfig,
@@ -61,6 +62,22 @@ pub struct ControlConfig {
     /// Bearer token the control API requires; empty = none.
     #[serde(default)]
     pub admin_token: String,
+}
+
+/// Connections and request sizes (see `serve`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// A connection must deliver a whole request head within this many
+    /// seconds of its first byte (or of being accepted), or it is closed.
+    pub header_read_timeout_secs: u64,
+    /// A connection with no request in flight and no bytes moving for this
+    /// many seconds is closed.
+    pub idle_timeout_secs: u64,
+    /// Connections served at once; further ones wait to be accepted.
+    pub max_connections: usize,
+    /// Largest accepted `POST /_mock/snapshot` body, in MiB.
+    pub snapshot_limit_mib: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -275,6 +292,22 @@ impl Config {
         }
         if self.body_limit_bytes < 1024 {
             return Err(err("body_limit_bytes", "must be at least 1024".into()));
+        }
+        let s = &self.server;
+        if !(1..=3600).contains(&s.header_read_timeout_secs) {
+            return Err(err(
+                "server.header_read_timeout_secs",
+                "must be 1 to 3600".into(),
+            ));
+        }
+        if !(1..=86_400).contains(&s.idle_timeout_secs) {
+            return Err(err("server.idle_timeout_secs", "must be 1 to 86400".into()));
+        }
+        if !(1..=1_000_000).contains(&s.max_connections) {
+            return Err(err("server.max_connections", "must be 1 to 1000000".into()));
+        }
+        if !(1..=4096).contains(&s.snapshot_limit_mib) {
+            return Err(err("server.snapshot_limit_mib", "must be 1 to 4096".into()));
         }
         let d = &self.defaults;
         if d.expiry_time > crate::domain::token::MAX_EXPIRY_TIME {

@@ -91,7 +91,7 @@ fn sigterm_exits_zero_after_a_graceful_shutdown() {
         base64::engine::general_purpose::STANDARD.encode(format!("idenfy-mock-key:{secret}"));
     write!(
         probe,
-        "POST /api/v2/token HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {auth}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+        "POST /api/v2/token HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic {auth}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
     )
     .unwrap();
     let mut answer = String::new();

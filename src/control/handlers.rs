@@ -340,6 +340,12 @@ pub async fn wait_webhook(
         .await
         .map(Json)
         .ok_or_else(|| {
+            if app.webhooks.journal.is_closing() {
+                return ControlError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the mock is shutting down; no matching webhook yet",
+                );
+            }
             ControlError::new(
                 StatusCode::REQUEST_TIMEOUT,
                 format!("no matching webhook within {timeout} ms"),

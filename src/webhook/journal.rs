@@ -106,6 +106,8 @@ pub struct Journal {
     inner: Mutex<Inner>,
     changed: Notify,
     capacity: usize,
+    // stub: replaced by the indexed waiters
+    closing: std::sync::atomic::AtomicBool,
 }
 
 struct Inner {
@@ -124,6 +126,7 @@ impl Journal {
             }),
             changed: Notify::new(),
             capacity: capacity.max(1),
+            closing: Default::default(),
         }
     }
 
@@ -238,6 +241,18 @@ impl Journal {
         }
     }
 
+    // stub: replaced by the indexed waiters
+    pub fn close_waiters(&self) {
+        self.closing
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.changed.notify_waiters();
+    }
+
+    // stub: replaced by the indexed waiters
+    pub fn is_closing(&self) -> bool {
+        self.closing.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// Waits until a record matching `filter` exists (the oldest such one is
     /// returned), or `timeout` passes.
     pub async fn wait_for(&self, filter: &Filter, timeout: Duration) -> Option<WebhookRecord> {
@@ -248,6 +263,9 @@ impl Journal {
             notified.as_mut().enable();
             if let Some(r) = self.lock().entries.values().find(|r| filter.matches(r)) {
                 return Some(r.clone());
+            }
+            if self.is_closing() {
+                return None; // stub: replaced by the indexed waiters
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
                 return None;
