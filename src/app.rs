@@ -235,7 +235,7 @@ impl Server {
                     ..Default::default()
                 })
             {
-                tracing::warn!(id = r.id, scan_ref = %r.scan_ref, event = r.event.as_str(),
+                tracing::warn!(id = r.id, scan_ref = %crate::logsafe::escape_for_log(&r.scan_ref), event = r.event.as_str(),
                     target = r.target.as_deref().unwrap_or("-"), "webhook left undelivered at shutdown");
             }
         }
