@@ -265,6 +265,9 @@ pub fn public_url(configured: &str, bound: SocketAddr) -> String {
 /// Runs until SIGTERM or Ctrl-C, then shuts down gracefully.
 pub async fn run_until_signal(config: Config) -> std::io::Result<()> {
     let grace = Duration::from_secs(config.webhooks.shutdown_grace_secs);
+    // Listen for the signals before saying we are up: a supervisor may send
+    // SIGTERM as soon as it sees the "listening" line.
+    let signalled = shutdown_signal()?;
     let server = Server::start(config).await?;
     tracing::info!(
         "idenfy-mock {} listening on {} (public URL {})",
@@ -272,7 +275,7 @@ pub async fn run_until_signal(config: Config) -> std::io::Result<()> {
         server.addr(),
         server.url()
     );
-    shutdown_signal().await;
+    signalled.await;
     tracing::info!(
         "shutting down: answering requests in flight, delivering pending webhooks for up to {} s",
         grace.as_secs()
@@ -286,25 +289,26 @@ pub async fn run_until_signal(config: Config) -> std::io::Result<()> {
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// Resolves on SIGTERM or SIGINT (Ctrl-C); the handlers are installed when
+/// this is called, not when it is first awaited.
+#[cfg(unix)]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {},
+            _ = interrupt.recv() => {},
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
+    })
+}
+
+#[cfg(not(unix))]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
 
 #[cfg(test)]

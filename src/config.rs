@@ -546,6 +546,25 @@ mod tests {
     }
 
     #[test]
+    fn server_bounds_are_checked() {
+        let c = Config::embedded();
+        assert_eq!(c.server.header_read_timeout_secs, 10);
+        assert_eq!(c.server.idle_timeout_secs, 60);
+        assert_eq!(c.server.max_connections, 1000);
+        assert_eq!(c.server.snapshot_limit_mib, 256);
+        for (key, bad) in [
+            ("header_read_timeout_secs", "0"),
+            ("idle_timeout_secs", "0"),
+            ("max_connections", "0"),
+            ("snapshot_limit_mib", "0"),
+            ("snapshot_limit_mib", "4097"),
+        ] {
+            let e = Config::from_toml(&format!("[server]\n{key} = {bad}"), "f.toml").unwrap_err();
+            assert!(e.0.contains(&format!("'server.{key}'")), "{e}");
+        }
+    }
+
+    #[test]
     fn canned_results_must_match_their_status() {
         let e = Config::from_toml(
             "[dummy.results.APPROVED]\nauto_face='FACE_MISMATCH'\nauto_document='DOC_VALIDATED'\n",

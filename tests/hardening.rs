@@ -314,3 +314,59 @@ async fn a_5_mb_snapshot_restores_whole() {
     let (_, again) = other.cget("/_mock/snapshot").await;
     assert_eq!(again["verifications"], snapshot["verifications"]);
 }
+
+#[tokio::test]
+async fn idle_connections_close_but_a_long_poll_in_flight_is_not_idle() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::time::{timeout, Duration, Instant};
+    let m = Mock::start(config(
+        "",
+        "[server]\nidle_timeout_secs = 1\nheader_read_timeout_secs = 1",
+    ))
+    .await;
+    let request = |path: &str| format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    // Reads until the connection closes; what arrived, and when it closed.
+    async fn until_closed(tcp: &mut tokio::net::TcpStream) -> (String, Instant) {
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            match tcp.read(&mut buf).await {
+                Ok(0) | Err(_) => {
+                    return (String::from_utf8_lossy(&got).into_owned(), Instant::now())
+                }
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+    }
+    let started = Instant::now();
+    let mut kept_alive = tokio::net::TcpStream::connect(m.server.addr())
+        .await
+        .unwrap();
+    kept_alive
+        .write_all(request("/_mock/health").as_bytes())
+        .await
+        .unwrap();
+    let mut long_poll = tokio::net::TcpStream::connect(m.server.addr())
+        .await
+        .unwrap();
+    long_poll
+        .write_all(request("/_mock/webhooks/wait?scanRef=none&timeoutMs=2500").as_bytes())
+        .await
+        .unwrap();
+    let (answer, closed) = timeout(Duration::from_secs(10), until_closed(&mut kept_alive))
+        .await
+        .expect("the idle connection is closed");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        closed - started >= Duration::from_secs(1),
+        "kept for the idle timeout"
+    );
+    // Quiet for 2.5 s, longer than the idle timeout, but in flight.
+    let mut buf = [0u8; 12];
+    timeout(Duration::from_secs(10), long_poll.read_exact(&mut buf))
+        .await
+        .expect("an answer")
+        .unwrap();
+    assert_eq!(&buf, b"HTTP/1.1 408");
+    assert!(started.elapsed() >= Duration::from_millis(2500));
+}
