@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 
 use axum::http::{Method, Uri};
 use axum::routing::get;
-use axum::{Router, ServiceExt as _};
+use axum::Router;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinHandle;
 use tower::Layer as _;
 
@@ -22,6 +22,7 @@ use crate::files;
 use crate::guard::GuardLayer;
 use crate::ids::Ids;
 use crate::partners::Partners;
+use crate::serve::{self, Limits as ServeLimits};
 use crate::store::{Limits, Store};
 use crate::webhook::delivery::{Engine, Settings};
 use crate::webhook::journal::Journal;
@@ -137,9 +138,15 @@ pub(crate) fn test_state() -> AppState {
 pub struct Server {
     addr: SocketAddr,
     app: AppState,
-    stop: Option<oneshot::Sender<()>>,
+    /// Turns true to stop accepting and close connections.
+    stop: watch::Sender<bool>,
+    /// One permit per connection slot; a connection holds one while open.
+    slots: Arc<Semaphore>,
+    max_connections: usize,
     task: Option<JoinHandle<()>>,
     sweeper: JoinHandle<()>,
+    /// Saves the state file periodically, when one is configured.
+    saver: Option<JoinHandle<()>>,
 }
 
 impl Server {
@@ -149,26 +156,49 @@ impl Server {
         let listener = TcpListener::bind(&config.listen).await?;
         let addr = listener.local_addr()?;
         let public_url = public_url(&config.public_url, addr);
+        let limits = ServeLimits::from(&config.server);
         let app: AppState = Arc::new(App::new(config, public_url));
-        let (stop, stopped) = oneshot::channel::<()>();
-        let service = GuardLayer::new(app.clone()).layer(router(app.clone()));
-        let sweeper = tokio::spawn(sweep_timers(app.clone()));
-        let task = tokio::spawn(async move {
-            let served = axum::serve(listener, service.into_make_service())
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-            if let Err(e) = served {
-                tracing::error!("server stopped: {e}");
+        // The state file is restored before the first request is accepted.
+        let saver = match state_file(&app) {
+            None => None,
+            Some((path, every)) => {
+                if let Some(r) = crate::state::load(&app, &path)
+                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?
+                {
+                    tracing::info!(
+                        "restored {} verification(s) and {} webhook(s) from {}",
+                        r.verifications,
+                        r.webhooks,
+                        path.display()
+                    );
+                }
+                Some(tokio::spawn(crate::state::save_periodically(
+                    app.clone(),
+                    path,
+                    every,
+                )))
             }
-        });
+        };
+        let (stop, stopped) = watch::channel(false);
+        let service = GuardLayer::new(app.clone(), addr).layer(router(app.clone()));
+        let sweeper = tokio::spawn(sweep_timers(app.clone()));
+        let slots = Arc::new(Semaphore::new(limits.max_connections));
+        let task = tokio::spawn(serve::accept_loop(
+            listener,
+            service,
+            limits,
+            slots.clone(),
+            stopped,
+        ));
         Ok(Server {
             addr,
             app,
-            stop: Some(stop),
+            stop,
+            slots,
+            max_connections: limits.max_connections,
             task: Some(task),
             sweeper,
+            saver,
         })
     }
 
@@ -186,17 +216,33 @@ impl Server {
         &self.app
     }
 
-    /// Stops accepting connections, lets requests in flight finish, then keeps
-    /// delivering pending webhooks for up to `grace`. Returns how many
-    /// webhooks were still undelivered.
+    /// Stops accepting connections, answers open long-polls at once, drops
+    /// idle and half-sent connections, gives requests in flight a short
+    /// window ([`serve::FINISH_WINDOW`]), and keeps delivering pending
+    /// webhooks until `grace` after the call. Returns how many webhooks were
+    /// still undelivered. Whatever clients do, it returns within about
+    /// `max(grace, 1 s)`.
     pub async fn shutdown(mut self, grace: Duration) -> usize {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+        let began = tokio::time::Instant::now();
+        self.app.webhooks.journal.close_waiters();
+        let _ = self.stop.send(true);
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
-        let left = self.app.webhooks.engine.drain(grace).await;
+        // Every connection gives its slot back when it ends; each ends within
+        // the finish window by itself, the margin covers scheduling.
+        let all = u32::try_from(self.max_connections).unwrap_or(u32::MAX);
+        let _ = tokio::time::timeout(
+            serve::FINISH_WINDOW + Duration::from_millis(150),
+            self.slots.acquire_many(all),
+        )
+        .await;
+        let left = self
+            .app
+            .webhooks
+            .engine
+            .drain(grace.saturating_sub(began.elapsed()))
+            .await;
         if left > 0 {
             for r in self
                 .app
@@ -207,20 +253,44 @@ impl Server {
                     ..Default::default()
                 })
             {
-                tracing::warn!(id = r.id, scan_ref = %r.scan_ref, event = r.event.as_str(),
-                    target = r.target.as_deref().unwrap_or("-"), "webhook left undelivered at shutdown");
+                tracing::warn!(id = r.id, scan_ref = %crate::logsafe::escape_for_log(&r.scan_ref), event = r.event.as_str(),
+                    target = r.target.as_deref().map(crate::logsafe::escape_for_log).unwrap_or_default().as_ref(), "webhook left undelivered at shutdown");
+            }
+        }
+        if let Some(saver) = self.saver.take() {
+            saver.abort();
+            let _ = saver.await;
+        }
+        if let Some((path, _)) = state_file(&self.app) {
+            // Pending webhooks are saved as pending and delivered after the
+            // next start.
+            match crate::state::save(&self.app, &path) {
+                Ok(()) => tracing::info!("state saved to {}", path.display()),
+                Err(e) => tracing::error!("cannot save the state file {}: {e}", path.display()),
             }
         }
         left
     }
 }
 
+/// The configured state file and how often to save it.
+fn state_file(app: &App) -> Option<(std::path::PathBuf, Duration)> {
+    let s = &app.config.state;
+    (!s.file.is_empty()).then(|| {
+        (
+            s.file.clone().into(),
+            Duration::from_secs(s.save_every_secs),
+        )
+    })
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         self.sweeper.abort();
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
+        if let Some(saver) = &self.saver {
+            saver.abort();
         }
+        let _ = self.stop.send(true);
     }
 }
 
@@ -239,6 +309,9 @@ pub fn public_url(configured: &str, bound: SocketAddr) -> String {
 /// Runs until SIGTERM or Ctrl-C, then shuts down gracefully.
 pub async fn run_until_signal(config: Config) -> std::io::Result<()> {
     let grace = Duration::from_secs(config.webhooks.shutdown_grace_secs);
+    // Listen for the signals before saying we are up: a supervisor may send
+    // SIGTERM as soon as it sees the "listening" line.
+    let signalled = shutdown_signal()?;
     let server = Server::start(config).await?;
     tracing::info!(
         "idenfy-mock {} listening on {} (public URL {})",
@@ -246,9 +319,9 @@ pub async fn run_until_signal(config: Config) -> std::io::Result<()> {
         server.addr(),
         server.url()
     );
-    shutdown_signal().await;
+    signalled.await;
     tracing::info!(
-        "shutting down: finishing requests, then delivering pending webhooks for up to {} s",
+        "shutting down: answering requests in flight, delivering pending webhooks for up to {} s",
         grace.as_secs()
     );
     let left = server.shutdown(grace).await;
@@ -260,25 +333,26 @@ pub async fn run_until_signal(config: Config) -> std::io::Result<()> {
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// Resolves on SIGTERM or SIGINT (Ctrl-C); the handlers are installed when
+/// this is called, not when it is first awaited.
+#[cfg(unix)]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {},
+            _ = interrupt.recv() => {},
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
+    })
+}
+
+#[cfg(not(unix))]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
 
 #[cfg(test)]

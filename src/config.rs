@@ -27,6 +27,7 @@ pub const ENV_WEBHOOK_URL: &str = "IDENFY_MOCK_WEBHOOK_URL";
 pub const ENV_API_KEY: &str = "IDENFY_MOCK_API_KEY";
 pub const ENV_API_SECRET: &str = "IDENFY_MOCK_API_SECRET";
 pub const ENV_SIGNING_KEY: &str = "IDENFY_MOCK_SIGNING_KEY";
+pub const ENV_STATE_FILE: &str = "IDENFY_MOCK_STATE_FILE";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -40,10 +41,32 @@ pub struct Config {
     pub body_limit_bytes: usize,
     pub defaults: Defaults,
     pub control: ControlConfig,
+    pub server: ServerConfig,
     pub store: StoreConfig,
     pub webhooks: WebhookConfig,
     pub dummy: DummyConfig,
+    #[serde(default)]
+    pub state: StateConfig,
     pub partners: Vec<PartnerConfig>,
+}
+
+/// Keeping state across restarts (see [`crate::state`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StateConfig {
+    /// The state file; empty: state lives only in memory.
+    pub file: String,
+    /// Seconds between saves while running (the file is saved on shutdown too).
+    pub save_every_secs: u64,
+}
+
+impl Default for StateConfig {
+    fn default() -> StateConfig {
+        StateConfig {
+            file: String::new(),
+            save_every_secs: 10,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -61,6 +84,22 @@ pub struct ControlConfig {
     /// Bearer token the control API requires; empty = none.
     #[serde(default)]
     pub admin_token: String,
+}
+
+/// Connections and request sizes (see `serve`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// A connection must deliver a whole request head within this many
+    /// seconds of its first byte (or of being accepted), or it is closed.
+    pub header_read_timeout_secs: u64,
+    /// A connection with no request in flight and no bytes moving for this
+    /// many seconds is closed.
+    pub idle_timeout_secs: u64,
+    /// Connections served at once; further ones wait to be accepted.
+    pub max_connections: usize,
+    /// Largest accepted `POST /_mock/snapshot` body, in MiB.
+    pub snapshot_limit_mib: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -181,6 +220,7 @@ pub struct Overrides {
     pub public_url: Option<String>,
     pub webhook_url: Option<String>,
     pub seed: Option<u64>,
+    pub state_file: Option<String>,
 }
 
 /// A configuration that cannot be used, with where and why.
@@ -259,6 +299,9 @@ impl Config {
         if let Some(v) = var(ENV_WEBHOOK_URL) {
             config.webhooks.url = v;
         }
+        if let Some(v) = var(ENV_STATE_FILE) {
+            config.state.file = v;
+        }
         let partner_env = [ENV_API_KEY, ENV_API_SECRET, ENV_SIGNING_KEY];
         if partner_env.iter().any(|n| var(n).is_some()) {
             let Some(first) = config.partners.first_mut() else {
@@ -289,6 +332,9 @@ impl Config {
         if overrides.seed.is_some() {
             config.seed = overrides.seed;
         }
+        if let Some(v) = &overrides.state_file {
+            config.state.file = v.clone();
+        }
         config.validate(&format!("{source} (with environment and flags)"))?;
         Ok(config)
     }
@@ -306,8 +352,30 @@ impl Config {
         if !self.public_url.is_empty() && !is_http_url(&self.public_url) {
             return Err(err("public_url", "must be an http(s) URL or empty".into()));
         }
+        if !(1..=86_400).contains(&self.state.save_every_secs) {
+            return Err(err(
+                "state.save_every_secs",
+                "must be 1 to 86400 seconds".into(),
+            ));
+        }
         if self.body_limit_bytes < 1024 {
             return Err(err("body_limit_bytes", "must be at least 1024".into()));
+        }
+        let s = &self.server;
+        if !(1..=3600).contains(&s.header_read_timeout_secs) {
+            return Err(err(
+                "server.header_read_timeout_secs",
+                "must be 1 to 3600".into(),
+            ));
+        }
+        if !(1..=86_400).contains(&s.idle_timeout_secs) {
+            return Err(err("server.idle_timeout_secs", "must be 1 to 86400".into()));
+        }
+        if !(1..=1_000_000).contains(&s.max_connections) {
+            return Err(err("server.max_connections", "must be 1 to 1000000".into()));
+        }
+        if !(1..=4096).contains(&s.snapshot_limit_mib) {
+            return Err(err("server.snapshot_limit_mib", "must be 1 to 4096".into()));
         }
         let d = &self.defaults;
         if d.expiry_time > crate::domain::token::MAX_EXPIRY_TIME {
@@ -605,6 +673,25 @@ mod tests {
         );
         let e = Config::from_toml("[webhooks]\nmax_waiters = 0", "f.toml").unwrap_err();
         assert!(e.0.contains("webhooks.max_waiters"), "{e}");
+    }
+
+    #[test]
+    fn server_bounds_are_checked() {
+        let c = Config::embedded();
+        assert_eq!(c.server.header_read_timeout_secs, 10);
+        assert_eq!(c.server.idle_timeout_secs, 60);
+        assert_eq!(c.server.max_connections, 1000);
+        assert_eq!(c.server.snapshot_limit_mib, 256);
+        for (key, bad) in [
+            ("header_read_timeout_secs", "0"),
+            ("idle_timeout_secs", "0"),
+            ("max_connections", "0"),
+            ("snapshot_limit_mib", "0"),
+            ("snapshot_limit_mib", "4097"),
+        ] {
+            let e = Config::from_toml(&format!("[server]\n{key} = {bad}"), "f.toml").unwrap_err();
+            assert!(e.0.contains(&format!("'server.{key}'")), "{e}");
+        }
     }
 
     #[test]

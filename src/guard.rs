@@ -5,37 +5,140 @@
 //! - one log line per request (method, path, status, latency, the partner's
 //!   API key — never the secret), skipped entirely when that level is off;
 //! - API faults injected through the control API, on the emulated API's
-//!   routes and the built-in webhook inbox.
+//!   routes and the built-in webhook inbox;
+//! - on a loopback listener, requests for a Host that is not loopback (or
+//!   the `public_url`'s host) are refused: a DNS-rebinding page cannot read
+//!   or change the mock's state;
+//! - a 413 answered by a body-size limit anywhere below gets the JSON error
+//!   body of its surface instead of axum's plain text.
 //!
 //! Hand-written rather than three `from_fn` layers: with nothing to log and
 //! no fault set, a request costs one atomic load and one boxed future here.
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{Method, StatusCode};
+use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures_util::FutureExt;
 use tower::{Layer, Service};
 
 use crate::api::{self, error::ApiError};
 use crate::app::AppState;
+use crate::control::ControlError;
 use crate::faults::FaultAction;
 
 #[derive(Clone)]
 pub struct GuardLayer {
     app: AppState,
+    hosts: Arc<HostPolicy>,
 }
 
 impl GuardLayer {
-    pub fn new(app: AppState) -> GuardLayer {
-        GuardLayer { app }
+    /// `bound` is the listening address: the Host check applies only when
+    /// it is a loopback address.
+    pub fn new(app: AppState, bound: SocketAddr) -> GuardLayer {
+        let hosts = Arc::new(HostPolicy::new(bound, &app.public_url));
+        GuardLayer { app, hosts }
+    }
+}
+
+/// Which `Host` values requests may name.
+#[derive(Debug)]
+pub struct HostPolicy {
+    /// Only on a loopback listener; on 0.0.0.0 (a container) any name may
+    /// lead to the mock.
+    check: bool,
+    /// The configured `public_url`'s host, lower case (`[::1]` style for IPv6).
+    public_host: Option<String>,
+}
+
+impl HostPolicy {
+    pub fn new(bound: SocketAddr, public_url: &str) -> HostPolicy {
+        HostPolicy {
+            check: bound.ip().is_loopback(),
+            public_host: url::Url::parse(public_url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_ascii_lowercase)),
+        }
+    }
+
+    /// Whether a request naming `authority` (the Host header, or the
+    /// request target's authority) is served. No Host at all (an HTTP/1.0
+    /// tool) is served: browsers always send one.
+    pub fn allows(&self, authority: Option<&str>) -> bool {
+        let Some(authority) = authority.filter(|_| self.check) else {
+            return true;
+        };
+        let name = host_name(authority).to_ascii_lowercase();
+        let name = name.strip_suffix('.').unwrap_or(&name);
+        is_loopback_name(name) || self.public_host.as_deref() == Some(name)
+    }
+}
+
+/// The host part of `host[:port]` or `[v6]:port`.
+fn host_name(authority: &str) -> &str {
+    if authority.starts_with('[') {
+        return authority
+            .find(']')
+            .map_or(authority, |end| &authority[..=end]);
+    }
+    authority
+        .rsplit_once(':')
+        .map_or(authority, |(host, _port)| host)
+}
+
+/// `localhost` (and names under it, which browsers resolve to loopback
+/// themselves), any 127.x.y.z and `[::1]`.
+fn is_loopback_name(name: &str) -> bool {
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name == "[::1]"
+        || name.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The refusal of a request for a foreign Host, in its surface's shape.
+fn misdirected(control: bool) -> Response {
+    const WHY: &str =
+        "this Host is not served: the mock listens on a loopback address and answers only \
+to localhost, 127.x.x.x, [::1] or the host of public_url (a defence against DNS rebinding); \
+set public_url to the name you use, or listen on 0.0.0.0";
+    if control {
+        ControlError::new(StatusCode::FORBIDDEN, WHY).into_response()
+    } else {
+        ApiError::new(StatusCode::FORBIDDEN, "PERMISSIONS_ERROR", WHY).into_response()
+    }
+}
+
+/// A 413 from a body-size limit below (axum's extractors answer plain
+/// text) gets its surface's JSON error body; JSON 413s pass unchanged.
+fn json_413(response: Response, control: bool) -> Response {
+    if response.status() != StatusCode::PAYLOAD_TOO_LARGE
+        || response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"application/json"))
+    {
+        return response;
+    }
+    const WHY: &str = "request body is larger than this route accepts";
+    if control {
+        ControlError::new(StatusCode::PAYLOAD_TOO_LARGE, WHY).into_response()
+    } else {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "BAD_VALUE",
+            format!("{WHY}."),
+        )
+        .into_response()
     }
 }
 
@@ -46,6 +149,7 @@ impl<S> Layer<S> for GuardLayer {
         Guard {
             inner,
             app: self.app.clone(),
+            hosts: self.hosts.clone(),
         }
     }
 }
@@ -54,6 +158,7 @@ impl<S> Layer<S> for GuardLayer {
 pub struct Guard<S> {
     inner: S,
     app: AppState,
+    hosts: Arc<HostPolicy>,
 }
 
 type BoxFuture = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
@@ -89,12 +194,21 @@ where
                     partner: api::auth::api_key_for_log(request.headers()),
                 }
             });
+        let control = request.uri().path().starts_with("/_mock");
+        let authority = request.uri().authority().map(|a| a.as_str()).or_else(|| {
+            request
+                .headers()
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+        });
+        let foreign_host = !self.hosts.allows(authority);
         let fault = injected_fault(&self.app, &request);
         // The router was polled ready; a clone would have to be polled again.
         let ready = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, ready);
         Box::pin(async move {
             let response = match fault {
+                _ if foreign_host => misdirected(control),
                 None => guarded(|| inner.call(request)).await,
                 Some(FaultAction::Delay { ms }) => {
                     tokio::time::sleep(Duration::from_millis(ms)).await;
@@ -103,7 +217,10 @@ where
                 Some(FaultAction::Status { status }) => injected_status(status).into_response(),
                 Some(_) => dropped_connection(),
             };
+            let response = json_413(response, control);
             if let Some(line) = log {
+                // `path` and `partner` are recorded as strings, which the
+                // formatter quotes and escapes: CR/LF cannot start a new line.
                 tracing::info!(
                     target: "idenfy_mock::request",
                     method = %line.method,
@@ -192,7 +309,7 @@ mod tests {
 
     async fn answer(router: Router, path: &str) -> (StatusCode, serde_json::Value) {
         let app = crate::app::test_state();
-        let response = GuardLayer::new(app)
+        let response = GuardLayer::new(app, "0.0.0.0:1".parse().unwrap())
             .layer(router)
             .oneshot(Request::get(path).body(Body::empty()).unwrap())
             .await
@@ -219,6 +336,62 @@ mod tests {
         let (status, json) = answer(router, "/ok").await;
         assert_eq!(status, 200);
         assert_eq!(json["ok"], true);
+    }
+
+    #[test]
+    fn host_names_on_a_loopback_listener() {
+        let on = |bound: &str, public: &str| HostPolicy::new(bound.parse().unwrap(), public);
+        let p = on("127.0.0.1:8080", "");
+        for ok in [
+            None,
+            Some("localhost"),
+            Some("LOCALHOST:8080"),
+            Some("localhost.:8080"),
+            Some("app.localhost:1"),
+            Some("127.0.0.1:8080"),
+            Some("127.1.2.3"),
+            Some("[::1]:8080"),
+            Some("[::1]"),
+        ] {
+            assert!(p.allows(ok), "{ok:?}");
+        }
+        for refused in [
+            "evil.test",
+            "evil.test:8080",
+            "localhost.evil.test",
+            "127.0.0.1.evil.test",
+            "10.0.0.1:8080",
+            "[::2]:8080",
+            "",
+        ] {
+            assert!(!p.allows(Some(refused)), "{refused:?}");
+        }
+        let p = on("127.0.0.1:8080", "https://Mock.Test:9443/");
+        assert!(p.allows(Some("mock.test:9443")));
+        assert!(p.allows(Some("mock.test")));
+        assert!(!p.allows(Some("other.test")));
+        // 0.0.0.0 (a container) answers to any name.
+        assert!(on("0.0.0.0:8080", "").allows(Some("evil.test")));
+        assert!(on("[::]:8080", "").allows(Some("evil.test")));
+        assert!(!on("[::1]:8080", "").allows(Some("evil.test")));
+    }
+
+    #[test]
+    fn a_plain_413_gets_the_json_shape() {
+        let plain = (StatusCode::PAYLOAD_TOO_LARGE, "too big").into_response();
+        let api = json_413(plain, false);
+        assert_eq!(api.status(), 413);
+        assert_eq!(api.headers()[header::CONTENT_TYPE], "application/json");
+        let plain = (StatusCode::PAYLOAD_TOO_LARGE, "too big").into_response();
+        assert_eq!(
+            json_413(plain, true).headers()[header::CONTENT_TYPE],
+            "application/json"
+        );
+        let other = (StatusCode::BAD_REQUEST, "no").into_response();
+        assert_eq!(
+            json_413(other, true).headers()[header::CONTENT_TYPE],
+            "text/plain; charset=utf-8"
+        );
     }
 
     #[tokio::test]

@@ -20,7 +20,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// Configuration layers, each overriding the one before: the embedded
 /// config.toml → --config FILE → environment (IDENFY_MOCK_LISTEN,
 /// IDENFY_MOCK_PUBLIC_URL, IDENFY_MOCK_WEBHOOK_URL, IDENFY_MOCK_API_KEY,
-/// IDENFY_MOCK_API_SECRET, IDENFY_MOCK_SIGNING_KEY) → these flags.
+/// IDENFY_MOCK_API_SECRET, IDENFY_MOCK_SIGNING_KEY, IDENFY_MOCK_STATE_FILE) →
+/// these flags.
 /// RUST_LOG sets the log level (default: info).
 #[derive(Parser, Debug)]
 #[command(name = "idenfy-mock", version, about, long_about)]
@@ -40,6 +41,10 @@ struct Cli {
     /// Makes authToken, scanRef and digitString sequences reproducible.
     #[arg(long, value_name = "N")]
     seed: Option<u64>,
+    /// Keep state in this file across restarts: restored on start, saved every
+    /// [state].save_every_secs and on shutdown (IDENFY_MOCK_STATE_FILE).
+    #[arg(long, value_name = "PATH")]
+    state_file: Option<String>,
     /// Load and validate the configuration, report, and exit.
     #[arg(long)]
     check_config: bool,
@@ -75,6 +80,7 @@ fn main() -> ExitCode {
         public_url: cli.public_url,
         webhook_url: cli.webhook_url,
         seed: cli.seed,
+        state_file: cli.state_file,
     };
     let config = match Config::load(cli.config.as_deref(), &overrides) {
         Ok(c) => c,

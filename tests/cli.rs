@@ -1,10 +1,11 @@
-//! The `idenfy-mock` binary: flags, configuration errors, and a graceful exit
-//! on SIGTERM.
+//! The `idenfy-mock` binary: flags, configuration errors, a graceful exit on
+//! SIGTERM that no client can hold up, and connection bounds.
 
 use std::io::{BufRead, BufReader, Read, Write};
 
 use base64::Engine as _;
-use std::process::{Command, Stdio};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_idenfy-mock");
@@ -91,7 +92,7 @@ fn sigterm_exits_zero_after_a_graceful_shutdown() {
         base64::engine::general_purpose::STANDARD.encode(format!("idenfy-mock-key:{secret}"));
     write!(
         probe,
-        "POST /api/v2/token HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {auth}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+        "POST /api/v2/token HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic {auth}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
     )
     .unwrap();
     let mut answer = String::new();
@@ -129,4 +130,169 @@ fn sigterm_exits_zero_after_a_graceful_shutdown() {
         std::thread::sleep(Duration::from_millis(10));
     };
     assert_eq!(exit.code(), Some(0));
+}
+
+/// The binary started with `toml` as its --config file, under `ulimit -n
+/// nofile` when given. Returns the child and the address it listens on.
+fn start(name: &str, toml: &str, nofile: Option<u32>) -> (Child, String) {
+    let dir = std::env::temp_dir().join(format!("idenfy-mock-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("config.toml");
+    std::fs::write(&file, toml).unwrap();
+    let mut command = match nofile {
+        // The shell lowers its own limit, then becomes the mock.
+        Some(n) => {
+            let mut c = Command::new("sh");
+            c.args(["-c", &format!("ulimit -n {n} && exec \"$0\" \"$@\""), BIN]);
+            c
+        }
+        None => Command::new(BIN),
+    };
+    let mut child = command
+        .arg("--config")
+        .arg(&file)
+        .args(["--listen", "127.0.0.1:0"])
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines.next().expect("a 'listening on' line").unwrap();
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    // Keep reading the log so the child never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, addr)
+}
+
+/// Sends SIGTERM and returns how long the process took to exit (panics
+/// after `limit`), asserting exit status 0.
+fn terminate(child: &mut Child, limit: Duration) -> Duration {
+    let sent = Instant::now();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if sent.elapsed() > limit {
+            child.kill().ok();
+            panic!("still running {limit:?} after SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert_eq!(exit.code(), Some(0));
+    sent.elapsed()
+}
+
+/// One request on a fresh connection; the whole answer.
+fn get(addr: &str, path: &str, timeout: Duration) -> std::io::Result<String> {
+    let mut tcp = TcpStream::connect(addr)?;
+    tcp.set_read_timeout(Some(timeout))?;
+    write!(
+        tcp,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut answer = String::new();
+    tcp.read_to_string(&mut answer)?;
+    Ok(answer)
+}
+
+/// Grace 2 s, and a header-read timeout far longer than the test, so that
+/// only shutdown can end the connections below.
+const GRACE_2S: &str =
+    "[webhooks]\nshutdown_grace_secs = 2\n[server]\nheader_read_timeout_secs = 300\n";
+
+#[test]
+fn a_half_sent_request_does_not_hold_up_shutdown() {
+    let (mut child, addr) = start("half-sent", GRACE_2S, None);
+    let mut half = TcpStream::connect(&addr).unwrap();
+    write!(
+        half,
+        "GET /_mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
+    )
+    .unwrap();
+    // An idle kept-alive connection too.
+    let mut idle = TcpStream::connect(&addr).unwrap();
+    write!(
+        idle,
+        "GET /_mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    )
+    .unwrap();
+    let mut first = [0u8; 12];
+    idle.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200");
+    let took = terminate(&mut child, Duration::from_secs(3));
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    // The half-sent request was dropped, not answered.
+    half.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+    let mut rest = Vec::new();
+    let _ = half.read_to_end(&mut rest);
+    assert!(rest.is_empty(), "{:?}", String::from_utf8_lossy(&rest));
+}
+
+#[test]
+fn an_open_long_poll_is_answered_at_once_on_sigterm() {
+    let (mut child, addr) = start("long-poll", GRACE_2S, None);
+    let mut poll = TcpStream::connect(&addr).unwrap();
+    write!(
+        poll,
+        "GET /_mock/webhooks/wait?scanRef=none&timeoutMs=60000 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    )
+    .unwrap();
+    // Requests on later connections are answered: the long-poll, accepted
+    // before them, is being served.
+    for _ in 0..2 {
+        let answer = get(&addr, "/_mock/health", Duration::from_secs(5)).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    }
+    poll.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    let sent = Instant::now();
+    let took = terminate(&mut child, Duration::from_secs(3));
+    let mut answer = String::new();
+    poll.read_to_string(&mut answer).unwrap();
+    assert!(sent.elapsed() < Duration::from_secs(3));
+    assert!(answer.starts_with("HTTP/1.1 "), "{answer:?}");
+    assert!(answer.contains("\"status\""), "a JSON answer: {answer:?}");
+    assert!(took < Duration::from_secs(3), "{took:?}");
+}
+
+#[test]
+fn idle_sockets_beyond_the_descriptor_limit_do_not_lock_clients_out() {
+    // nofile=1024, as in many CI containers; 1,100 sockets that send nothing.
+    let (mut child, addr) = start(
+        "idle-sockets",
+        "[server]\nheader_read_timeout_secs = 1\n",
+        Some(1024),
+    );
+    let idle: Vec<TcpStream> = (0..1100)
+        .map(|i| {
+            TcpStream::connect(&addr)
+                .unwrap_or_else(|e| panic!("socket {i} (the test needs ulimit -n > 1200): {e}"))
+        })
+        .collect();
+    // After the header-read timeout the silent ones are closed and a real
+    // client is served.
+    let answer = get(&addr, "/_mock/health", Duration::from_secs(10)).expect("an answer");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let mut first = &idle[0];
+    first
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut buf = [0u8; 16];
+    assert_eq!(
+        first.read(&mut buf).unwrap(),
+        0,
+        "a silent socket is closed"
+    );
+    drop(idle);
+    terminate(&mut child, Duration::from_secs(7));
 }

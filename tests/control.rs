@@ -310,7 +310,13 @@ async fn reset_one_partner_keeps_the_others() {
             .0,
         400
     );
-    let resp = m.http.post(m.url("/_mock/reset")).send().await.unwrap();
+    let resp = m
+        .http
+        .post(m.url("/_mock/reset"))
+        .header("X-Idenfy-Mock", "1")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200, "an empty body resets everything");
     m.token(LIMITED, json!({"clientId": "c"})).await;
 }
@@ -714,6 +720,8 @@ async fn the_dashboard_lists_state_and_its_buttons_work() {
         .unwrap();
     let resp = no_redirect
         .post(m.url("/_mock/dashboard/replay/1"))
+        // What the dashboard's script sends.
+        .header("X-Idenfy-Mock", "1")
         .send()
         .await
         .unwrap();
@@ -725,6 +733,7 @@ async fn the_dashboard_lists_state_and_its_buttons_work() {
             active["scanRef"].as_str().unwrap()
         )))
         .form(&[("outcome", "approve")])
+        .header("X-Idenfy-Mock", "1")
         .send()
         .await
         .unwrap();

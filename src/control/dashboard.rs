@@ -1,6 +1,7 @@
 //! `GET /_mock/`: verifications and webhooks at a glance (status, attempts,
 //! pretty body, signature valid?), refreshing itself, with finish and replay
-//! buttons. Plain HTML forms; no script.
+//! buttons. HTML forms, sent by a small script with the `X-Idenfy-Mock`
+//! header (a plain cross-site form post to the control API is refused).
 
 use std::collections::HashMap;
 
@@ -15,6 +16,13 @@ use crate::domain::outcome::Outcome;
 use crate::ui::escape;
 use crate::webhook::journal::{Filter, WebhookRecord};
 use crate::webhook::sign;
+
+/// Sends the buttons' forms with the header that marks a deliberate
+/// control request, then shows the new state.
+const FORM_SCRIPT: &str = "document.querySelectorAll('form').forEach(function(f){\
+f.addEventListener('submit',function(e){e.preventDefault();\
+fetch(f.action,{method:'POST',body:new URLSearchParams(new FormData(f)),headers:{'X-Idenfy-Mock':'1'}})\
+.then(function(){location.reload();});});});";
 
 /// Rows shown per table, newest first.
 const ROWS: usize = 100;
@@ -136,7 +144,7 @@ pub async fn page(
 <tr><th>scanRef</th><th>client</th><th>partner</th><th>status</th><th>created (unix)</th><th></th></tr>{v_rows}</table></section>\
 <section id=\"webhooks\"><h2>Webhooks ({nw}, {dropped} dropped by the journal cap)</h2><table>\
 <tr><th>#</th><th>event</th><th>scanRef</th><th>state</th><th>attempts (last)</th><th>signature</th><th>target</th><th></th></tr>{w_rows}</table></section>\
-</body></html>",
+<script>{FORM_SCRIPT}</script></body></html>",
         nw = webhooks.len(),
         dropped = app.webhooks.journal.dropped(),
     ))

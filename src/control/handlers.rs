@@ -39,8 +39,15 @@ fn query<T>(q: std::result::Result<Query<T>, QueryRejection>) -> Result<T> {
 }
 
 fn json<T>(j: std::result::Result<Json<T>, JsonRejection>) -> Result<T> {
-    j.map(|Json(v)| v)
-        .map_err(|e| ControlError::bad_request(format!("bad JSON body: {}", e.body_text())))
+    j.map(|Json(v)| v).map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return ControlError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "request body is larger than this route accepts",
+            );
+        }
+        ControlError::bad_request(format!("bad JSON body: {}", e.body_text()))
+    })
 }
 
 /// A page of results.
@@ -418,12 +425,15 @@ pub async fn advance_clock(
     body: std::result::Result<Json<Advance>, JsonRejection>,
 ) -> Result<Json<ClockView>> {
     let a = json(body)?;
-    if a.seconds.unsigned_abs() > 100 * 365 * 86_400 {
-        return Err(ControlError::bad_request(
-            "seconds must be within a hundred years",
-        ));
+    if !app.clock.try_advance_secs(a.seconds) {
+        return Err(ControlError::bad_request(format!(
+            "seconds: {} would move the clock outside 1970-01-01 to 3000-01-01 \
+(Unix seconds {} to {})",
+            a.seconds,
+            crate::clock::MIN_SECS,
+            crate::clock::MAX_SECS
+        )));
     }
-    app.clock.advance_secs(a.seconds);
     Ok(clock_view(&app))
 }
 
@@ -441,10 +451,12 @@ pub async fn set_clock(
     body: std::result::Result<Json<SetClock>, JsonRejection>,
 ) -> Result<Json<ClockView>> {
     let s = json(body)?;
-    if !(0..=32_503_680_000).contains(&s.now) {
-        return Err(ControlError::bad_request(
-            "now must be Unix seconds between 1970 and 3000",
-        ));
+    if !crate::clock::in_range(s.now) {
+        return Err(ControlError::bad_request(format!(
+            "now must be Unix seconds from {} (1970-01-01) to {} (3000-01-01)",
+            crate::clock::MIN_SECS,
+            crate::clock::MAX_SECS
+        )));
     }
     app.clock.set_secs(s.now);
     Ok(clock_view(&app))

@@ -1,11 +1,15 @@
 //! A webhook receiver inside the mock (`/_mock/inbox/{name}`): point a
 //! partner's `webhook_url` or a token's `callbackUrl` at it to see what would
 //! be sent, with each message's signature checked against the partners' keys.
+//!
+//! Bounded three ways: a message is at most `body_limit_bytes`, an inbox
+//! keeps its newest [`PER_INBOX`] messages, and all inboxes together hold at
+//! most [`TOTAL_BYTES`], the oldest messages (of any inbox) going first.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -19,8 +23,10 @@ use crate::partners::Partners;
 use crate::webhook::sign;
 
 /// Messages kept per inbox, and inboxes kept at most.
-const PER_INBOX: usize = 1000;
-const INBOXES: usize = 100;
+pub const PER_INBOX: usize = 1000;
+pub const INBOXES: usize = 100;
+/// Bytes kept over all inboxes (bodies and headers, see [`InboxMessage::cost`]).
+pub const TOTAL_BYTES: usize = 32 << 20;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -43,38 +49,97 @@ pub struct InboxSummary {
     pub count: usize,
 }
 
+impl InboxMessage {
+    /// What a message counts against [`TOTAL_BYTES`]: its text plus a fixed
+    /// allowance for the record itself.
+    fn cost(&self) -> usize {
+        std::mem::size_of::<InboxMessage>()
+            + self.body.len()
+            + self.event.as_ref().map_or(0, String::len)
+            + self.content_type.as_ref().map_or(0, String::len)
+            + self.signed_by.as_ref().map_or(0, String::len)
+    }
+}
+
 #[derive(Default)]
 pub struct Inbox {
-    boxes: Mutex<HashMap<String, VecDeque<InboxMessage>>>,
-    next_id: std::sync::atomic::AtomicU64,
+    boxes: Mutex<Boxes>,
+}
+
+/// The inboxes and their running byte count, under one lock.
+#[derive(Default)]
+struct Boxes {
+    by_name: HashMap<String, VecDeque<InboxMessage>>,
+    bytes: usize,
+    next_id: u64,
+}
+
+impl Boxes {
+    /// Drops the oldest message of all inboxes (ids grow with arrival, so it
+    /// is the smallest id at the front of any inbox). False if none is left.
+    fn drop_oldest(&mut self) -> bool {
+        let oldest = self
+            .by_name
+            .iter()
+            .filter_map(|(name, list)| list.front().map(|m| (m.id, name.clone())))
+            .min();
+        match oldest {
+            Some((_, name)) => {
+                self.pop_front(&name);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn pop_front(&mut self, name: &str) {
+        if let Some(m) = self.by_name.get_mut(name).and_then(VecDeque::pop_front) {
+            self.bytes -= m.cost();
+        }
+    }
 }
 
 impl Inbox {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, VecDeque<InboxMessage>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Boxes> {
         self.boxes.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub fn clear_all(&self) {
-        self.lock().clear();
+        let mut boxes = self.lock();
+        boxes.by_name.clear();
+        boxes.bytes = 0;
+    }
+
+    /// Bytes held over all inboxes.
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
+    }
+
+    fn remove(&self, name: &str) {
+        let mut boxes = self.lock();
+        if let Some(list) = boxes.by_name.remove(name) {
+            boxes.bytes -= list.iter().map(InboxMessage::cost).sum::<usize>();
+        }
     }
 
     fn push(&self, name: &str, mut message: InboxMessage) -> Result<u64, ControlError> {
         let mut boxes = self.lock();
-        if !boxes.contains_key(name) && boxes.len() >= INBOXES {
+        if !boxes.by_name.contains_key(name) && boxes.by_name.len() >= INBOXES {
             return Err(ControlError::new(
                 StatusCode::INSUFFICIENT_STORAGE,
                 format!("at most {INBOXES} inboxes; delete one first"),
             ));
         }
-        message.id = self
-            .next_id
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-            + 1;
+        boxes.next_id += 1;
+        message.id = boxes.next_id;
         let id = message.id;
-        let list = boxes.entry(name.to_owned()).or_default();
+        let cost = message.cost();
+        while boxes.bytes + cost > TOTAL_BYTES && boxes.drop_oldest() {}
+        boxes.bytes += cost;
+        let list = boxes.by_name.entry(name.to_owned()).or_default();
         list.push_back(message);
-        while list.len() > PER_INBOX {
-            list.pop_front();
+        if list.len() > PER_INBOX {
+            boxes.pop_front(name);
         }
         Ok(id)
     }
@@ -128,14 +193,22 @@ pub struct Received {
 /// Receives a webhook (open even when an admin token is set).
 #[utoipa::path(post, path = "/_mock/inbox/{name}", tag = "control", params(("name" = String, Path)),
     request_body(content = String, description = "any webhook body"),
-    responses((status = 200, body = Received), (status = 400, body = ControlError)))]
+    responses((status = 200, body = Received), (status = 400, body = ControlError),
+        (status = 413, description = "over body_limit_bytes", body = ControlError)))]
 pub async fn receive(
     State(app): State<AppState>,
     p: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<Json<Received>, ControlError> {
     let name = valid_name(p)?;
+    let limit = app.config.body_limit_bytes.min(TOTAL_BYTES / 2);
+    let body = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        ControlError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("an inbox message is at most {limit} bytes (body_limit_bytes)"),
+        )
+    })?;
     let (signature, signed_by) = check_signature(&app.partners, &headers, &body);
     let header = |n: &str| {
         headers
@@ -176,6 +249,7 @@ pub async fn read(
     let messages = app
         .inbox
         .lock()
+        .by_name
         .get(&name)
         .map(|l| l.iter().cloned().collect())
         .unwrap_or_default();
@@ -190,7 +264,7 @@ pub async fn clear(
     p: Result<Path<String>, PathRejection>,
 ) -> Result<StatusCode, ControlError> {
     let name = valid_name(p)?;
-    app.inbox.lock().remove(&name);
+    app.inbox.remove(&name);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -200,6 +274,7 @@ pub async fn list_inboxes(State(app): State<AppState>) -> Json<Vec<InboxSummary>
     let mut all: Vec<InboxSummary> = app
         .inbox
         .lock()
+        .by_name
         .iter()
         .map(|(name, l)| InboxSummary {
             name: name.clone(),
@@ -208,4 +283,58 @@ pub async fn list_inboxes(State(app): State<AppState>) -> Json<Vec<InboxSummary>
         .collect();
     all.sort_by(|a, b| a.name.cmp(&b.name));
     Json(all)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(body_len: usize) -> InboxMessage {
+        InboxMessage {
+            id: 0,
+            received_at_ms: 0,
+            event: None,
+            signature: "missing",
+            signed_by: None,
+            content_type: None,
+            body: "x".repeat(body_len),
+        }
+    }
+
+    #[test]
+    fn total_bytes_are_capped_dropping_the_oldest_of_any_inbox() {
+        let inbox = Inbox::default();
+        let big = TOTAL_BYTES / 4;
+        let first = inbox.push("a", message(big)).unwrap();
+        for name in ["b", "a", "b", "c"] {
+            inbox.push(name, message(big)).unwrap();
+        }
+        assert!(inbox.bytes() <= TOTAL_BYTES);
+        let boxes = inbox.lock();
+        let ids: Vec<u64> = boxes.by_name.values().flatten().map(|m| m.id).collect();
+        assert!(!ids.contains(&first), "the oldest went first: {ids:?}");
+        assert_eq!(ids.len(), 3);
+        let counted: usize = boxes
+            .by_name
+            .values()
+            .flatten()
+            .map(InboxMessage::cost)
+            .sum();
+        assert_eq!(boxes.bytes, counted);
+    }
+
+    #[test]
+    fn per_inbox_count_and_removal_keep_the_byte_count() {
+        let inbox = Inbox::default();
+        for _ in 0..PER_INBOX + 5 {
+            inbox.push("a", message(10)).unwrap();
+        }
+        inbox.push("b", message(10)).unwrap();
+        assert_eq!(inbox.lock().by_name["a"].len(), PER_INBOX);
+        assert_eq!(inbox.bytes(), (PER_INBOX + 1) * message(10).cost());
+        inbox.remove("a");
+        assert_eq!(inbox.bytes(), message(10).cost());
+        inbox.clear_all();
+        assert_eq!(inbox.bytes(), 0);
+    }
 }

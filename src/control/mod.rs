@@ -2,13 +2,20 @@
 //! happened, wait for it without sleeping, replay it, break things on purpose,
 //! move time, start from a known state. JSON in and out; errors are
 //! `{"message": …, "status": …}`.
+//!
+//! A `POST` here (but to an inbox, which the mock's own deliveries call) must
+//! carry `Content-Type: application/json` or an `X-Idenfy-Mock` header. Both
+//! are out of reach of a cross-site form or simple fetch, which cannot send
+//! them without a CORS preflight the mock never grants, so a web page the
+//! developer happens to visit cannot reset or steer the mock.
+//! (`DELETE` always needs a preflight, so it needs neither.)
 
 mod dashboard;
 mod handlers;
 pub mod inbox;
 
-use axum::extract::{Request, State};
-use axum::http::{header, StatusCode};
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
@@ -92,7 +99,16 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/_mock/scenarios", get(handlers::scenarios))
         .route(
             "/_mock/snapshot",
-            get(handlers::snapshot).post(handlers::restore),
+            get(handlers::snapshot)
+                .post(handlers::restore)
+                // A restore carries the whole state: it gets its own, larger limit.
+                .layer(DefaultBodyLimit::max(
+                    state
+                        .config
+                        .server
+                        .snapshot_limit_mib
+                        .saturating_mul(1 << 20),
+                )),
         )
         .route("/_mock/openapi/idenfy.json", get(crate::openapi::idenfy))
         .route("/_mock/openapi/control.json", get(crate::openapi::control))
@@ -103,7 +119,59 @@ pub fn router(state: AppState) -> Router<AppState> {
             // so a test can make the built-in receiver fail and watch the retries.
             get(inbox::read).post(inbox::receive).delete(inbox::clear),
         )
+        .layer(DefaultBodyLimit::max(state.config.body_limit_bytes))
+        .layer(middleware::from_fn(same_site_only))
         .layer(middleware::from_fn_with_state(state, admin_token))
+}
+
+/// The header that marks a control request as sent on purpose by a tool.
+pub const INTENT_HEADER: &str = "x-idenfy-mock";
+
+/// Refuses a control `POST` that a cross-site page could have sent.
+async fn same_site_only(request: Request, next: Next) -> Response {
+    match cross_site_refusal(request.method(), request.uri().path(), request.headers()) {
+        Some(refused) => refused.into_response(),
+        None => next.run(request).await,
+    }
+}
+
+/// Why a request may not change state, if it may not: a `POST` under
+/// `/_mock/` (but an inbox's receiving end) needs a JSON content type or
+/// the `X-Idenfy-Mock` header. 415 when it names another type (a form, plain
+/// text), 403 when it names none.
+pub fn cross_site_refusal(
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+) -> Option<ControlError> {
+    if method != Method::POST
+        || is_inbox_delivery(method, path)
+        || headers.contains_key(INTENT_HEADER)
+        || crate::api::body::is_json_content_type(headers)
+    {
+        return None;
+    }
+    const HOW: &str = "send 'Content-Type: application/json' (with a JSON body, or none) \
+or the header 'X-Idenfy-Mock: 1'; cross-site requests are refused";
+    Some(if headers.contains_key(header::CONTENT_TYPE) {
+        ControlError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("a POST to the control API must be JSON: {HOW}"),
+        )
+    } else {
+        ControlError::new(
+            StatusCode::FORBIDDEN,
+            format!(
+                "a POST to the control API needs a JSON content type or a custom header: {HOW}"
+            ),
+        )
+    })
+}
+
+/// A webhook delivered to the built-in inbox (by the mock itself or another
+/// sender): open, whatever its content type.
+fn is_inbox_delivery(method: &Method, path: &str) -> bool {
+    method == Method::POST && path.starts_with("/_mock/inbox/")
 }
 
 /// With `[control].admin_token` set, everything under `/_mock/` but health,
@@ -139,6 +207,76 @@ async fn admin_token(State(app): State<AppState>, request: Request, next: Next) 
 
 fn is_open(request: &Request) -> bool {
     let path = request.uri().path();
-    matches!(path, "/_mock/health" | "/_mock/ready")
-        || (request.method() == axum::http::Method::POST && path.starts_with("/_mock/inbox/"))
+    matches!(path, "/_mock/health" | "/_mock/ready") || is_inbox_delivery(request.method(), path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn control_posts_need_json_or_the_custom_header() {
+        let refused = |m: Method, path: &str, h: &[(&'static str, &'static str)]| {
+            cross_site_refusal(&m, path, &headers(h)).map(|e| e.status)
+        };
+        // What a cross-site form or simple fetch can send.
+        assert_eq!(refused(Method::POST, "/_mock/reset", &[]), Some(403));
+        for simple in [
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x",
+        ] {
+            let ct = [("content-type", simple)];
+            assert_eq!(
+                refused(Method::POST, "/_mock/reset", &ct),
+                Some(415),
+                "{simple}"
+            );
+        }
+        let form = [("content-type", "application/x-www-form-urlencoded")];
+        assert_eq!(
+            refused(Method::POST, "/_mock/dashboard/replay/1", &form),
+            Some(415)
+        );
+        // What only a tool (or a granted preflight) can send.
+        assert_eq!(
+            refused(
+                Method::POST,
+                "/_mock/reset",
+                &[("content-type", "application/json; charset=utf-8")]
+            ),
+            None
+        );
+        assert_eq!(
+            refused(Method::POST, "/_mock/reset", &[("x-idenfy-mock", "1")]),
+            None
+        );
+        assert_eq!(
+            refused(
+                Method::POST,
+                "/_mock/dashboard/replay/1",
+                &[("x-idenfy-mock", "1"), form[0]]
+            ),
+            None
+        );
+        // Webhooks into an inbox, reads and deletes are not checked.
+        assert_eq!(
+            refused(
+                Method::POST,
+                "/_mock/inbox/ci",
+                &[("content-type", "text/plain")]
+            ),
+            None
+        );
+        assert_eq!(refused(Method::GET, "/_mock/snapshot", &[]), None);
+        assert_eq!(refused(Method::DELETE, "/_mock/faults", &[]), None);
+    }
 }

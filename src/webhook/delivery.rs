@@ -25,6 +25,7 @@ use tokio::sync::{mpsc, Notify, Semaphore};
 use super::journal::{Attempt, DeliveryState, Journal};
 use crate::clock::Clock;
 use crate::config::WebhookConfig;
+use crate::logsafe::escape_for_log;
 
 /// Told whether a verification's final webhook was delivered (`true`) or
 /// given up on (`false`). Called before the webhook is settled in the
@@ -224,7 +225,7 @@ impl Engine {
                 target_permits,
             }),
             Err(reason) => {
-                tracing::warn!(scan_ref = %job.scan_ref, id = job.journal_id, "webhook not queued: {reason}");
+                tracing::warn!(scan_ref = %escape_for_log(&job.scan_ref), id = job.journal_id, "webhook not queued: {}", escape_for_log(&reason));
                 Msg::Refused(job, reason)
             }
         };
@@ -346,7 +347,7 @@ impl Worker {
         let state = if delivered {
             DeliveryState::Delivered
         } else {
-            tracing::warn!(scan_ref = %job.scan_ref, target = %job.target, id = job.journal_id,
+            tracing::warn!(scan_ref = %escape_for_log(&job.scan_ref), target = %escape_for_log(&job.target), id = job.journal_id,
                 "webhook given up after {} attempts", self.settings.retries + 1);
             DeliveryState::Failed
         };

@@ -16,6 +16,7 @@ use bytes::Bytes;
 use crate::clock::Clock;
 use crate::domain::status::EventType;
 use crate::faults::{FaultAction, Faults};
+use crate::logsafe::escape_for_log;
 use delivery::{Engine, Job};
 use journal::{DeliveryState, Journal, WebhookRecord};
 
@@ -131,7 +132,7 @@ impl Webhooks {
             }
         }
         if out.target.is_none() {
-            tracing::info!(scan_ref = %out.scan_ref, event = out.event.as_str(),
+            tracing::info!(scan_ref = %escape_for_log(&out.scan_ref), event = out.event.as_str(),
                 "webhook recorded as undeliverable: no callbackUrl, partner webhook_url or [webhooks].url");
         }
         id

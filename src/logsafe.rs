@@ -1,0 +1,54 @@
+//! Making request data safe to put in a log line.
+//!
+//! A value a client chose (a `callbackUrl`, a path, a header) that reaches a
+//! log line with Display formatting (`%value` or `{value}`) could carry CR/LF
+//! and so start a forged line of its own, or terminal escape sequences.
+//! Wrap such values in [`escape_for_log`]. Fields recorded as plain `&str`
+//! (`field = value`) are already quoted and escaped by the log formatter.
+
+use std::borrow::Cow;
+
+/// `s` with every control character (CR, LF, tab, ESC, DEL, the C1 range,
+/// …) and backslash written as an escape (`\r`, `\n`, `\u{1b}`, `\\`).
+/// Borrowed when there is nothing to escape, which is the usual case.
+pub fn escape_for_log(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(needs_escape) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if needs_escape(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control() || c == '\\'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_is_borrowed_unchanged() {
+        let s = "https://app.test/hook?a=1&b=ä";
+        assert!(matches!(escape_for_log(s), Cow::Borrowed(_)));
+        assert_eq!(escape_for_log(s), s);
+    }
+
+    #[test]
+    fn line_breaks_and_escapes_cannot_forge_a_line() {
+        let forged = "http://x/\r\n2024-01-01 INFO forged\u{1b}[31m\u{7f}\u{85}\t\\";
+        let safe = escape_for_log(forged);
+        assert!(!safe.chars().any(char::is_control), "{safe}");
+        assert_eq!(
+            safe,
+            "http://x/\\r\\n2024-01-01 INFO forged\\u{1b}[31m\\u{7f}\\u{85}\\t\\\\"
+        );
+    }
+}
