@@ -780,6 +780,7 @@ pub async fn bench() -> Result<bool> {
     // Headline: the seed workload against the reference.
     let reference = spawn_reference(Some(&seed_file))?;
     until_first_201(&http, &reference.base, Instant::now()).await?;
+    let mut headline_reference = f64::NAN;
     for conns in [1u32, 64] {
         progress(&format!("seed workload, c={conns}"));
         let r = wrk(
@@ -800,6 +801,7 @@ pub async fn bench() -> Result<bool> {
         )
         .await?;
         let during = receiver.hits();
+        headline_reference = r.rps;
         let drained = drain(&receiver, m.requests).await;
         let clean = m.non_2xx == 0 && m.socket_errors.is_none();
         let (target, met) = if conns == 64 {
@@ -831,6 +833,21 @@ pub async fn bench() -> Result<bool> {
             receiver.hits(),
         ));
     }
+    // What delivery costs: the same run with no webhook target (each webhook
+    // is still produced, signed and journaled, as undeliverable).
+    progress("seed workload, c=64, no webhook target");
+    let mock = spawn_mock(None, &[])?;
+    until_first_201(&http, &mock.base, Instant::now()).await?;
+    let m = wrk(&format!("{}/api/v2/token", mock.base), &seed_lua, 64, secs).await?;
+    drop(mock);
+    rows.push(row(
+        "seed workload, c=64, no webhook target (for comparison)",
+        format!("{:.0}{}", m.rps, m.trouble()),
+        format!("({:.0} above)", headline_reference),
+        ratio(m.rps, headline_reference),
+        "",
+        None,
+    ));
     drop(reference);
 
     progress("plain tokens, c=64");
