@@ -735,7 +735,7 @@ fn statuses_text(s: &HashMap<u16, u64>) -> String {
     v.iter()
         .map(|(k, n)| {
             if **k == 0 {
-                format!("{n} failed")
+                format!("{n} unanswered")
             } else {
                 format!("{n}×{k}")
             }
