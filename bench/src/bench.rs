@@ -1,0 +1,1078 @@
+//! The benchmark table: what a CI run does to the mock, measured.
+//!
+//! The headline is the seed workload: the README's seed request (a dummy
+//! token, `dummyStatus: APPROVED`), whose webhook the mock produces, signs,
+//! journals and delivers to a receiver in this process. The reference server
+//! answers the same request with the same 201 bytes and does nothing else.
+//! Then: plain tokens, the seed workload beside long-polling waiters, webhook
+//! latency while another target is stuck, memory per stored verification,
+//! peak memory under adversarial bodies, start-up and idle memory.
+//!
+//! Throughput runs use wrk (one run per server, `BENCH_SECS` long, default
+//! 10); memory is VmRSS from /proc. Progress goes to stderr, the Markdown
+//! table to stdout. Returns whether every target was met.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::{
+    create_many, cut, get_json, http, post_token, rss_kib, spawn_mock, spawn_reference,
+    start_receiver, temp_file, until_first_201, Receiver, Result, KEY, SECRET,
+};
+
+/// Waiters' long-poll, the longest the mock allows.
+const WAIT_MS: u64 = 60_000;
+/// Webhooks sent to the stuck target before the latency is measured.
+const STUCK_WEBHOOKS: usize = 500;
+/// Rate of the seed workload whose webhook latency is measured (tokens/s).
+const PACED_RATE: u64 = 500;
+/// How long the latency phase waits for late webhooks after its last token.
+const LATE_WAIT: Duration = Duration::from_secs(5);
+/// How long a throughput run waits for the backlog of webhooks afterwards.
+const DRAIN_WAIT: Duration = Duration::from_secs(30);
+/// Verifications created to measure memory per stored one.
+const SEED_STORED: usize = 20_000;
+const MAX_STORED: usize = 500;
+/// Adversarial phase: token bodies and inbox posts, each just under the
+/// default 1 MiB body limit.
+const ADVERSARIAL_BODIES: usize = 1_000;
+const INBOX_POSTS: usize = 300;
+const INBOXES: usize = 30;
+const NEAR_LIMIT: usize = 1_040_000;
+/// The benchmark stops a mock that grows past this, to protect the machine.
+const RSS_KILL_KIB: u64 = 1024 * 1024;
+
+struct Row {
+    metric: String,
+    mock: String,
+    reference: String,
+    ratio: String,
+    target: String,
+    met: Option<bool>,
+}
+
+fn row(
+    metric: &str,
+    mock: String,
+    reference: String,
+    ratio: String,
+    target: &str,
+    met: Option<bool>,
+) -> Row {
+    Row {
+        metric: metric.into(),
+        mock,
+        reference,
+        ratio,
+        target: target.into(),
+        met,
+    }
+}
+
+fn progress(what: &str) {
+    eprintln!("bench: {what}");
+}
+
+/// The README's seed example: the contract's canonical dummy-token request.
+fn seed_body(client_id: &str) -> Value {
+    json!({
+        "clientId": client_id, "firstName": "John Tom", "lastName": "Smith",
+        "successUrl": "https://www.idenfy.com/success", "errorUrl": "https://www.idenfy.com/error",
+        "unverifiedUrl": "https://www.idenfy.com/unverified", "locale": "en",
+        "showInstructions": true, "expiryTime": 30, "sessionLength": 600, "country": "lt",
+        "documents": ["PASSPORT", "ID_CARD"], "dateOfBirth": "1990-12-20",
+        "dateOfExpiry": "2030-12-20", "dateOfIssue": "2020-12-20", "nationality": "lt",
+        "personalNumber": "123456789", "documentNumber": "123456", "sex": "M",
+        "address": "Vilnius, Lithuania", "tokenType": "IDENTIFICATION",
+        "externalRef": "reference", "dummyStatus": "APPROVED"
+    })
+}
+
+const DOCUMENTS: [&str; 19] = [
+    "ID_CARD",
+    "PASSPORT",
+    "RESIDENCE_PERMIT",
+    "DRIVER_LICENSE",
+    "OTHER",
+    "AADHAAR",
+    "PAN_CARD",
+    "VISA",
+    "BORDER_CROSSING",
+    "ASYLUM",
+    "NATIONAL_PASSPORT",
+    "INTERNATIONAL_PASSPORT",
+    "VOTER_CARD",
+    "OLD_ID_CARD",
+    "TRAVEL_CARD",
+    "PHOTO_CARD",
+    "MILITARY_CARD",
+    "PROOF_OF_AGE_CARD",
+    "DIPLOMATIC_ID",
+];
+
+/// `text` repeated to exactly `len` characters (ASCII).
+fn repeat_to(text: &str, len: usize) -> String {
+    text.chars().cycle().take(len).collect()
+}
+
+/// `prefix` padded with `x` to exactly `len` characters.
+fn pad(prefix: &str, len: usize) -> String {
+    let mut s = prefix.to_owned();
+    while s.len() < len {
+        s.push('x');
+    }
+    s
+}
+
+/// The seed request with every field at its stated maximum, in the shape
+/// that costs a naive store the most per byte: the two free JSON objects
+/// (16 KiB each) hold thousands of tiny values. Still a valid request.
+fn max_body(client_id: &str, callback: &str) -> Value {
+    let name = repeat_to("Johnathan", 100);
+    let url = |page: &str| pad(&format!("https://www.idenfy.com/{page}?p="), 2048);
+    // {"ALL":[0,0,…]} and {"k0000":0,…}, each about 16,000 bytes of JSON.
+    let steps = json!({"ALL": vec![0; 7_990]});
+    let data: serde_json::Map<String, Value> =
+        (0..1_599).map(|i| (format!("k{i:04}"), json!(0))).collect();
+    json!({
+        "clientId": pad(client_id, 100), "firstName": name, "lastName": name,
+        "successUrl": url("success"), "errorUrl": url("error"), "unverifiedUrl": url("unverified"),
+        "callbackUrl": pad(&format!("{callback}?p="), 2048),
+        "locale": "en", "showInstructions": true, "expiryTime": 30, "sessionLength": 600, "country": "lt",
+        "documents": DOCUMENTS.iter().cycle().take(50).collect::<Vec<_>>(),
+        "dateOfBirth": "1990-12-20", "dateOfExpiry": "2030-12-20", "dateOfIssue": "2020-12-20",
+        "nationality": "lt", "personalNumber": repeat_to("1234567890", 50),
+        "documentNumber": repeat_to("1234567890", 50), "sex": "M",
+        "address": repeat_to("Vilnius, Lithuania, ", 255), "tokenType": "IDENTIFICATION",
+        "externalRef": repeat_to("reference-", 40), "generateDigitString": true,
+        "additionalSteps": steps, "additionalData": data,
+        "questionnaire": repeat_to("questionnaire-key-", 100),
+        "videoCallQuestions": (0..20).map(|_| repeat_to("What is the name on your document? ", 500)).collect::<Vec<_>>(),
+        "dummyStatus": "APPROVED"
+    })
+}
+
+/// `head`, then `item` separated by commas until the text is about `size`
+/// bytes, then `tail`.
+fn fill(head: &str, item: &str, tail: &str, size: usize) -> String {
+    let mut s = String::with_capacity(size + 64);
+    s.push_str(head);
+    let mut first = true;
+    while s.len() + item.len() + 1 + tail.len() < size {
+        if !first {
+            s.push(',');
+        }
+        s.push_str(item);
+        first = false;
+    }
+    s.push_str(tail);
+    s
+}
+
+/// Adversarial token bodies just under the 1 MiB limit, four shapes in turn:
+/// free objects full of tiny values, a huge list of one-letter questions, an
+/// unknown key with half a million numbers, and a huge document list.
+fn adversarial(i: usize) -> String {
+    let head = format!(r#"{{"clientId":"adv-{i}","dummyStatus":"APPROVED","#);
+    match i % 4 {
+        0 => {
+            let steps = fill(
+                &format!(r#"{head}"additionalSteps":{{"a":["#),
+                "0",
+                "]},",
+                NEAR_LIMIT / 2,
+            );
+            let mut key = 0;
+            let mut s = steps;
+            s.push_str(r#""additionalData":{"#);
+            while s.len() < NEAR_LIMIT - 16 {
+                if key > 0 {
+                    s.push(',');
+                }
+                s.push_str(&format!(r#""k{key}":0"#));
+                key += 1;
+            }
+            s.push_str("}}");
+            s
+        }
+        1 => fill(
+            &format!(r#"{head}"videoCallQuestions":["#),
+            r#""a""#,
+            "]}",
+            NEAR_LIMIT,
+        ),
+        2 => fill(
+            &format!(r#"{head}"unknownPadding":["#),
+            "0",
+            "]}",
+            NEAR_LIMIT,
+        ),
+        _ => fill(
+            &format!(r#"{head}"documents":["#),
+            r#""PASSPORT""#,
+            "]}",
+            NEAR_LIMIT,
+        ),
+    }
+}
+
+struct Wrk {
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    requests: u64,
+    non_2xx: u64,
+    socket_errors: Option<String>,
+}
+
+impl Wrk {
+    /// What went wrong in the run, for the table; empty when nothing did.
+    fn trouble(&self) -> String {
+        let mut t = Vec::new();
+        if self.non_2xx > 0 {
+            t.push(format!("{} non-2xx", self.non_2xx));
+        }
+        if let Some(e) = &self.socket_errors {
+            t.push(format!("socket errors: {e}"));
+        }
+        if t.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", t.join(", "))
+        }
+    }
+}
+
+/// A wrk script that POSTs `body` with the default partner's credentials.
+fn lua(name: &str, body: &str) -> Result<String> {
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{KEY}:{SECRET}"));
+    let script = format!(
+        "wrk.method = \"POST\"\nwrk.body = [==[{body}]==]\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.headers[\"Authorization\"] = \"Basic {auth}\"\n"
+    );
+    temp_file(&format!("{name}.lua"), &script)
+}
+
+/// Runs wrk without blocking this runtime (the receiver and the waiters live
+/// in it).
+async fn wrk(url: &str, script: &str, connections: u32, secs: u32) -> Result<Wrk> {
+    let threads = connections.min(2);
+    let out = tokio::process::Command::new("wrk")
+        .args([
+            "-t",
+            &threads.to_string(),
+            "-c",
+            &connections.to_string(),
+            "-d",
+            &format!("{secs}s"),
+            "--latency",
+            "-s",
+            script,
+            url,
+        ])
+        .output()
+        .await
+        .map_err(|e| format!("cannot run wrk (apt-get install wrk): {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let find = |prefix: &str| -> Option<String> {
+        text.lines()
+            .map(str::trim)
+            .find(|l| l.starts_with(prefix))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .map(|s| s.trim().to_owned())
+    };
+    let ms = |v: &str| -> f64 {
+        let (num, unit) = v.split_at(v.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(v.len()));
+        let n: f64 = num.parse().unwrap_or(f64::NAN);
+        match unit {
+            "us" => n / 1000.0,
+            "ms" => n,
+            "s" => n * 1000.0,
+            "m" => n * 60_000.0,
+            _ => f64::NAN,
+        }
+    };
+    let rps = find("Requests/sec:")
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| {
+            format!(
+                "wrk printed no rate:\n{text}{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })?;
+    let requests = text
+        .lines()
+        .find(|l| l.contains(" requests in "))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let non_2xx = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("Non-2xx"))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let socket_errors = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Socket errors:"))
+        .map(|s| s.trim().to_owned());
+    Ok(Wrk {
+        rps,
+        p50_ms: find("50%").map_or(f64::NAN, |v| ms(&v)),
+        p99_ms: find("99%").map_or(f64::NAN, |v| ms(&v)),
+        requests,
+        non_2xx,
+        socket_errors,
+    })
+}
+
+fn ratio(a: f64, b: f64) -> String {
+    format!("{:.2}×", a / b)
+}
+
+/// Waits until the receiver has `n` webhooks or `DRAIN_WAIT` passed; how
+/// long it took, or `None` when some are still missing.
+async fn drain(receiver: &Receiver, n: u64) -> Option<Duration> {
+    let t = Instant::now();
+    while receiver.hits() < n {
+        if t.elapsed() > DRAIN_WAIT {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    Some(t.elapsed())
+}
+
+/// The delivery row of a throughput run: the backlog must reach the receiver.
+fn delivery_row(
+    label: &str,
+    created: u64,
+    during: u64,
+    drained: Option<Duration>,
+    final_hits: u64,
+) -> Row {
+    let (text, met) = match drained {
+        Some(d) => (
+            format!(
+                "{during} of {created} during the run, all {:.1} s later",
+                d.as_secs_f64()
+            ),
+            true,
+        ),
+        None => (
+            format!(
+                "{during} during, {final_hits} of {created} {} s later",
+                DRAIN_WAIT.as_secs()
+            ),
+            false,
+        ),
+    };
+    row(
+        label,
+        text,
+        String::new(),
+        String::new(),
+        &format!("all within {} s", DRAIN_WAIT.as_secs()),
+        Some(met),
+    )
+}
+
+/// A random UUID-shaped scanRef that no verification has.
+fn random_scan_ref() -> String {
+    format!(
+        "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+        rand::random::<u32>(),
+        rand::random::<u16>(),
+        rand::random::<u16>() & 0xfff,
+        rand::random::<u16>() & 0xfff,
+        rand::random::<u64>() & 0xffff_ffff_ffff
+    )
+}
+
+/// Reads one HTTP/1.1 response with a Content-Length; its status.
+async fn read_response(s: &mut tokio::net::TcpStream, buf: &mut Vec<u8>) -> Result<u16> {
+    buf.clear();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break p + 4;
+        }
+        if buf.len() > 64 * 1024 {
+            return Err("response head too long".into());
+        }
+        let n = s.read(&mut chunk).await.map_err(|e| e.to_string())?;
+        if n == 0 {
+            return Err("connection closed".into());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or("response without content-length")?;
+    while buf.len() < head_end + length {
+        let n = s.read(&mut chunk).await.map_err(|e| e.to_string())?;
+        if n == 0 {
+            return Err("connection closed".into());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    Ok(status)
+}
+
+/// What the waiters saw.
+#[derive(Default)]
+struct WaiterCounts {
+    /// Waiters whose first long-poll is written to the socket.
+    started: AtomicU64,
+    /// Answers (200 or 408); each is followed by a new long-poll.
+    answered: AtomicU64,
+    /// Other answers and broken connections (the waiter reconnects).
+    errors: AtomicU64,
+}
+
+/// A CI test's long-poll for a webhook that does not come (a scanRef no
+/// verification has), on its own keep-alive connection, repeated whenever
+/// answered. Raw HTTP, so that "started" means the request is on the wire.
+async fn waiter(addr: String, counts: Arc<WaiterCounts>) {
+    let request = format!(
+        "GET /_mock/webhooks/wait?scanRef={}&timeoutMs={WAIT_MS} HTTP/1.1\r\nHost: {addr}\r\n\r\n",
+        random_scan_ref()
+    );
+    let mut first = true;
+    let mut buf = Vec::with_capacity(4096);
+    loop {
+        let Ok(mut s) = tokio::net::TcpStream::connect(&addr).await else {
+            counts.errors.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
+        loop {
+            if s.write_all(request.as_bytes()).await.is_err() {
+                break;
+            }
+            if first {
+                counts.started.fetch_add(1, Ordering::Relaxed);
+                first = false;
+            }
+            match read_response(&mut s, &mut buf).await {
+                Ok(200 | 408) => counts.answered.fetch_add(1, Ordering::Relaxed),
+                Ok(_) => counts.errors.fetch_add(1, Ordering::Relaxed),
+                Err(_) => {
+                    counts.errors.fetch_add(1, Ordering::Relaxed);
+                    break;
+                }
+            };
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Starts `n` waiters and returns once each has its long-poll on the wire
+/// and the mock has answered a request sent after them all.
+async fn start_waiters(
+    base: &str,
+    n: usize,
+) -> Result<(Vec<tokio::task::JoinHandle<()>>, Arc<WaiterCounts>)> {
+    let counts = Arc::new(WaiterCounts::default());
+    let addr = base.trim_start_matches("http://").to_owned();
+    let tasks: Vec<_> = (0..n)
+        .map(|_| tokio::spawn(waiter(addr.clone(), counts.clone())))
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while (counts.started.load(Ordering::Relaxed) as usize) < n {
+        if Instant::now() > deadline {
+            return Err(format!(
+                "only {} of {n} waiters connected",
+                counts.started.load(Ordering::Relaxed)
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    get_json(&http(), &format!("{base}/_mock/health")).await?;
+    Ok((tasks, counts))
+}
+
+/// A webhook target that accepts connections and never answers. Holds at
+/// most 10,000 of them; they close when the task is aborted.
+async fn start_stuck_target() -> Result<(String, tokio::task::JoinHandle<()>)> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| e.to_string())?;
+    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+    let task = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = listener.accept().await {
+            if held.len() < 10_000 {
+                held.push(s);
+            }
+        }
+    });
+    Ok((format!("http://127.0.0.1:{port}/hook"), task))
+}
+
+/// The seed workload at a steady `PACED_RATE` for `secs`, each token's own
+/// clientId: the scanRef of each and when its 201 arrived. At most 64 in
+/// flight; a tick with none free is skipped (and counted).
+async fn paced_seed(base: &str, secs: u32) -> (Vec<(String, Instant)>, u64) {
+    let http = http();
+    let created = Arc::new(Mutex::new(Vec::new()));
+    let permits = Arc::new(tokio::sync::Semaphore::new(64));
+    let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / PACED_RATE));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let end = Instant::now() + Duration::from_secs(u64::from(secs));
+    let (mut tasks, mut skipped) = (Vec::new(), 0u64);
+    let mut i = 0usize;
+    while Instant::now() < end {
+        tick.tick().await;
+        let Ok(permit) = permits.clone().try_acquire_owned() else {
+            skipped += 1;
+            continue;
+        };
+        let (http, base, created) = (http.clone(), base.to_owned(), created.clone());
+        let body = seed_body(&format!("seed-{i}"));
+        i += 1;
+        tasks.push(tokio::spawn(async move {
+            if let Ok(v) = post_token(&http, &base, &body).await {
+                let at = Instant::now();
+                if let (Some(s), Ok(mut c)) = (v["scanRef"].as_str(), created.lock()) {
+                    c.push((s.to_owned(), at));
+                }
+            }
+            drop(permit);
+        }));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+    let created = created.lock().map(|c| c.clone()).unwrap_or_default();
+    (created, skipped)
+}
+
+/// Webhook latency (201 to arrival) of the paced seed workload; a webhook
+/// that did not arrive counts as infinitely late.
+async fn webhook_latency(base: &str, receiver: &Receiver, secs: u32) -> (Vec<f64>, u64) {
+    receiver.reset();
+    receiver.record.store(true, Ordering::Relaxed);
+    let (created, skipped) = paced_seed(base, secs).await;
+    let t = Instant::now();
+    while t.elapsed() < LATE_WAIT && created.iter().any(|(s, _)| receiver.arrival(s).is_none()) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    receiver.record.store(false, Ordering::Relaxed);
+    let mut ms: Vec<f64> = created
+        .iter()
+        .map(|(s, at)| {
+            receiver.arrival(s).map_or(f64::INFINITY, |r| {
+                r.saturating_duration_since(*at).as_secs_f64() * 1000.0
+            })
+        })
+        .collect();
+    ms.sort_by(|a, b| a.total_cmp(b));
+    (ms, skipped)
+}
+
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::INFINITY;
+    }
+    sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)]
+}
+
+fn latency_text(ms: &[f64], skipped: u64) -> String {
+    let fmt = |v: f64| {
+        if v.is_finite() {
+            format!("{v:.1} ms")
+        } else {
+            format!("> {} s", LATE_WAIT.as_secs())
+        }
+    };
+    let missing = ms.iter().filter(|v| !v.is_finite()).count();
+    let mut t = format!(
+        "p50 {}, p99 {} ({} webhooks",
+        fmt(percentile(ms, 0.5)),
+        fmt(percentile(ms, 0.99)),
+        ms.len()
+    );
+    if missing > 0 {
+        t.push_str(&format!(", {missing} not delivered"));
+    }
+    if skipped > 0 {
+        t.push_str(&format!(", {skipped} ticks skipped"));
+    }
+    t.push(')');
+    t
+}
+
+/// RSS growth per verification after creating `n` with `body`, once no
+/// webhook is pending. Err when the mock refuses the body.
+async fn rss_per_verification(
+    n: usize,
+    workers: usize,
+    extra: &[&str],
+    body: impl Fn(usize) -> String + Send + Sync + 'static,
+) -> Result<f64> {
+    let http = http();
+    let mock = spawn_mock(None, extra)?;
+    until_first_201(&http, &mock.base, Instant::now()).await?;
+    let (status, text) = crate::post_token_raw(&http, &mock.base, body(0)).await?;
+    if status != 201 {
+        return Err(format!("{status}: {}", cut(&text, 200)));
+    }
+    let before = mock.rss_kib();
+    let statuses = create_many(&mock.base, n, workers, body).await?;
+    if statuses.get(&201).copied().unwrap_or(0) != n as u64 {
+        return Err(format!("not all accepted: {statuses:?}"));
+    }
+    let deadline = Instant::now() + DRAIN_WAIT;
+    while Instant::now() < deadline {
+        let h = get_json(&http, &format!("{}/_mock/health", mock.base)).await?;
+        if h["webhooksPending"].as_u64() == Some(0) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok(mock.rss_kib().saturating_sub(before) as f64 * 1024.0 / n as f64)
+}
+
+/// Peak RSS while adversarial bodies and inbox posts arrive together, with
+/// the default configuration (plus a webhook target). Stops the mock if it
+/// passes `RSS_KILL_KIB`.
+async fn adversarial_peak(hook: &str) -> Result<(u64, bool, HashMap<u16, u64>, HashMap<u16, u64>)> {
+    let http = http();
+    let mock = spawn_mock(None, &["--webhook-url", hook])?;
+    until_first_201(&http, &mock.base, Instant::now()).await?;
+    let pid = mock.pid();
+    let (peak, running, killed) = (
+        Arc::new(AtomicU64::new(0)),
+        Arc::new(AtomicBool::new(true)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let sampler = {
+        let (peak, running, killed) = (peak.clone(), running.clone(), killed.clone());
+        tokio::spawn(async move {
+            while running.load(Ordering::Relaxed) {
+                let rss = rss_kib(pid);
+                peak.fetch_max(rss, Ordering::Relaxed);
+                if rss > RSS_KILL_KIB {
+                    // Our own child, by its PID.
+                    let _ = std::process::Command::new("kill")
+                        .arg("-9")
+                        .arg(pid.to_string())
+                        .status();
+                    killed.store(true, Ordering::Relaxed);
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+    };
+    let tokens = create_many(&mock.base, ADVERSARIAL_BODIES, 64, adversarial);
+    let inbox = {
+        let (http, base) = (http.clone(), mock.base.clone());
+        let next = Arc::new(AtomicU64::new(0));
+        let body = Arc::new(format!(
+            r#"{{"scanRef":"adversarial","pad":"{}"}}"#,
+            "x".repeat(NEAR_LIMIT - 40)
+        ));
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let (http, base, next, body) =
+                    (http.clone(), base.clone(), next.clone(), body.clone());
+                tokio::spawn(async move {
+                    let mut statuses: HashMap<u16, u64> = HashMap::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+                        if i >= INBOX_POSTS {
+                            return statuses;
+                        }
+                        let r = http
+                            .post(format!("{base}/_mock/inbox/adversarial-{}", i % INBOXES))
+                            .header("Content-Type", "application/json")
+                            .body(body.to_string())
+                            .send()
+                            .await;
+                        let status = r.map(|r| r.status().as_u16()).unwrap_or(0);
+                        *statuses.entry(status).or_default() += 1;
+                    }
+                })
+            })
+            .collect();
+        async move {
+            let mut all = HashMap::new();
+            for t in tasks {
+                for (s, c) in t.await.unwrap_or_default() {
+                    *all.entry(s).or_default() += c;
+                }
+            }
+            all
+        }
+    };
+    let (tokens, inbox) = tokio::join!(tokens, inbox);
+    // Deliveries of what was accepted go on a little longer.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    running.store(false, Ordering::Relaxed);
+    let _ = sampler.await;
+    let killed = killed.load(Ordering::Relaxed);
+    Ok((peak.load(Ordering::Relaxed), killed, tokens?, inbox))
+}
+
+fn statuses_text(s: &HashMap<u16, u64>) -> String {
+    let mut v: Vec<_> = s.iter().collect();
+    v.sort();
+    v.iter()
+        .map(|(k, n)| {
+            if **k == 0 {
+                format!("{n} unanswered")
+            } else {
+                format!("{n}×{k}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+pub async fn bench() -> Result<bool> {
+    let http = http();
+    let secs: u32 = std::env::var("BENCH_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
+    let mut rows = Vec::new();
+    let (receiver, hook, _receiver_task) = start_receiver().await?;
+
+    // The 201 bodies the reference sends: the mock's own answers.
+    let capture = spawn_mock(None, &[])?;
+    until_first_201(&http, &capture.base, Instant::now()).await?;
+    let seed_answer = crate::post_token_raw(&http, &capture.base, seed_body("100000").to_string())
+        .await?
+        .1;
+    let plain_answer = crate::post_token_raw(
+        &http,
+        &capture.base,
+        json!({"clientId": "bench-user"}).to_string(),
+    )
+    .await?
+    .1;
+    drop(capture);
+    let seed_file = temp_file("seed-201.json", &seed_answer)?;
+    let plain_file = temp_file("plain-201.json", &plain_answer)?;
+    let seed_lua = lua("seed", &seed_body("100000").to_string())?;
+    let plain_lua = lua("plain", &json!({"clientId": "bench-user"}).to_string())?;
+
+    // Headline: the seed workload against the reference.
+    let reference = spawn_reference(Some(&seed_file))?;
+    until_first_201(&http, &reference.base, Instant::now()).await?;
+    let mut headline_reference = f64::NAN;
+    for conns in [1u32, 64] {
+        progress(&format!("seed workload, c={conns}"));
+        let r = wrk(
+            &format!("{}/api/v2/token", reference.base),
+            &seed_lua,
+            conns,
+            secs,
+        )
+        .await?;
+        let mock = spawn_mock(None, &["--webhook-url", &hook])?;
+        until_first_201(&http, &mock.base, Instant::now()).await?;
+        receiver.reset();
+        let m = wrk(
+            &format!("{}/api/v2/token", mock.base),
+            &seed_lua,
+            conns,
+            secs,
+        )
+        .await?;
+        let during = receiver.hits();
+        headline_reference = r.rps;
+        let drained = drain(&receiver, m.requests).await;
+        let clean = m.non_2xx == 0 && m.socket_errors.is_none();
+        let (target, met) = if conns == 64 {
+            ("≥ 0.5× reference", Some(clean && m.rps / r.rps >= 0.5))
+        } else {
+            ("", (!clean).then_some(false))
+        };
+        rows.push(row(
+            &format!("**seed workload, c={conns}: req/s**"),
+            format!("{:.0}{}", m.rps, m.trouble()),
+            format!("{:.0}{}", r.rps, r.trouble()),
+            ratio(m.rps, r.rps),
+            target,
+            met,
+        ));
+        rows.push(row(
+            &format!("seed workload, c={conns}: p50 / p99"),
+            format!("{:.2} / {:.2} ms", m.p50_ms, m.p99_ms),
+            format!("{:.2} / {:.2} ms", r.p50_ms, r.p99_ms),
+            format!("p99 {}", ratio(m.p99_ms, r.p99_ms)),
+            "",
+            None,
+        ));
+        rows.push(delivery_row(
+            &format!("seed workload, c={conns}: webhooks delivered"),
+            m.requests,
+            during,
+            drained,
+            receiver.hits(),
+        ));
+    }
+    // What delivery costs: the same run with no webhook target (each webhook
+    // is still produced, signed and journaled, as undeliverable).
+    progress("seed workload, c=64, no webhook target");
+    let mock = spawn_mock(None, &[])?;
+    until_first_201(&http, &mock.base, Instant::now()).await?;
+    let m = wrk(&format!("{}/api/v2/token", mock.base), &seed_lua, 64, secs).await?;
+    drop(mock);
+    rows.push(row(
+        "seed workload, c=64, no webhook target (for comparison)",
+        format!("{:.0}{}", m.rps, m.trouble()),
+        format!("({:.0} above)", headline_reference),
+        ratio(m.rps, headline_reference),
+        "",
+        None,
+    ));
+    drop(reference);
+
+    progress("plain tokens, c=64");
+    let reference = spawn_reference(Some(&plain_file))?;
+    until_first_201(&http, &reference.base, Instant::now()).await?;
+    let r = wrk(
+        &format!("{}/api/v2/token", reference.base),
+        &plain_lua,
+        64,
+        secs,
+    )
+    .await?;
+    drop(reference);
+    let mock = spawn_mock(None, &[])?;
+    until_first_201(&http, &mock.base, Instant::now()).await?;
+    let m = wrk(&format!("{}/api/v2/token", mock.base), &plain_lua, 64, secs).await?;
+    drop(mock);
+    let clean = m.non_2xx == 0 && m.socket_errors.is_none();
+    rows.push(row(
+        "plain tokens, c=64: req/s",
+        format!("{:.0}{}", m.rps, m.trouble()),
+        format!("{:.0}{}", r.rps, r.trouble()),
+        ratio(m.rps, r.rps),
+        "≥ 0.55× reference",
+        Some(clean && m.rps / r.rps >= 0.55),
+    ));
+
+    // The seed workload beside long-polling waiters, each count on a fresh mock.
+    let mut no_waiters = f64::NAN;
+    for n in [0usize, 100, 1000] {
+        progress(&format!("seed workload, c=64, {n} waiters"));
+        let mock = spawn_mock(None, &["--webhook-url", &hook])?;
+        until_first_201(&http, &mock.base, Instant::now()).await?;
+        let (tasks, counts) = start_waiters(&mock.base, n).await?;
+        let m = wrk(&format!("{}/api/v2/token", mock.base), &seed_lua, 64, secs).await?;
+        for t in &tasks {
+            t.abort();
+        }
+        drop(mock);
+        if n == 0 {
+            no_waiters = m.rps;
+        }
+        let seen = if n == 0 {
+            String::new()
+        } else {
+            format!(
+                "; waiters answered {}, errors {}",
+                counts.answered.load(Ordering::Relaxed),
+                counts.errors.load(Ordering::Relaxed)
+            )
+        };
+        let clean = m.non_2xx == 0 && m.socket_errors.is_none();
+        let (target, met) = match n {
+            1000 => ("≥ 0.8× 0 waiters", Some(clean && m.rps / no_waiters >= 0.8)),
+            _ => ("", (!clean).then_some(false)),
+        };
+        rows.push(row(
+            &format!("seed workload, c=64, {n} waiters: req/s"),
+            format!("{:.0}{}{seen}", m.rps, m.trouble()),
+            String::new(),
+            ratio(m.rps, no_waiters),
+            target,
+            met,
+        ));
+    }
+
+    // Webhook latency of the seed workload, without and with a stuck target.
+    for stuck in [false, true] {
+        progress(&format!(
+            "webhook latency at {PACED_RATE}/s, stuck target: {stuck}"
+        ));
+        let mock = spawn_mock(None, &["--webhook-url", &hook])?;
+        until_first_201(&http, &mock.base, Instant::now()).await?;
+        let stuck_target = if stuck {
+            let (url, task) = start_stuck_target().await?;
+            let statuses = create_many(&mock.base, STUCK_WEBHOOKS, 32, move |i| {
+                let mut b = seed_body(&format!("stuck-{i}"));
+                b["callbackUrl"] = json!(url);
+                b.to_string()
+            })
+            .await?;
+            if statuses.get(&201).copied().unwrap_or(0) != STUCK_WEBHOOKS as u64 {
+                return Err(format!("tokens for the stuck target: {statuses:?}"));
+            }
+            Some(task)
+        } else {
+            None
+        };
+        let (ms, skipped) = webhook_latency(&mock.base, &receiver, secs).await;
+        if let Some(t) = stuck_target {
+            t.abort();
+        }
+        drop(mock);
+        let p99 = percentile(&ms, 0.99);
+        let (label, target, met) = if stuck {
+            (format!("seed webhook latency, 201 to receipt, {STUCK_WEBHOOKS} webhooks stuck on another target"), "p99 ≤ 50 ms", Some(p99 <= 50.0))
+        } else {
+            (
+                "seed webhook latency, 201 to receipt, no stuck target".to_owned(),
+                "",
+                None,
+            )
+        };
+        rows.push(row(
+            &label,
+            latency_text(&ms, skipped),
+            String::new(),
+            String::new(),
+            target,
+            met,
+        ));
+    }
+
+    progress("memory per stored verification");
+    let seed_len = seed_body("seed-00000").to_string().len();
+    let per_seed = rss_per_verification(SEED_STORED, 32, &[], |i| {
+        seed_body(&format!("seed-{i:05}")).to_string()
+    })
+    .await;
+    rows.push(match per_seed {
+        Ok(b) => row(
+            &format!("RSS per stored seed-sized verification ({SEED_STORED}, {seed_len} B body)"),
+            format!("{b:.0} B"),
+            String::new(),
+            format!("{:.1}× body", b / seed_len as f64),
+            "",
+            None,
+        ),
+        Err(e) => row(
+            "RSS per stored seed-sized verification",
+            format!("refused: {e}"),
+            String::new(),
+            String::new(),
+            "accepted",
+            Some(false),
+        ),
+    });
+    let max_hook = hook.clone();
+    let max_len = max_body("max-00000", &hook).to_string().len();
+    let per_max = rss_per_verification(MAX_STORED, 16, &[], move |i| {
+        max_body(&format!("max-{i:05}"), &max_hook).to_string()
+    })
+    .await;
+    rows.push(match per_max {
+        Ok(b) => row(
+            &format!("RSS per stored maximum-sized verification ({MAX_STORED}, {max_len} B body)"),
+            format!("{:.1} KB", b / 1024.0),
+            String::new(),
+            format!("{:.1}× body", b / max_len as f64),
+            "",
+            None,
+        ),
+        Err(e) => row(
+            "RSS per stored maximum-sized verification",
+            format!("refused: {e}"),
+            String::new(),
+            String::new(),
+            "accepted",
+            Some(false),
+        ),
+    });
+
+    progress("adversarial bodies and inbox posts");
+    let (peak, killed, tokens, inbox) = adversarial_peak(&hook).await?;
+    let peak_mib = peak as f64 / 1024.0;
+    let peak_text = if killed {
+        format!("> {} MiB (stopped)", RSS_KILL_KIB / 1024)
+    } else {
+        format!("{peak_mib:.0} MiB")
+    };
+    rows.push(row(&format!("peak RSS: {ADVERSARIAL_BODIES} ~1 MiB token bodies at c=64 + {INBOX_POSTS} ~1 MiB inbox posts"),
+        format!("{peak_text} (tokens {}; inbox {})", statuses_text(&tokens), statuses_text(&inbox)), String::new(), String::new(),
+        "≤ 320 MiB", Some(!killed && peak_mib <= 320.0)));
+
+    // Start-up: process start to the first 201, median of 10; then idle memory.
+    progress("start-up and idle memory");
+    let (mut mock_start, mut ref_start) = (Vec::new(), Vec::new());
+    for _ in 0..10 {
+        let t = Instant::now();
+        let m = spawn_mock(None, &[])?;
+        mock_start.push(until_first_201(&http, &m.base, t).await?.as_secs_f64() * 1000.0);
+        let t = Instant::now();
+        let r = spawn_reference(None)?;
+        ref_start.push(until_first_201(&http, &r.base, t).await?.as_secs_f64() * 1000.0);
+    }
+    let (ms, rs) = (median(mock_start), median(ref_start));
+    rows.push(row(
+        "start to first 201 (median of 10)",
+        format!("{ms:.1} ms"),
+        format!("{rs:.1} ms"),
+        ratio(ms, rs),
+        "≤ 20 ms",
+        Some(ms <= 20.0),
+    ));
+    let mock = spawn_mock(None, &[])?;
+    let reference = spawn_reference(None)?;
+    until_first_201(&http, &mock.base, Instant::now()).await?;
+    until_first_201(&http, &reference.base, Instant::now()).await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (idle_mock, idle_ref) = (mock.rss_kib(), reference.rss_kib());
+    rows.push(row(
+        "idle RSS",
+        format!("{:.1} MB", idle_mock as f64 / 1024.0),
+        format!("{:.1} MB", idle_ref as f64 / 1024.0),
+        ratio(idle_mock as f64, idle_ref as f64),
+        "≤ 10 MB",
+        Some(idle_mock <= 10 * 1024),
+    ));
+
+    println!("| metric | idenfy-mock | reference | ratio | target | met |");
+    println!("|---|---|---|---|---|---|");
+    let mut all = true;
+    for r in &rows {
+        let met = match r.met {
+            Some(true) => "yes",
+            Some(false) => {
+                all = false;
+                "**no**"
+            }
+            None => "",
+        };
+        println!(
+            "| {} | {} | {} | {} | {} | {} |",
+            r.metric, r.mock, r.reference, r.ratio, r.target, met
+        );
+    }
+    Ok(all)
+}
