@@ -94,6 +94,22 @@ pub fn temp_file(name: &str, contents: &str) -> Result<String> {
 pub fn spawn_mock(config: Option<&str>, extra: &[&str]) -> Result<Proc> {
     let bin = mock_bin();
     let port = free_port();
+    // A refused configuration exits at once with a message; say it here
+    // instead of timing out on a server that never started.
+    let mut check = Command::new(&bin);
+    check.args(extra).arg("--check-config");
+    if let Some(c) = config {
+        check.arg("--config").arg(c);
+    }
+    let checked = check
+        .output()
+        .map_err(|e| format!("cannot start {bin} (build it first): {e}"))?;
+    if !checked.status.success() {
+        return Err(format!(
+            "{bin} refused its configuration: {}",
+            String::from_utf8_lossy(&checked.stderr).trim()
+        ));
+    }
     let mut cmd = Command::new(&bin);
     cmd.arg("--listen")
         .arg(format!("127.0.0.1:{port}"))

@@ -69,7 +69,7 @@ pub async fn load(n: usize) -> Result<bool> {
     let mut server = tokio::spawn(serve_flaky(port, flaky_state.clone(), stop.clone()));
     let config = temp_file(
         "load.toml",
-        &format!("[store]\nmax_verifications = {}\n[webhooks]\njournal_capacity = {}\nretries = 12\nretry_delay_ms = 100\nbackoff_factor = 1.5\n", n * 2, n * 4),
+        &format!("[store]\nmax_verifications = {}\n[webhooks]\njournal_capacity = {j}\nmax_pending = {j}\nmax_pending_per_target = {j}\nretries = 12\nretry_delay_ms = 100\nbackoff_factor = 1.5\n", n * 2, j = n * 4),
     )?;
     let hook = format!("http://127.0.0.1:{port}/hook");
     let mock = spawn_mock(Some(&config), &["--webhook-url", &hook])?;
