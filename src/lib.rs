@@ -52,4 +52,4 @@ pub mod webhook;
 pub use app::Server;
 pub use config::{Config, PartnerConfig};
 pub use mock_server::{MockServer, MockServerBuilder};
-pub use webhook::journal::{DeliveryState, Filter as WebhookFilter, WebhookRecord};
+pub use webhook::journal::{DeliveryState, Filter as WebhookFilter, WaitError, WebhookRecord};

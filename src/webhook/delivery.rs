@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use tokio::sync::{mpsc, Notify, Semaphore};
 
-use super::journal::{Attempt, DeliveryState, Journal};
+use super::journal::{Attempt, DeliveryState, Journal, WebhookRecord};
 use crate::clock::Clock;
 use crate::config::WebhookConfig;
 use crate::logsafe::escape_for_log;
@@ -43,6 +43,22 @@ pub struct Job {
     pub is_final: bool,
     /// Wait before the first attempt.
     pub delay: Duration,
+}
+
+impl Job {
+    /// The job that sends journaled record `r` (a replay, or a restored
+    /// pending one) as entry `journal_id`, at once; `None` without a target.
+    pub fn resend(journal_id: u64, r: WebhookRecord) -> Option<Job> {
+        Some(Job {
+            journal_id,
+            scan_ref: r.scan_ref,
+            target: r.target?,
+            headers: r.headers,
+            body: r.body,
+            is_final: r.is_final,
+            delay: Duration::ZERO,
+        })
+    }
 }
 
 #[derive(Debug, Clone)]

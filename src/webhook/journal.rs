@@ -37,6 +37,18 @@ crate::domain::wire_enum!(
     }
 );
 
+impl DeliveryState {
+    /// Where a newly produced webhook starts: pending when it has somewhere
+    /// to go, undeliverable when it has not.
+    pub fn initial(target: Option<&str>) -> DeliveryState {
+        if target.is_some() {
+            DeliveryState::Pending
+        } else {
+            DeliveryState::Undeliverable
+        }
+    }
+}
+
 /// One delivery attempt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -341,17 +353,26 @@ fn attempt_bytes(a: &Attempt) -> usize {
 impl Inner {
     /// The oldest record matching `filter`: through the scanRef index when the
     /// filter names one, otherwise one walk of the journal.
-    fn first_match(&self, filter: &Filter) -> Option<&WebhookRecord> {
-        match &filter.scan_ref {
-            Some(s) => self
-                .by_scan_ref
+    fn first_match<'a>(&'a self, filter: &'a Filter) -> Option<&'a WebhookRecord> {
+        self.matching(filter).next()
+    }
+
+    /// The records matching `filter`, oldest first: through the scanRef
+    /// index when the filter names one, otherwise a walk of the journal.
+    fn matching<'a>(&'a self, filter: &'a Filter) -> impl Iterator<Item = &'a WebhookRecord> {
+        let indexed = filter.scan_ref.as_ref().map(|s| {
+            self.by_scan_ref
                 .get(s)
                 .into_iter()
                 .flatten()
                 .filter_map(|id| self.entries.get(id))
-                .find(|r| filter.matches(r)),
-            None => self.entries.values().find(|r| filter.matches(r)),
-        }
+        });
+        let all = filter.scan_ref.is_none().then(|| self.entries.values());
+        indexed
+            .into_iter()
+            .flatten()
+            .chain(all.into_iter().flatten())
+            .filter(move |r| filter.matches(r))
     }
 
     /// Drops the oldest settled entries while past the count or byte cap.
@@ -493,24 +514,7 @@ impl Journal {
 
     /// Matching records, oldest first.
     pub fn list(&self, filter: &Filter) -> Vec<WebhookRecord> {
-        let inner = self.lock();
-        match &filter.scan_ref {
-            Some(s) => inner
-                .by_scan_ref
-                .get(s)
-                .into_iter()
-                .flatten()
-                .filter_map(|id| inner.entries.get(id))
-                .filter(|r| filter.matches(r))
-                .cloned()
-                .collect(),
-            None => inner
-                .entries
-                .values()
-                .filter(|r| filter.matches(r))
-                .cloned()
-                .collect(),
-        }
+        self.lock().matching(filter).cloned().collect()
     }
 
     /// Drops every record `keep` refuses (a reset).
@@ -579,6 +583,23 @@ impl Journal {
         inner.waiters.recheck(|_| true);
     }
 
+    /// Adds a waiter under the journal's lock; dropping the registration
+    /// takes it off again.
+    fn register(
+        &self,
+        inner: &mut Inner,
+        scan_ref: Option<String>,
+        want: Want,
+    ) -> (Registration<'_>, oneshot::Receiver<Wake>) {
+        let (key, rx) = inner.waiters.add(scan_ref.as_deref(), want);
+        let registration = Registration {
+            journal: self,
+            key,
+            scan_ref,
+        };
+        (registration, rx)
+    }
+
     /// Waits until record `id` is no longer pending, or `timeout` passes, or
     /// the journal closes its waiters; returns its state then (`None`: there
     /// is no such record, or it went away). Not refused by `max_waiters`: the
@@ -592,13 +613,7 @@ impl Journal {
                 return Some(r.state);
             }
             let scan_ref = r.scan_ref.clone();
-            let (key, rx) = inner.waiters.add(Some(&scan_ref), Want::Settled(id));
-            let registration = Registration {
-                journal: self,
-                key,
-                scan_ref: Some(scan_ref),
-            };
-            (registration, rx)
+            self.register(&mut inner, Some(scan_ref), Want::Settled(id))
         };
         let woken = tokio::time::timeout(timeout, rx).await;
         drop(registration);
@@ -629,16 +644,11 @@ impl Journal {
                     max: self.max_waiters,
                 });
             }
-            let scan_ref = filter.scan_ref.clone();
-            let (key, rx) = inner
-                .waiters
-                .add(scan_ref.as_deref(), Want::Match(filter.clone()));
-            let registration = Registration {
-                journal: self,
-                key,
-                scan_ref,
-            };
-            (registration, rx)
+            self.register(
+                &mut inner,
+                filter.scan_ref.clone(),
+                Want::Match(filter.clone()),
+            )
         };
         let woken = tokio::time::timeout(timeout, rx).await;
         drop(registration);

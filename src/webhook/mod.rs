@@ -174,11 +174,7 @@ impl Webhooks {
             target: out.target.clone(),
             headers: headers.clone(),
             body: body.clone(),
-            state: if out.target.is_some() {
-                DeliveryState::Pending
-            } else {
-                DeliveryState::Undeliverable
-            },
+            state: DeliveryState::initial(out.target.as_deref()),
             attempts: Vec::new(),
             created_at_ms: self.clock.now_ms(),
             copy_of,
@@ -210,26 +206,14 @@ impl Webhooks {
         let r = self.journal.get(id)?;
         let new_id = self.journal.push(WebhookRecord {
             id: 0,
-            state: if r.target.is_some() {
-                DeliveryState::Pending
-            } else {
-                DeliveryState::Undeliverable
-            },
+            state: DeliveryState::initial(r.target.as_deref()),
             attempts: Vec::new(),
             created_at_ms: self.clock.now_ms(),
             copy_of: Some(id),
             ..r.clone()
         });
-        if let Some(target) = r.target {
-            self.engine.enqueue(Job {
-                journal_id: new_id,
-                scan_ref: r.scan_ref,
-                target,
-                headers: r.headers,
-                body: r.body,
-                is_final: r.is_final,
-                delay: Duration::ZERO,
-            });
+        if let Some(job) = Job::resend(new_id, r) {
+            self.engine.enqueue(job);
         }
         Some(new_id)
     }
@@ -239,16 +223,9 @@ impl Webhooks {
     /// delivered before the snapshot was taken.
     pub fn resume(&self, pending: Vec<WebhookRecord>) {
         for r in pending {
-            let Some(target) = r.target else { continue };
-            self.engine.enqueue(Job {
-                journal_id: r.id,
-                scan_ref: r.scan_ref,
-                target,
-                headers: r.headers,
-                body: r.body,
-                is_final: r.is_final,
-                delay: Duration::ZERO,
-            });
+            if let Some(job) = Job::resend(r.id, r) {
+                self.engine.enqueue(job);
+            }
         }
     }
 
