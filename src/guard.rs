@@ -78,9 +78,15 @@ impl HostPolicy {
         let Some(authority) = authority.filter(|_| self.check) else {
             return true;
         };
-        let name = host_name(authority).to_ascii_lowercase();
-        let name = name.strip_suffix('.').unwrap_or(&name);
-        is_loopback_name(name) || self.public_host.as_deref() == Some(name)
+        // Compared without changing case, so the check allocates nothing
+        // on a path every request takes.
+        let name = host_name(authority);
+        let name = name.strip_suffix('.').unwrap_or(name);
+        is_loopback_name(name)
+            || self
+                .public_host
+                .as_deref()
+                .is_some_and(|p| p.eq_ignore_ascii_case(name))
     }
 }
 
@@ -98,9 +104,14 @@ fn host_name(authority: &str) -> &str {
 
 /// `localhost` (and names under it, which browsers resolve to loopback
 /// themselves), any 127.x.y.z and `[::1]`.
+/// Any letter case.
 fn is_loopback_name(name: &str) -> bool {
-    name == "localhost"
-        || name.ends_with(".localhost")
+    const SUB: &str = ".localhost";
+    let under_localhost = name.len() > SUB.len()
+        && name.is_char_boundary(name.len() - SUB.len())
+        && name[name.len() - SUB.len()..].eq_ignore_ascii_case(SUB);
+    name.eq_ignore_ascii_case("localhost")
+        || under_localhost
         || name == "[::1]"
         || name.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
 }

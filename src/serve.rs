@@ -159,6 +159,15 @@ struct Tracked<IO> {
     activity: Shared,
 }
 
+impl<IO> Tracked<IO> {
+    /// A write that moved bytes counts as activity.
+    fn note_written(&self, polled: &Poll<io::Result<usize>>) {
+        if matches!(polled, Poll::Ready(Ok(n)) if *n > 0) {
+            lock(&self.activity).last_io = Instant::now();
+        }
+    }
+}
+
 impl<IO: AsyncRead + Unpin> AsyncRead for Tracked<IO> {
     fn poll_read(
         mut self: Pin<&mut Self>,
@@ -181,9 +190,7 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for Tracked<IO> {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let polled = Pin::new(&mut self.io).poll_write(cx, buf);
-        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
-            lock(&self.activity).last_io = Instant::now();
-        }
+        self.note_written(&polled);
         polled
     }
 
@@ -193,9 +200,7 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for Tracked<IO> {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let polled = Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
-        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
-            lock(&self.activity).last_io = Instant::now();
-        }
+        self.note_written(&polled);
         polled
     }
 
