@@ -296,3 +296,135 @@ fn idle_sockets_beyond_the_descriptor_limit_do_not_lock_clients_out() {
     drop(idle);
     terminate(&mut child, Duration::from_secs(7));
 }
+
+/// A receiver on its own port: while `answer` is false it accepts and never
+/// answers (a stuck app); once true, it answers 200 and sends on each body.
+struct Switchable {
+    url: String,
+    answer: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    bodies: std::sync::mpsc::Receiver<String>,
+}
+
+impl Switchable {
+    fn start() -> Switchable {
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let answer = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (tx, bodies) = std::sync::mpsc::channel();
+        let switch = answer.clone();
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                if !switch.load(Ordering::SeqCst) {
+                    held.push(stream);
+                    continue;
+                }
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut length = 0;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                }
+                let mut body = vec![0; length];
+                if reader.read_exact(&mut body).is_ok() {
+                    let _ = stream.write_all(
+                        b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                    );
+                    let _ = tx.send(String::from_utf8_lossy(&body).into_owned());
+                }
+            }
+        });
+        Switchable {
+            url,
+            answer,
+            bodies,
+        }
+    }
+}
+
+/// One request with a JSON body on a fresh connection; the answer's status
+/// line and body.
+fn post_json(addr: &str, path: &str, auth: Option<&str>, body: &str) -> (String, String) {
+    let mut tcp = TcpStream::connect(addr).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let auth = auth.map_or(String::new(), |a| {
+        format!(
+            "Authorization: Basic {}\r\n",
+            base64::engine::general_purpose::STANDARD.encode(a)
+        )
+    });
+    write!(
+        tcp,
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    tcp.read_to_string(&mut answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    (
+        head.lines().next().unwrap_or("").to_owned(),
+        body.to_owned(),
+    )
+}
+
+#[test]
+fn the_state_file_survives_a_restart_and_its_pending_webhooks_are_delivered() {
+    let dir = std::env::temp_dir().join(format!("idenfy-mock-cli-{}-state", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let state = dir.join("state.json");
+    let _ = std::fs::remove_file(&state);
+    let receiver = Switchable::start();
+    let toml = format!(
+        "[state]\nfile = {:?}\n[webhooks]\ntimeout_secs = 30\nretries = 0\nshutdown_grace_secs = 1\n",
+        state.display().to_string()
+    );
+    // First run: the webhook is stuck at the receiver when SIGTERM comes.
+    let (mut child, addr) = start("state-1", &toml, None);
+    let (status, body) = post_json(
+        &addr,
+        "/api/v2/token",
+        Some("idenfy-mock-key:idenfy-mock-secret"),
+        &format!(
+            r#"{{"clientId":"kept","dummyStatus":"APPROVED","callbackUrl":"{}"}}"#,
+            receiver.url
+        ),
+    );
+    assert!(status.contains(" 201 "), "{status} {body}");
+    let scan_ref = body
+        .split("\"scanRef\":\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a scanRef")
+        .to_owned();
+    terminate(&mut child, Duration::from_secs(3));
+    let saved = std::fs::read_to_string(&state).expect("state saved on shutdown");
+    assert!(saved.contains(&scan_ref) && saved.contains("\"pending\""));
+
+    // Second run: the verification is back and its webhook goes out.
+    receiver
+        .answer
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let (mut child, addr) = start("state-2", &toml, None);
+    let detail = get(
+        &addr,
+        &format!("/_mock/verifications/{scan_ref}"),
+        Duration::from_secs(5),
+    )
+    .unwrap();
+    assert!(detail.starts_with("HTTP/1.1 200"), "{detail}");
+    let delivered = receiver
+        .bodies
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the pending webhook delivered after the restart");
+    assert!(delivered.contains(&scan_ref), "{delivered}");
+    terminate(&mut child, Duration::from_secs(3));
+    let _ = std::fs::remove_dir_all(&dir);
+}
