@@ -156,7 +156,20 @@ impl Server {
         let listener = TcpListener::bind(&config.listen).await?;
         let addr = listener.local_addr()?;
         let public_url = public_url(&config.public_url, addr);
-        let limits = ServeLimits::from(&config.server);
+        let mut limits = ServeLimits::from(&config.server);
+        let nofile = serve::nofile_limit();
+        let cap = serve::connection_cap(limits.max_connections, nofile);
+        if cap < limits.max_connections {
+            tracing::warn!(
+                "serving at most {cap} connections, not {}: the open-file limit is {} (raise `ulimit -n`)",
+                limits.max_connections,
+                nofile.unwrap_or_default()
+            );
+            limits.max_connections = cap;
+        }
+        // The page may wait this long for its final webhook without a byte
+        // moving; the watchdog must not take that for a stuck request.
+        limits.quiet = limits.quiet.max(crate::ui::settle_bound(&config.webhooks));
         let app: AppState = Arc::new(App::new(config, public_url));
         // The state file is restored before the first request is accepted.
         let saver = match state_file(&app) {

@@ -680,7 +680,7 @@ mod tests {
         let c = Config::embedded();
         assert_eq!(c.server.header_read_timeout_secs, 10);
         assert_eq!(c.server.idle_timeout_secs, 60);
-        assert_eq!(c.server.max_connections, 1000);
+        assert_eq!(c.server.max_connections, 4096);
         assert_eq!(c.server.snapshot_limit_mib, 256);
         for (key, bad) in [
             ("header_read_timeout_secs", "0"),

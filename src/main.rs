@@ -111,6 +111,10 @@ fn main() -> ExitCode {
         );
         return ExitCode::SUCCESS;
     }
+    // Every connection is a descriptor: take what the hard limit allows (the
+    // usual soft limit of 1,024 is below 1,000 long-polls plus the app's own
+    // connections). Where this fails, the server serves what the limit allows.
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {

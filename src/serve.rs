@@ -39,13 +39,45 @@ use crate::config::ServerConfig;
 /// How long requests in flight may still take once shutdown has begun.
 pub const FINISH_WINDOW: Duration = Duration::from_millis(800);
 
-/// The longest a handler may legitimately go without a byte moving: the
-/// control API's long-poll waits at most a minute.
-const LONGEST_QUIET_REQUEST: Duration = Duration::from_secs(60);
+/// The control API's long-poll, the longest quiet handler but for the
+/// verification page's wait for its final webhook (see [`Limits::quiet`]).
+pub const LONG_POLL_MAX: Duration = Duration::from_secs(60);
 
 /// Pause after an accept error that is not about one connection (EMFILE,
 /// ENFILE, ENOBUFS): retrying at once would spin on the same error.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// Descriptors kept free of client connections: the listener, the webhook
+/// client's sockets (up to `max_in_flight` plus its idle pool), state and
+/// log files.
+pub const DESCRIPTOR_HEADROOM: u64 = 256;
+
+/// How many connections can be served at once: `configured`, or fewer when
+/// the process may open only `nofile` descriptors (each connection is one),
+/// so accepting never runs into EMFILE while the webhook client still can
+/// open sockets. At least one.
+pub fn connection_cap(configured: usize, nofile: Option<u64>) -> usize {
+    let Some(nofile) = nofile else {
+        return configured;
+    };
+    let room = usize::try_from(nofile.saturating_sub(DESCRIPTOR_HEADROOM)).unwrap_or(usize::MAX);
+    configured.min(room).max(1)
+}
+
+/// The soft open-file limit, where the platform has one.
+pub fn nofile_limit() -> Option<u64> {
+    #[cfg(unix)]
+    {
+        rlimit::Resource::NOFILE
+            .get()
+            .ok()
+            .map(|(soft, _hard)| soft)
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
 
 /// The connection bounds, from `[server]`.
 #[derive(Debug, Clone, Copy)]
@@ -53,6 +85,10 @@ pub struct Limits {
     pub header_read: Duration,
     pub idle: Duration,
     pub max_connections: usize,
+    /// The longest a handler may legitimately go without a byte moving:
+    /// the long-poll's minute, or the page's wait for its final webhook to
+    /// settle when the webhook settings make that longer. The server sets it.
+    pub quiet: Duration,
 }
 
 impl From<&ServerConfig> for Limits {
@@ -61,6 +97,7 @@ impl From<&ServerConfig> for Limits {
             header_read: Duration::from_secs(c.header_read_timeout_secs),
             idle: Duration::from_secs(c.idle_timeout_secs),
             max_connections: c.max_connections,
+            quiet: LONG_POLL_MAX,
         }
     }
 }
@@ -123,11 +160,11 @@ pub enum Verdict {
 /// - a head being read must be complete `header_read` after it began;
 /// - with no request in flight, the connection may be quiet for `idle`;
 /// - a request in flight is not idle, but one with no byte moving for
-///   longer than the longest long-poll plus `idle` is stuck and is closed.
+///   longer than `quiet` plus `idle` is stuck and is closed.
 pub fn verdict(a: &Activity, now: Instant, limits: &Limits) -> Verdict {
     let (deadline, reason) = if a.in_flight > 0 {
         (
-            a.last_io + LONGEST_QUIET_REQUEST + limits.idle,
+            a.last_io + limits.quiet + limits.idle,
             "request in flight moved no bytes",
         )
     } else if let Some(since) = a.head_since {
@@ -366,10 +403,20 @@ mod tests {
         header_read: Duration::from_secs(10),
         idle: Duration::from_secs(60),
         max_connections: 1000,
+        quiet: LONG_POLL_MAX,
     };
 
     fn secs(n: u64) -> Duration {
         Duration::from_secs(n)
+    }
+
+    #[test]
+    fn the_connection_cap_leaves_descriptors_for_everything_else() {
+        assert_eq!(connection_cap(4096, None), 4096);
+        assert_eq!(connection_cap(4096, Some(1_048_576)), 4096);
+        assert_eq!(connection_cap(4096, Some(1024)), 768);
+        assert_eq!(connection_cap(500, Some(1024)), 500);
+        assert_eq!(connection_cap(4096, Some(100)), 1);
     }
 
     #[test]
@@ -404,6 +451,25 @@ mod tests {
         // One stuck far longer than any handler waits is closed.
         assert_eq!(
             verdict(&a, t0 + secs(1 + 60 + 60), &LIMITS),
+            Verdict::Close("request in flight moved no bytes")
+        );
+    }
+
+    #[test]
+    fn a_longer_quiet_bound_keeps_a_long_page_wait_open() {
+        let t0 = Instant::now();
+        let mut a = Activity::new(t0);
+        a.on_request_start(t0);
+        let long = Limits {
+            quiet: secs(300),
+            ..LIMITS
+        };
+        assert!(matches!(
+            verdict(&a, t0 + secs(200), &long),
+            Verdict::Open { .. }
+        ));
+        assert_eq!(
+            verdict(&a, t0 + secs(360), &long),
             Verdict::Close("request in flight moved no bytes")
         );
     }

@@ -428,3 +428,27 @@ fn the_state_file_survives_a_restart_and_its_pending_webhooks_are_delivered() {
     terminate(&mut child, Duration::from_secs(3));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A CI run's parallel tests each long-poll for their webhook: 1,100 open
+/// long-polls (more than a soft limit of 1,024 descriptors would allow) and
+/// the server still answers a new client at once.
+#[test]
+fn more_than_a_thousand_open_long_polls_leave_room_for_other_clients() {
+    let (mut child, addr) = start("many-polls", "", None);
+    let polls: Vec<TcpStream> = (0..1100)
+        .map(|i| {
+            let mut tcp = TcpStream::connect(&addr).unwrap();
+            write!(
+                tcp,
+                "GET /_mock/webhooks/wait?scanRef=none-{i}&timeoutMs=60000 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+            )
+            .unwrap();
+            tcp
+        })
+        .collect();
+    let answer = get(&addr, "/_mock/health", Duration::from_secs(5)).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("\"status\":\"ok\""), "{answer}");
+    drop(polls);
+    terminate(&mut child, Duration::from_secs(10));
+}

@@ -186,7 +186,7 @@ async fn finish(
 /// the verification's earlier webhooks or the target's other deliveries),
 /// plus ten seconds, capped at fifteen minutes for absurd settings. A settle
 /// normally ends the wait long before.
-fn settle_bound(w: &crate::config::WebhookConfig) -> Duration {
+pub(crate) fn settle_bound(w: &crate::config::WebhookConfig) -> Duration {
     let attempts = f64::from(w.retries) + 1.0;
     let waits_ms = w.retry_delay_ms as f64
         * (0..w.retries.min(1000))
