@@ -40,18 +40,32 @@ pub fn create<R>(
         app.ids.secret(),
         now,
     );
+    let mut v = v;
     let response = respond(&v);
+    // A dummy result is decided, and its webhook body made, before the
+    // verification is stored: nobody can see it yet, and the store's one
+    // lock then covers only journaling and queueing the webhook, which is
+    // what fixes its order. (Building the body under the lock made the two
+    // workers wait for each other: bench/run's seed workload.)
+    let delay = Duration::from_millis(app.config.webhooks.delay_ms);
+    let webhook = match dummy {
+        None | Some(DummyStatus::Active) => None,
+        Some(DummyStatus::Expired) => Some(expired(app, &mut v, now, delay)),
+        // Config validation guarantees a canned result for every finishing status.
+        Some(status) => app
+            .config
+            .dummy
+            .results
+            .get(&status)
+            .map(|canned| finished_automatically(app, &mut v, canned, now, delay)),
+    };
+    // Faults, signing and the records' headers need no lock either; the
+    // lock covers journaling and queueing only (`commit`).
+    let webhook = webhook.map(|out| app.webhooks.plan(out));
     // The store files its deadline (expiry, or retention once finished).
-    app.store.insert(v, |v| match dummy {
-        None | Some(DummyStatus::Active) => {}
-        Some(status) => {
-            let delay = Duration::from_millis(app.config.webhooks.delay_ms);
-            if status == DummyStatus::Expired {
-                expire(app, v, now, delay);
-            } else if let Some(canned) = app.config.dummy.results.get(&status) {
-                // Config validation guarantees a canned result for every finishing status.
-                finish_automatically(app, v, canned, now, delay);
-            }
+    app.store.insert(v, |_| {
+        if let Some(planned) = webhook {
+            app.webhooks.commit(planned);
         }
     });
     response
@@ -221,25 +235,54 @@ fn finish_automatically(
     now: i64,
     delay: Duration,
 ) -> Option<u64> {
+    let out = finished_automatically(app, v, result, now, delay);
+    let is_final = out.is_final;
+    let id = app.webhooks.emit(out);
+    is_final.then_some(id)
+}
+
+/// Records an automatic result on `v`; its webhook, not yet sent (final
+/// when DEV simulates the manual review).
+fn finished_automatically(
+    app: &App,
+    v: &mut Verification,
+    result: &CannedResult,
+    now: i64,
+    delay: Duration,
+) -> Outgoing {
     let simulate = app.config.dummy.simulate_manual_review;
     v.finish_automatically(result, simulate, now);
-    let id = emit(app, v, EventType::AutoFinished, simulate, delay);
-    simulate.then_some(id)
+    outgoing(app, v, EventType::AutoFinished, simulate, delay)
 }
 
 /// The token ran out (or the user left): EXPIRED, with its final webhook.
 fn expire(app: &App, v: &mut Verification, now: i64, delay: Duration) -> Option<u64> {
+    Some(app.webhooks.emit(expired(app, v, now, delay)))
+}
+
+/// Marks `v` expired; its final webhook, not yet sent.
+fn expired(app: &App, v: &mut Verification, now: i64, delay: Duration) -> Outgoing {
     v.expire(now);
-    let id = emit(app, v, EventType::Expired, true, delay);
-    Some(id)
+    outgoing(app, v, EventType::Expired, true, delay)
 }
 
 /// Produces a webhook about `v` in its current state. Called with the store
 /// locked: the webhook side must not call back into the store from here.
 fn emit(app: &App, v: &Verification, event: EventType, is_final: bool, delay: Duration) -> u64 {
+    app.webhooks.emit(outgoing(app, v, event, is_final, delay))
+}
+
+/// The webhook about `v` in its current state, not yet journaled or queued.
+fn outgoing(
+    app: &App,
+    v: &Verification,
+    event: EventType,
+    is_final: bool,
+    delay: Duration,
+) -> Outgoing {
     let partner = &app.partners.get(v.partner).config;
     let body = payload::body(v, is_final, files::urls(v, &app.public_url));
-    app.webhooks.emit(Outgoing {
+    Outgoing {
         scan_ref: v.scan_ref.to_string(),
         partner_key: partner.api_key.clone(),
         event,
@@ -252,5 +295,5 @@ fn emit(app: &App, v: &Verification, event: EventType, is_final: bool, delay: Du
         signing_key: partner.signing_key.clone(),
         body,
         delay,
-    })
+    }
 }

@@ -266,7 +266,10 @@ impl Inner {
     /// Evicts until within `limits`: the oldest settled verification first,
     /// else the oldest active one; never `keep` (the one just stored or
     /// changed, which its caller is about to answer with).
-    fn enforce(&mut self, limits: &Limits, keep: u64) {
+    /// Returns the evicted entries, for the caller to free once the lock
+    /// is released.
+    fn enforce(&mut self, limits: &Limits, keep: u64) -> Vec<Entry> {
+        let mut evicted = Vec::new();
         while self.entries.len() > limits.max_verifications || self.bytes > limits.max_bytes {
             let victim = self
                 .settled
@@ -277,9 +280,10 @@ impl Inner {
             let Some(seq) = victim else {
                 break;
             };
-            self.remove(seq);
+            evicted.extend(self.remove(seq));
             self.evicted += 1;
         }
+        evicted
     }
 }
 
@@ -311,8 +315,10 @@ impl Store {
         let result = f(&mut v);
         let seq = inner.add(v);
         let earliest = inner.refresh(seq, self.limits.retention_secs);
-        inner.enforce(&self.limits, seq);
+        let evicted = inner.enforce(&self.limits, seq);
         drop(inner);
+        // Freeing a verification's strings is work the lock need not cover.
+        drop(evicted);
         if earliest {
             self.changed.notify_waiters();
         }
@@ -332,8 +338,9 @@ impl Store {
         let seq = inner.seq_of(scan_ref)?;
         let result = f(&mut inner.entries.get_mut(&seq)?.v);
         let earliest = inner.refresh(seq, self.limits.retention_secs);
-        inner.enforce(&self.limits, seq);
+        let evicted = inner.enforce(&self.limits, seq);
         drop(inner);
+        drop(evicted);
         if earliest {
             self.changed.notify_waiters();
         }

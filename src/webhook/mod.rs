@@ -35,6 +35,47 @@ pub struct Outgoing {
     pub delay: Duration,
 }
 
+/// A webhook made and signed, with the faults that apply to it, ready for
+/// [`Webhooks::commit`].
+pub struct Planned {
+    out: Outgoing,
+    delay: Duration,
+    /// A `final: false` copy sent first (the `non_final_first` fault).
+    early: Option<Signed>,
+    main: Signed,
+    drop: bool,
+    reorder: bool,
+    duplicate: bool,
+}
+
+/// One body with the headers it is sent with.
+struct Signed {
+    body: Bytes,
+    headers: Vec<(String, String)>,
+    is_final: bool,
+}
+
+impl Signed {
+    fn new(body: Vec<u8>, is_final: bool, event: EventType, signing_key: Option<&str>) -> Signed {
+        let body = Bytes::from(body);
+        let mut headers = vec![
+            ("Content-Type".to_string(), "application/json".to_string()),
+            ("Idenfy-Event-Type".to_string(), event.as_str().to_string()),
+        ];
+        if let Some(key) = signing_key {
+            headers.push((
+                "Idenfy-Signature".to_string(),
+                sign::signature(key.as_bytes(), &body),
+            ));
+        }
+        Signed {
+            body,
+            headers,
+            is_final,
+        }
+    }
+}
+
 pub struct Webhooks {
     pub journal: Arc<Journal>,
     pub engine: Engine,
@@ -66,6 +107,13 @@ impl Webhooks {
     /// Call it while the verification is locked, so a verification's webhooks
     /// are queued in the order they were produced.
     pub fn emit(&self, out: Outgoing) -> u64 {
+        self.commit(self.plan(out))
+    }
+
+    /// The first half of [`emit`](Self::emit), which needs no lock: applies
+    /// the injected faults, makes and signs the bodies. The order of a
+    /// verification's webhooks is fixed by [`commit`](Self::commit) alone.
+    pub fn plan(&self, out: Outgoing) -> Planned {
         let actions = self.faults.take_webhook(out.event, &out.partner_key);
         let has = |a: FaultAction| actions.contains(&a);
         let extra_delay: u64 = actions
@@ -82,26 +130,39 @@ impl Webhooks {
         } else {
             out.signing_key.clone().filter(|k| !k.is_empty())
         };
-        let delay = out.delay + Duration::from_millis(extra_delay);
-        let mut queue = Vec::new();
-        if has(FaultAction::NonFinalFirst) && out.is_final {
-            if let Some(body) = as_non_final(&out.body) {
-                let early = self.record(&out, body, false, signing_key.as_deref(), None);
-                queue.push(early);
-            }
+        let signed = |body: Vec<u8>, is_final: bool| {
+            Signed::new(body, is_final, out.event, signing_key.as_deref())
+        };
+        let early = (has(FaultAction::NonFinalFirst) && out.is_final)
+            .then(|| as_non_final(&out.body))
+            .flatten()
+            .map(|body| signed(body, false));
+        let main = signed(out.body.clone(), out.is_final);
+        Planned {
+            delay: out.delay + Duration::from_millis(extra_delay),
+            early,
+            main,
+            drop: has(FaultAction::Drop),
+            reorder: has(FaultAction::Reorder),
+            duplicate: has(FaultAction::Duplicate),
+            out,
         }
-        let main = self.record(
-            &out,
-            out.body.clone(),
-            out.is_final,
-            signing_key.as_deref(),
-            None,
-        );
+    }
+
+    /// The second half of [`emit`](Self::emit): journals the planned
+    /// webhooks and queues them. Call it while the verification is locked.
+    pub fn commit(&self, p: Planned) -> u64 {
+        let out = &p.out;
+        let mut queue = Vec::new();
+        if let Some(early) = &p.early {
+            queue.push(self.record(out, early, None));
+        }
+        let main = self.record(out, &p.main, None);
         let id = main.0;
-        if has(FaultAction::Drop) {
+        if p.drop {
             self.journal.settle(id, DeliveryState::Dropped);
-        } else if has(FaultAction::Reorder) {
-            if let Some(job) = Self::job(&main, &out.scan_ref, out.target.clone(), delay) {
+        } else if p.reorder {
+            if let Some(job) = Self::job(&main, &out.scan_ref, out.target.clone(), p.delay) {
                 self.lock_held()
                     .entry(out.scan_ref.clone())
                     .or_default()
@@ -110,22 +171,15 @@ impl Webhooks {
         } else {
             queue.push(main.clone());
         }
-        if has(FaultAction::Duplicate) && !has(FaultAction::Drop) {
-            let copy = self.record(
-                &out,
-                out.body.clone(),
-                out.is_final,
-                signing_key.as_deref(),
-                Some(id),
-            );
-            queue.push(copy);
+        if p.duplicate && !p.drop {
+            queue.push(self.record(out, &p.main, Some(id)));
         }
         for entry in &queue {
-            if let Some(job) = Self::job(entry, &out.scan_ref, out.target.clone(), delay) {
+            if let Some(job) = Self::job(entry, &out.scan_ref, out.target.clone(), p.delay) {
                 self.engine.enqueue(job);
             }
         }
-        if !has(FaultAction::Reorder) {
+        if !p.reorder {
             let held = self.lock_held().remove(&out.scan_ref);
             for job in held.into_iter().flatten() {
                 self.engine.enqueue(job);
@@ -146,40 +200,29 @@ impl Webhooks {
     fn record(
         &self,
         out: &Outgoing,
-        body: Vec<u8>,
-        is_final: bool,
-        signing_key: Option<&str>,
+        signed: &Signed,
         copy_of: Option<u64>,
     ) -> (u64, Bytes, Vec<(String, String)>, bool) {
-        let body = Bytes::from(body);
-        let mut headers = vec![
-            ("Content-Type".to_string(), "application/json".to_string()),
-            (
-                "Idenfy-Event-Type".to_string(),
-                out.event.as_str().to_string(),
-            ),
-        ];
-        if let Some(key) = signing_key {
-            headers.push((
-                "Idenfy-Signature".to_string(),
-                sign::signature(key.as_bytes(), &body),
-            ));
-        }
         let id = self.journal.push(WebhookRecord {
             id: 0,
             scan_ref: out.scan_ref.clone(),
             partner: out.partner_key.clone(),
             event: out.event,
-            is_final,
+            is_final: signed.is_final,
             target: out.target.clone(),
-            headers: headers.clone(),
-            body: body.clone(),
+            headers: signed.headers.clone(),
+            body: signed.body.clone(),
             state: DeliveryState::initial(out.target.as_deref()),
             attempts: Vec::new(),
             created_at_ms: self.clock.now_ms(),
             copy_of,
         });
-        (id, body, headers, is_final)
+        (
+            id,
+            signed.body.clone(),
+            signed.headers.clone(),
+            signed.is_final,
+        )
     }
 
     fn job(
