@@ -658,7 +658,7 @@ mod tests {
     #[test]
     fn webhook_bounds_are_checked() {
         let c = Config::embedded();
-        assert_eq!(c.webhooks.max_in_flight_per_target, 8);
+        assert_eq!(c.webhooks.max_in_flight_per_target, 32);
         assert_eq!(c.webhooks.max_pending, 10_000);
         assert_eq!(c.webhooks.max_pending_per_target, 2000);
         assert_eq!(c.webhooks.max_response_bytes, 65_536);

