@@ -314,15 +314,22 @@ impl Store {
         let mut v = Box::new(v);
         let result = f(&mut v);
         let seq = inner.add(v);
+        self.after_change(inner, seq);
+        result
+    }
+
+    /// Brings the books in line with the verification `seq` that was just
+    /// stored or changed, evicts what no longer fits, then lets go of the
+    /// lock: freeing the evicted verifications and waking the sweeper need
+    /// not hold it.
+    fn after_change(&self, mut inner: MutexGuard<'_, Inner>, seq: u64) {
         let earliest = inner.refresh(seq, self.limits.retention_secs);
         let evicted = inner.enforce(&self.limits, seq);
         drop(inner);
-        // Freeing a verification's strings is work the lock need not cover.
         drop(evicted);
         if earliest {
             self.changed.notify_waiters();
         }
-        result
     }
 
     fn with_read<R>(&self, scan_ref: &str, f: impl FnOnce(&Verification) -> R) -> Option<R> {
@@ -337,13 +344,7 @@ impl Store {
         let mut inner = self.lock();
         let seq = inner.seq_of(scan_ref)?;
         let result = f(&mut inner.entries.get_mut(&seq)?.v);
-        let earliest = inner.refresh(seq, self.limits.retention_secs);
-        let evicted = inner.enforce(&self.limits, seq);
-        drop(inner);
-        drop(evicted);
-        if earliest {
-            self.changed.notify_waiters();
-        }
+        self.after_change(inner, seq);
         Some(result)
     }
 
