@@ -7,7 +7,6 @@ mod common;
 use std::sync::OnceLock;
 
 use common::*;
-use idenfy_mock::domain::fields::Json;
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
@@ -170,25 +169,6 @@ proptest! {
     #[test]
     fn any_bytes_never_yield_5xx(body in prop::collection::vec(any::<u8>(), 0..300)) {
         check_api(body)?;
-    }
-
-    /// The borrowed JSON the API parses bodies into accepts, refuses and
-    /// reads exactly what `serde_json::Value` does.
-    #[test]
-    fn body_json_parses_like_serde_json(
-        body in json(),
-        bytes in prop::collection::vec(any::<u8>(), 0..200),
-        cut in 0usize..400,
-    ) {
-        let text = serde_json::to_vec(&body).unwrap();
-        let prefix = &text[..cut.min(text.len())];
-        for input in [&text[..], prefix, &bytes[..]] {
-            let ours = serde_json::from_slice::<Json>(input)
-                .map(|j| j.to_value())
-                .map_err(|e| e.to_string());
-            let theirs = serde_json::from_slice::<Value>(input).map_err(|e| e.to_string());
-            prop_assert_eq!(ours, theirs);
-        }
     }
 
     #[test]

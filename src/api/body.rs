@@ -5,7 +5,9 @@
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap};
 
-use crate::domain::fields::{Json, Object};
+use serde_json::Value;
+
+use crate::domain::fields::Object;
 
 use super::error::ApiError;
 
@@ -46,13 +48,26 @@ pub fn is_json_content_type(headers: &HeaderMap) -> bool {
     mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
 }
 
+/// serde_json's private marker key. With the `raw_value` feature (axum turns
+/// it on), `Value` reads a member under this key as embedded JSON text, so
+/// `{"<key>": "{\"clientId\": \"x\"}"}` would parse as `{"clientId": "x"}`.
+/// No real request uses it; a body that does is refused rather than misread.
+const RAW_VALUE_KEY: &str = "$serde_json::private::RawValue";
+
+fn has_raw_value_key(bytes: &[u8]) -> bool {
+    (0..bytes.len()).any(|i| bytes[i] == b'$' && bytes[i..].starts_with(RAW_VALUE_KEY.as_bytes()))
+}
+
 /// The body as a JSON object.
-pub fn object(bytes: &[u8]) -> Result<Object<'_>, ApiError> {
+pub fn object(bytes: &[u8]) -> Result<Object, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::json("Request body is empty: send a JSON object."));
     }
-    match serde_json::from_slice::<Json>(bytes) {
-        Ok(Json::Object(map)) => Ok(map),
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(_)) if has_raw_value_key(bytes) => Err(ApiError::json(format!(
+            "Request body uses the reserved key '{RAW_VALUE_KEY}'."
+        ))),
+        Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(ApiError::json("Request body must be a JSON object.")),
         Err(e) => Err(ApiError::json(format!(
             "Request body is not valid JSON: {e}."
@@ -79,5 +94,15 @@ mod tests {
             "JSON_ERROR"
         );
         assert!(object(b" {\"a\": 1} ").is_ok());
+        // serde_json's private raw-value key is refused, however it is used.
+        for marker in [
+            &br#"{"$serde_json::private::RawValue":5}"#[..],
+            br#"{"$serde_json::private::RawValue":"{\"a\":1}"}"#,
+            br#"{"$serde_json::private::RawValue":"nonsense"}"#,
+            br#"{"a":{"$serde_json::private::RawValue":"[1]"}}"#,
+        ] {
+            let e = object(marker).map(|_| ()).unwrap_err();
+            assert_eq!(e.identifier, "JSON_ERROR", "{}", e.message);
+        }
     }
 }

@@ -21,7 +21,7 @@ use crate::lifecycle::{self, StepError};
 use crate::partners::PartnerId;
 
 /// Checks 1–2 (and 3 for dummy features), then the body as a JSON object,
-/// read by `parse` (the object borrows from the body's bytes).
+/// read by `parse`.
 async fn partner_and_body<T>(
     app: &App,
     request: Request,

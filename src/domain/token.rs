@@ -5,7 +5,9 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-use super::fields::{FieldError, FieldResult, Fields, Json, JsonText, Object};
+use serde_json::Value;
+
+use super::fields::{FieldError, FieldResult, Fields, JsonText, Object};
 use super::status::DummyStatus;
 use super::wire_enum;
 use crate::config::{is_http_url, Defaults};
@@ -429,7 +431,7 @@ fn video_call_questions(f: &Fields) -> FieldResult<Vec<String>> {
         )
     };
     // Counted before the general array limit, so the message is this field's.
-    if let Some(Json::Array(items)) = f.get("videoCallQuestions") {
+    if let Some(Value::Array(items)) = f.get("videoCallQuestions") {
         if items.len() > MAX_VIDEO_CALL_QUESTIONS {
             return Err(too_many());
         }
