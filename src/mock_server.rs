@@ -94,17 +94,18 @@ impl MockServer {
         &self.server.app().webhooks.journal
     }
 
-    /// Waits until a webhook matching `filter` exists, or `timeout` passes
-    /// ([`WaitError::TimedOut`]). It is the same wait as the control API's
-    /// `/_mock/webhooks/wait`: woken only by a change to a webhook it can
-    /// match, and refused ([`WaitError::TooManyWaiters`]) past
-    /// `webhooks.max_waiters` open waits.
+    /// Waits until a webhook matching `filter` has settled (delivered,
+    /// failed, undeliverable or dropped; or is in the state `filter` names),
+    /// or `timeout` passes ([`WaitError::TimedOut`]). It is the same wait,
+    /// with the same default, as the control API's `/_mock/webhooks/wait`:
+    /// woken only by a change to a webhook it can match, and refused
+    /// ([`WaitError::TooManyWaiters`]) past `webhooks.max_waiters` open waits.
     pub async fn wait_for_webhook(
         &self,
         filter: Filter,
         timeout: Duration,
     ) -> Result<WebhookRecord, WaitError> {
-        self.journal().wait_for(&filter, timeout).await
+        self.journal().wait_for(&filter.for_wait(), timeout).await
     }
 
     /// Waits until a webhook matching `filter` was delivered to its target.

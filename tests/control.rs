@@ -201,20 +201,29 @@ async fn webhook_journal_list_get_and_wait_timeout() {
     assert_eq!(m.cget("/_mock/webhooks/abc").await.0, 400);
     assert_eq!(m.cget("/_mock/webhooks?event=NOPE").await.0, 400);
     assert_eq!(m.cget("/_mock/webhooks?state=lost").await.0, 400);
-    // Undeliverable webhooks are never "delivered": the wait times out with 408.
-    let started = Instant::now();
-    let (s, e) = m
-        .cget(&format!("/_mock/webhooks/wait?scanRef={a}&timeoutMs=200"))
+    // With no target a webhook settles as undeliverable, and the default
+    // wait (any settled state) answers with it at once.
+    let (s, hook) = m
+        .cget(&format!("/_mock/webhooks/wait?scanRef={a}&timeoutMs=5000"))
         .await;
-    assert_eq!(s, 408);
-    assert!(e["message"].as_str().unwrap().contains("200 ms"));
-    assert!(started.elapsed() >= Duration::from_millis(200));
+    assert_eq!(s, 200);
+    assert_eq!(hook["state"], "undeliverable");
     let (s, _) = m
         .cget(&format!(
             "/_mock/webhooks/wait?scanRef={a}&state=any&timeoutMs=200"
         ))
         .await;
     assert_eq!(s, 200);
+    // A state nothing reaches times out with 408.
+    let started = Instant::now();
+    let (s, e) = m
+        .cget(&format!(
+            "/_mock/webhooks/wait?scanRef={a}&state=delivered&timeoutMs=200"
+        ))
+        .await;
+    assert_eq!(s, 408);
+    assert!(e["message"].as_str().unwrap().contains("200 ms"));
+    assert!(started.elapsed() >= Duration::from_millis(200));
 }
 
 #[tokio::test]

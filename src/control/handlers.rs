@@ -266,8 +266,9 @@ pub struct WebhookQuery {
     pub scan_ref: Option<String>,
     /// e.g. `IDENTIFICATION_AUTO_FINISHED`
     pub event: Option<String>,
-    /// `pending`, `delivered`, `failed`, `undeliverable`, `dropped`; for
-    /// `wait` also `any` (default there: `delivered`).
+    /// `pending`, `delivered`, `failed`, `undeliverable`, `dropped`, or
+    /// `any`. For `wait` the default is any settled state (all but
+    /// `pending`), and `any` includes `pending`.
     pub state: Option<String>,
     pub offset: Option<usize>,
     /// 1..=1000, default 50.
@@ -278,7 +279,7 @@ pub struct WebhookQuery {
 }
 
 impl WebhookQuery {
-    fn filter(&self, default_state: Option<DeliveryState>) -> Result<Filter> {
+    fn filter(&self) -> Result<Filter> {
         let event = match self.event.as_deref() {
             None => None,
             Some(e) => Some(EventType::parse(e).ok_or_else(|| {
@@ -286,8 +287,7 @@ impl WebhookQuery {
             })?),
         };
         let state = match self.state.as_deref() {
-            None => default_state,
-            Some("any") => None,
+            None | Some("any") => None,
             Some(s) => Some(DeliveryState::parse(s).ok_or_else(|| {
                 ControlError::bad_request(format!(
                     "state must be one of: {}, any",
@@ -299,6 +299,7 @@ impl WebhookQuery {
             scan_ref: self.scan_ref.clone(),
             event,
             state,
+            settled: false,
         })
     }
 }
@@ -311,12 +312,13 @@ pub async fn list_webhooks(
     q: std::result::Result<Query<WebhookQuery>, QueryRejection>,
 ) -> Result<Json<Page<WebhookRecord>>> {
     let q = query(q)?;
-    let all = app.webhooks.journal.list(&q.filter(None)?);
+    let all = app.webhooks.journal.list(&q.filter()?);
     Ok(Json(page(all, q.offset, q.limit)))
 }
 
 /// Long-poll: answers as soon as a matching webhook exists (by default: one
-/// that was delivered), or 408 after `timeoutMs`; 503 when `max_waiters`
+/// that has settled, i.e. was delivered, failed, was undeliverable or
+/// dropped), or 408 after `timeoutMs`; 503 when `max_waiters`
 /// waits are already open, or at once when the server shuts down.
 #[utoipa::path(get, path = "/_mock/webhooks/wait", tag = "control", params(WebhookQuery),
     responses((status = 200, body = WebhookRecord), (status = 400, body = ControlError),
@@ -327,7 +329,10 @@ pub async fn wait_webhook(
     q: std::result::Result<Query<WebhookQuery>, QueryRejection>,
 ) -> Result<Json<WebhookRecord>> {
     let q = query(q)?;
-    let filter = q.filter(Some(DeliveryState::Delivered))?;
+    let filter = match q.state.as_deref() {
+        Some("any") => q.filter()?,
+        _ => q.filter()?.for_wait(),
+    };
     let timeout = q.timeout_ms.unwrap_or(10_000);
     if timeout > 60_000 {
         return Err(ControlError::bad_request("timeoutMs must be at most 60000"));

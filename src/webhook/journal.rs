@@ -113,6 +113,8 @@ pub struct Filter {
     pub scan_ref: Option<String>,
     pub event: Option<EventType>,
     pub state: Option<DeliveryState>,
+    /// Only webhooks that have settled: in any state but `pending`.
+    pub settled: bool,
 }
 
 impl Filter {
@@ -120,6 +122,17 @@ impl Filter {
         self.scan_ref.as_ref().is_none_or(|s| *s == r.scan_ref)
             && self.event.is_none_or(|e| e == r.event)
             && self.state.is_none_or(|s| s == r.state)
+            && !(self.settled && r.state == DeliveryState::Pending)
+    }
+
+    /// What a wait waits for: the state the filter names, or else a settled
+    /// webhook (delivered, failed, undeliverable or dropped). The REST wait
+    /// and [`crate::MockServer::wait_for_webhook`] both use it.
+    pub fn for_wait(self) -> Filter {
+        Filter {
+            settled: self.settled || self.state.is_none(),
+            ..self
+        }
     }
 }
 
