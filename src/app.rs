@@ -153,7 +153,16 @@ impl Server {
     /// Binds `config.listen` (port 0 picks a free port) and serves in the
     /// background on the current Tokio runtime.
     pub async fn start(config: Config) -> std::io::Result<Server> {
-        let listener = TcpListener::bind(&config.listen).await?;
+        let listener = TcpListener::bind(&config.listen).await.map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!(
+                    "cannot listen on {}: {e}; choose another address with --listen or \
+                     IDENFY_MOCK_LISTEN (port 0 picks a free one)",
+                    config.listen
+                ),
+            )
+        })?;
         let addr = listener.local_addr()?;
         let public_url = public_url(&config.public_url, addr);
         let mut limits = ServeLimits::from(&config.server);
@@ -319,6 +328,56 @@ pub fn public_url(configured: &str, bound: SocketAddr) -> String {
     format!("http://{}", SocketAddr::new(ip, bound.port()))
 }
 
+/// What start-up prints below the "listening" line (and `--help` shows for
+/// the defaults): where to point an app, its credentials, and where webhooks
+/// go, a line each. A secret is shown only while it is the embedded default,
+/// which the README publishes anyway; one the user set is never echoed.
+pub fn banner(config: &Config, url: &str) -> String {
+    let embedded = Config::embedded();
+    let default = embedded.partners.first();
+    let partner = config.partners.first();
+    let shown = |value: Option<&str>, default: Option<&str>, empty: &str| match value {
+        None | Some("") => empty.to_owned(),
+        Some(v) if Some(v) == default => v.to_owned(),
+        Some(_) => "(set; not shown)".to_owned(),
+    };
+    let key = partner.map_or("", |p| p.api_key.as_str());
+    let secret = shown(
+        partner.map(|p| p.api_secret.as_str()),
+        default.map(|p| p.api_secret.as_str()),
+        "",
+    );
+    let signing = shown(
+        partner.and_then(|p| p.signing_key.as_deref()),
+        default.and_then(|p| p.signing_key.as_deref()),
+        "none: webhooks go unsigned",
+    );
+    let target = partner
+        .map(|p| p.webhook_url.as_str())
+        .filter(|u| !u.is_empty())
+        .unwrap_or(&config.webhooks.url);
+    let webhooks = if target.is_empty() {
+        "no target: journaled only, see the dashboard (set --webhook-url or \
+         IDENFY_MOCK_WEBHOOK_URL, or send callbackUrl)"
+            .to_owned()
+    } else {
+        format!("sent to {target}")
+    };
+    let mut out = format!(
+        "  API base URL  {url}   (instead of https://ivs.idenfy.com)\n\
+         \x20 API key       {key}\n\
+         \x20 API secret    {secret}\n\
+         \x20 signing key   {signing}\n\
+         \x20 dashboard     {url}/_mock/\n\
+         \x20 OpenAPI       {url}/_mock/openapi/idenfy.json, {url}/_mock/openapi/control.json\n\
+         \x20 webhooks      {webhooks}\n"
+    );
+    if !config.control.admin_token.is_empty() {
+        out.push_str("  control API   needs the admin token (set; not shown)\n");
+    }
+    out
+}
+
 /// Runs until SIGTERM or Ctrl-C, then shuts down gracefully.
 pub async fn run_until_signal(config: Config) -> std::io::Result<()> {
     let grace = Duration::from_secs(config.webhooks.shutdown_grace_secs);
@@ -332,6 +391,7 @@ pub async fn run_until_signal(config: Config) -> std::io::Result<()> {
         server.addr(),
         server.url()
     );
+    print!("{}", banner(&server.app().config, server.url()));
     signalled.await;
     tracing::info!(
         "shutting down: answering requests in flight, delivering pending webhooks for up to {} s",
@@ -371,6 +431,43 @@ fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_banner_shows_defaults_but_never_a_secret_the_user_set() {
+        let mut config = Config::embedded();
+        let text = banner(&config, "http://127.0.0.1:8080");
+        for line in [
+            "  API base URL  http://127.0.0.1:8080",
+            "  API key       idenfy-mock-key\n",
+            "  API secret    idenfy-mock-secret\n",
+            "  signing key   idenfy-mock-signing-key\n",
+            "  dashboard     http://127.0.0.1:8080/_mock/\n",
+            "  OpenAPI       http://127.0.0.1:8080/_mock/openapi/idenfy.json",
+            "  webhooks      no target: journaled only",
+        ] {
+            assert!(text.contains(line), "{line:?} in\n{text}");
+        }
+        config.partners[0].api_secret = "my-own-secret".into();
+        config.partners[0].signing_key = Some("my-own-signing-key".into());
+        config.webhooks.url = "http://127.0.0.1:3000/hook".into();
+        config.control.admin_token = "my-admin-token".into();
+        let text = banner(&config, "http://127.0.0.1:8080");
+        assert!(
+            !text.contains("my-own") && !text.contains("my-admin"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  API secret    (set; not shown)\n"),
+            "{text}"
+        );
+        assert!(text.contains("  webhooks      sent to http://127.0.0.1:3000/hook\n"));
+        assert!(text.contains("admin token"), "{text}");
+        config.partners[0].webhook_url = "http://127.0.0.1:4000/own".into();
+        config.partners[0].signing_key = None;
+        let text = banner(&config, "http://127.0.0.1:8080");
+        assert!(text.contains("sent to http://127.0.0.1:4000/own"), "{text}");
+        assert!(text.contains("none: webhooks go unsigned"), "{text}");
+    }
 
     #[test]
     fn public_url_derivation() {

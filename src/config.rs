@@ -28,6 +28,8 @@ pub const ENV_API_KEY: &str = "IDENFY_MOCK_API_KEY";
 pub const ENV_API_SECRET: &str = "IDENFY_MOCK_API_SECRET";
 pub const ENV_SIGNING_KEY: &str = "IDENFY_MOCK_SIGNING_KEY";
 pub const ENV_STATE_FILE: &str = "IDENFY_MOCK_STATE_FILE";
+pub const ENV_SEED: &str = "IDENFY_MOCK_SEED";
+pub const ENV_ADMIN_TOKEN: &str = "IDENFY_MOCK_ADMIN_TOKEN";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -290,17 +292,31 @@ impl Config {
         };
         let mut config = extract(figment, &source)?;
         let var = |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-        if let Some(v) = var(ENV_LISTEN) {
-            config.listen = v;
+        // Which keys the environment and the flags set, and by what name, so
+        // a bad value is blamed on what the user typed, not on a file.
+        let mut typed: Vec<(&str, String)> = Vec::new();
+        let mut set = |key: &'static str, by: String| typed.push((key, by));
+        let env_name = |name: &str| format!("environment variable {name}");
+        for (name, key) in [
+            (ENV_LISTEN, "listen"),
+            (ENV_PUBLIC_URL, "public_url"),
+            (ENV_WEBHOOK_URL, "webhooks.url"),
+            (ENV_STATE_FILE, "state.file"),
+            (ENV_ADMIN_TOKEN, "control.admin_token"),
+        ] {
+            if let Some(v) = var(name) {
+                *config.text_key(key) = v;
+                set(key, env_name(name));
+            }
         }
-        if let Some(v) = var(ENV_PUBLIC_URL) {
-            config.public_url = v;
-        }
-        if let Some(v) = var(ENV_WEBHOOK_URL) {
-            config.webhooks.url = v;
-        }
-        if let Some(v) = var(ENV_STATE_FILE) {
-            config.state.file = v;
+        if let Some(v) = var(ENV_SEED) {
+            config.seed = Some(v.trim().parse().map_err(|_| {
+                ConfigError(format!(
+                    "{}: '{v}' is not a whole number from 0 to {}",
+                    env_name(ENV_SEED),
+                    u64::MAX
+                ))
+            })?);
         }
         let partner_env = [ENV_API_KEY, ENV_API_SECRET, ENV_SIGNING_KEY];
         if partner_env.iter().any(|n| var(n).is_some()) {
@@ -312,41 +328,73 @@ impl Config {
             };
             if let Some(v) = var(ENV_API_KEY) {
                 first.api_key = v;
+                set("partners[0].api_key", env_name(ENV_API_KEY));
             }
             if let Some(v) = var(ENV_API_SECRET) {
                 first.api_secret = v;
+                set("partners[0].api_secret", env_name(ENV_API_SECRET));
             }
             if let Some(v) = var(ENV_SIGNING_KEY) {
                 first.signing_key = Some(v);
             }
         }
-        if let Some(v) = &overrides.listen {
-            config.listen = v.clone();
-        }
-        if let Some(v) = &overrides.public_url {
-            config.public_url = v.clone();
-        }
-        if let Some(v) = &overrides.webhook_url {
-            config.webhooks.url = v.clone();
+        for (flag, key, value) in [
+            ("--listen", "listen", &overrides.listen),
+            ("--public-url", "public_url", &overrides.public_url),
+            ("--webhook-url", "webhooks.url", &overrides.webhook_url),
+            ("--state-file", "state.file", &overrides.state_file),
+        ] {
+            if let Some(v) = value {
+                *config.text_key(key) = v.clone();
+                set(key, flag.to_owned());
+            }
         }
         if overrides.seed.is_some() {
             config.seed = overrides.seed;
         }
-        if let Some(v) = &overrides.state_file {
-            config.state.file = v.clone();
-        }
-        config.validate(&format!("{source} (with environment and flags)"))?;
+        let layers = format!("{source} (with environment and flags)");
+        config.validate_naming(&|key| match typed.iter().rev().find(|(k, _)| *k == key) {
+            Some((_, by)) => by.clone(),
+            None => format!("{layers}: key '{key}'"),
+        })?;
         Ok(config)
+    }
+
+    /// The text setting `key` names (one of those the environment or a
+    /// flag can set).
+    fn text_key(&mut self, key: &str) -> &mut String {
+        match key {
+            "listen" => &mut self.listen,
+            "public_url" => &mut self.public_url,
+            "webhooks.url" => &mut self.webhooks.url,
+            "state.file" => &mut self.state.file,
+            "control.admin_token" => &mut self.control.admin_token,
+            // Only called with the fixed keys in `load_with_env`.
+            other => unreachable!("{other} is not a text setting"),
+        }
     }
 
     /// Checks what the types alone cannot; `source` names the layers in messages.
     pub fn validate(&self, source: &str) -> Result<(), ConfigError> {
-        let err =
-            |key: &str, problem: String| ConfigError(format!("{source}: key '{key}': {problem}"));
+        self.validate_naming(&|key| format!("{source}: key '{key}'"))
+    }
+
+    /// [`Config::validate`], with `name(key)` saying where a bad key was set.
+    fn validate_naming(&self, name: &dyn Fn(&str) -> String) -> Result<(), ConfigError> {
+        let err = |key: &str, problem: String| ConfigError(format!("{}: {problem}", name(key)));
         if self.listen.parse::<std::net::SocketAddr>().is_err() {
+            let hint = match self.listen.trim().parse::<u16>() {
+                Ok(port) => format!(
+                    " (for port {port}: 127.0.0.1:{port}, or 0.0.0.0:{port} in a container)"
+                ),
+                Err(_) => String::new(),
+            };
             return Err(err(
                 "listen",
-                format!("'{}' is not an address such as 127.0.0.1:8080", self.listen),
+                format!(
+                    "'{}' is not an address such as 127.0.0.1:8080{hint}",
+                    self.listen
+                ),
             ));
         }
         if !self.public_url.is_empty() && !is_http_url(&self.public_url) {
@@ -617,6 +665,72 @@ mod tests {
         assert_eq!(c.partners[0].api_secret, "s2");
         assert_eq!(c.partners[0].signing_key.as_deref(), Some("sig2"));
         assert_eq!(c.listen, "127.0.0.1:0");
+    }
+
+    #[test]
+    fn a_bad_value_from_a_flag_or_variable_names_it() {
+        let flags = Overrides {
+            listen: Some("8080".into()),
+            ..Default::default()
+        };
+        let e = Config::load_with_env(None, &[], &flags).unwrap_err();
+        assert_eq!(
+            e.0,
+            "--listen: '8080' is not an address such as 127.0.0.1:8080 \
+             (for port 8080: 127.0.0.1:8080, or 0.0.0.0:8080 in a container)"
+        );
+        let env = |name: &str, v: &str| vec![(name.to_string(), v.to_string())];
+        let e =
+            Config::load_with_env(None, &env(ENV_API_KEY, ""), &Overrides::default()).unwrap_err();
+        assert_eq!(
+            e.0,
+            "environment variable IDENFY_MOCK_API_KEY: must be non-empty and contain no ':'"
+        );
+        let e =
+            Config::load_with_env(None, &env(ENV_LISTEN, "x"), &Overrides::default()).unwrap_err();
+        assert!(
+            e.0.starts_with("environment variable IDENFY_MOCK_LISTEN: 'x'"),
+            "{e}"
+        );
+        // The flag wins over the variable, and so does the blame.
+        let e = Config::load_with_env(None, &env(ENV_LISTEN, "127.0.0.1:1"), &flags).unwrap_err();
+        assert!(e.0.starts_with("--listen:"), "{e}");
+        let e =
+            Config::load_with_env(None, &env(ENV_SEED, "abc"), &Overrides::default()).unwrap_err();
+        assert!(
+            e.0.starts_with("environment variable IDENFY_MOCK_SEED: 'abc'"),
+            "{e}"
+        );
+        // A key nobody typed is still blamed on the layers.
+        let e = Config::load_with_env(
+            None,
+            &env(ENV_WEBHOOK_URL, "ftp://x"),
+            &Overrides {
+                webhook_url: Some("nope".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(e.0, "--webhook-url: must be an http(s) URL or empty");
+    }
+
+    #[test]
+    fn seed_and_admin_token_come_from_the_environment() {
+        let env = vec![
+            (ENV_SEED.to_string(), "42".to_string()),
+            (ENV_ADMIN_TOKEN.to_string(), "t0ken".to_string()),
+        ];
+        let c = Config::load_with_env(None, &env, &Overrides::default()).unwrap();
+        assert_eq!(c.seed, Some(42));
+        assert_eq!(c.control.admin_token, "t0ken");
+        let flags = Overrides {
+            seed: Some(7),
+            ..Default::default()
+        };
+        assert_eq!(
+            Config::load_with_env(None, &env, &flags).unwrap().seed,
+            Some(7)
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use idenfy_mock::config::{Config, Overrides};
 
 /// mimalloc instead of glibc's allocator: a token allocates a dozen small
@@ -20,8 +20,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// Configuration layers, each overriding the one before: the embedded
 /// config.toml → --config FILE → environment (IDENFY_MOCK_LISTEN,
 /// IDENFY_MOCK_PUBLIC_URL, IDENFY_MOCK_WEBHOOK_URL, IDENFY_MOCK_API_KEY,
-/// IDENFY_MOCK_API_SECRET, IDENFY_MOCK_SIGNING_KEY, IDENFY_MOCK_STATE_FILE) →
-/// these flags.
+/// IDENFY_MOCK_API_SECRET, IDENFY_MOCK_SIGNING_KEY, IDENFY_MOCK_STATE_FILE,
+/// IDENFY_MOCK_SEED, IDENFY_MOCK_ADMIN_TOKEN) → these flags.
 /// RUST_LOG sets the log level (default: info).
 #[derive(Parser, Debug)]
 #[command(name = "idenfy-mock", version, about, long_about)]
@@ -65,7 +65,15 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // --help ends with what a default start serves, as start-up prints it.
+    let defaults = idenfy_mock::app::banner(&Config::embedded(), "http://127.0.0.1:8080");
+    let matches = Cli::command()
+        .after_help(format!("Defaults (embedded config.toml):\n{defaults}"))
+        .get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

@@ -24,8 +24,16 @@ fn help_and_version() {
         "--webhook-url",
         "--seed",
         "IDENFY_MOCK_API_KEY",
+        "IDENFY_MOCK_SEED",
+        "IDENFY_MOCK_ADMIN_TOKEN",
+        "API base URL  http://127.0.0.1:8080",
+        "API key       idenfy-mock-key",
+        "API secret    idenfy-mock-secret",
+        "signing key   idenfy-mock-signing-key",
+        "dashboard     http://127.0.0.1:8080/_mock/",
+        "webhooks      no target: journaled only",
     ] {
-        assert!(help.contains(flag), "--help mentions {flag}");
+        assert!(help.contains(flag), "--help mentions {flag}:\n{help}");
     }
 }
 
@@ -60,7 +68,11 @@ fn a_bad_config_stops_start_up_with_a_clear_message() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("'listen'"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--listen: 'not-an-address' is not an address"),
+        "{err}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -450,5 +462,100 @@ fn more_than_a_thousand_open_long_polls_leave_room_for_other_clients() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains("\"status\":\"ok\""), "{answer}");
     drop(polls);
+    terminate(&mut child, Duration::from_secs(10));
+}
+
+#[test]
+fn a_default_start_says_where_and_how_waits_settle_and_lists_by_creation() {
+    let mut child = Command::new(BIN)
+        .args(["--listen", "127.0.0.1:0"])
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .env("IDENFY_MOCK_SEED", "7")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut banner = Vec::new();
+    loop {
+        let line = lines.next().expect("the start-up banner").unwrap();
+        let last = line.contains("  webhooks ");
+        banner.push(line);
+        if last {
+            break;
+        }
+    }
+    std::thread::spawn(move || lines.for_each(drop));
+    let addr = banner
+        .iter()
+        .find_map(|l| l.split("listening on ").nth(1))
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("a 'listening on' line")
+        .to_owned();
+    let url = format!("http://{addr}");
+    let text = banner.join("\n");
+    for line in [
+        format!("  API base URL  {url}"),
+        "  API key       idenfy-mock-key".into(),
+        "  API secret    idenfy-mock-secret".into(),
+        "  signing key   idenfy-mock-signing-key".into(),
+        format!("  dashboard     {url}/_mock/"),
+        format!("  OpenAPI       {url}/_mock/openapi/idenfy.json"),
+        "  webhooks      no target: journaled only".into(),
+    ] {
+        assert!(text.contains(&line), "{line:?} in\n{text}");
+    }
+
+    // Verifications are listed oldest first, by creation.
+    let mut created = Vec::new();
+    for i in 0..5 {
+        let (status, body) = post_json(
+            &addr,
+            "/api/v2/token",
+            Some("idenfy-mock-key:idenfy-mock-secret"),
+            &format!(r#"{{"clientId":"order-{i}","dummyStatus":"APPROVED"}}"#),
+        );
+        assert!(status.contains("201"), "{status} {body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        created.push(v["scanRef"].as_str().unwrap().to_owned());
+    }
+    let answer = get(&addr, "/_mock/verifications", Duration::from_secs(10)).unwrap();
+    let list: serde_json::Value =
+        serde_json::from_str(answer.split_once("\r\n\r\n").unwrap().1).unwrap();
+    let listed: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["scanRef"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, created);
+
+    // With no target the webhook settles as undeliverable, and the default
+    // wait answers with it.
+    let answer = get(
+        &addr,
+        &format!(
+            "/_mock/webhooks/wait?scanRef={}&timeoutMs=10000",
+            created[4]
+        ),
+        Duration::from_secs(15),
+    )
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains(r#""state":"undeliverable""#), "{answer}");
+
+    // A second server on the same address names it and the way out.
+    let out = Command::new(BIN)
+        .args(["--listen", &addr])
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("cannot listen on {addr}")) && err.contains("--listen"),
+        "{err}"
+    );
     terminate(&mut child, Duration::from_secs(10));
 }
