@@ -64,6 +64,44 @@ enum Command {
     },
 }
 
+impl Cli {
+    fn overrides(&self) -> Overrides {
+        Overrides {
+            listen: self.listen.clone(),
+            public_url: self.public_url.clone(),
+            webhook_url: self.webhook_url.clone(),
+            seed: self.seed,
+            state_file: self.state_file.clone(),
+        }
+    }
+}
+
+/// The address the server in this container listens on, read from its
+/// command line (`/proc/1/cmdline`: the server is PID 1, or is started by an
+/// init such as tini): a health check is started without the server's flags,
+/// so `--listen` or `--config` given to the server would otherwise be missed
+/// and a server on another port reported unhealthy. `None` when PID 1 is not
+/// an idenfy-mock server (a health check outside a container).
+fn served_listen(cmdline: &[u8]) -> Option<String> {
+    let args: Vec<String> = cmdline
+        .split(|b| *b == 0)
+        .filter(|a| !a.is_empty())
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect();
+    let start = args.iter().position(|a| {
+        std::path::Path::new(a)
+            .file_name()
+            .is_some_and(|n| n == "idenfy-mock")
+    })?;
+    let cli = Cli::try_parse_from(&args[start..]).ok()?;
+    if cli.command.is_some() {
+        return None;
+    }
+    Config::load(cli.config.as_deref(), &cli.overrides())
+        .ok()
+        .map(|c| c.listen)
+}
+
 fn main() -> ExitCode {
     // --help ends with what a default start serves, as start-up prints it.
     let defaults = idenfy_mock::app::banner(&Config::embedded(), "http://127.0.0.1:8080");
@@ -83,14 +121,7 @@ fn main() -> ExitCode {
         // Colour only on a terminal: container and CI logs stay plain text.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();
-    let overrides = Overrides {
-        listen: cli.listen,
-        public_url: cli.public_url,
-        webhook_url: cli.webhook_url,
-        seed: cli.seed,
-        state_file: cli.state_file,
-    };
-    let config = match Config::load(cli.config.as_deref(), &overrides) {
+    let config = match Config::load(cli.config.as_deref(), &cli.overrides()) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("idenfy-mock: configuration error: {e}");
@@ -98,8 +129,11 @@ fn main() -> ExitCode {
         }
     };
     if let Some(Command::Healthcheck { url }) = cli.command {
-        let port = config
-            .listen
+        let listen = std::fs::read("/proc/1/cmdline")
+            .ok()
+            .and_then(|cmdline| served_listen(&cmdline))
+            .unwrap_or_else(|| config.listen.clone());
+        let port = listen
             .parse::<std::net::SocketAddr>()
             .map_or(8080, |a| a.port());
         let url = url.unwrap_or_else(|| format!("http://127.0.0.1:{port}/_mock/health"));
@@ -136,5 +170,30 @@ fn main() -> ExitCode {
             eprintln!("idenfy-mock: cannot serve: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_health_check_follows_the_servers_own_listen_flag() {
+        let listen = |cmdline: &str| served_listen(cmdline.replace(' ', "\0").as_bytes());
+        assert_eq!(
+            listen("/idenfy-mock --listen 0.0.0.0:9000 "),
+            Some("0.0.0.0:9000".into())
+        );
+        // Started by an init (docker run --init).
+        assert_eq!(
+            listen("/sbin/docker-init -- /idenfy-mock --listen=0.0.0.0:9001"),
+            Some("0.0.0.0:9001".into())
+        );
+        // No flag: the environment and the embedded defaults decide.
+        assert!(listen("/idenfy-mock").is_some());
+        // Not a server: another program, or idenfy-mock running a subcommand.
+        assert_eq!(listen("/sbin/init splash"), None);
+        assert_eq!(listen("/idenfy-mock healthcheck"), None);
+        assert_eq!(listen("/idenfy-mock --listen nowhere"), None);
     }
 }
