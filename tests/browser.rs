@@ -18,8 +18,11 @@ use common::*;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// The browser and its driver: `CHROMIUM` and `CHROMEDRIVER` when set
+/// (scripts/test sets them from PATH), else Debian's paths.
+fn tool(var: &str, debian: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| debian.to_owned())
+}
 
 /// A chromedriver process, killed on drop.
 struct Driver {
@@ -40,7 +43,7 @@ async fn start_driver() -> Driver {
         .local_addr()
         .unwrap()
         .port();
-    let child = Command::new(CHROMEDRIVER)
+    let child = Command::new(tool("CHROMEDRIVER", "/usr/bin/chromedriver"))
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -70,7 +73,7 @@ async fn browser(driver: &Driver) -> Client {
     let caps = json!({
         "browserName": "chrome",
         "goog:chromeOptions": {
-            "binary": CHROMIUM,
+            "binary": tool("CHROMIUM", "/usr/bin/chromium"),
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-quic", "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--window-size=760,900"]
