@@ -156,7 +156,6 @@ pub fn approx_size(v: &Verification) -> usize {
             &r.error_url,
             &r.unverified_url,
             &r.callback_url,
-            &r.country,
             &r.date_of_birth,
             &r.date_of_expiry,
             &r.date_of_issue,
@@ -170,7 +169,14 @@ pub fn approx_size(v: &Verification) -> usize {
         .into_iter()
         .map(text)
         .sum::<usize>();
-    let lists = heap(r.documents.capacity() * size_of::<DocumentType>())
+    let lists = match &r.country {
+        None => 0,
+        Some(crate::domain::token::Country::One(c)) => heap(c.len()),
+        Some(crate::domain::token::Country::Many(list)) => {
+            heap(list.capacity() * size_of::<Box<str>>())
+                + list.iter().map(|c| heap(c.len())).sum::<usize>()
+        }
+    } + heap(r.documents.capacity() * size_of::<DocumentType>())
         + heap(r.video_call_questions.capacity() * size_of::<String>())
         + r.video_call_questions
             .iter()

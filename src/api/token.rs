@@ -79,7 +79,7 @@ pub struct TokenRequestBody {
     /// 1..100 printable ASCII characters (legacy alias: `personScanRef`).
     #[schema(min_length = 1, max_length = 100, pattern = "^[ -~]+$")]
     client_id: String,
-    /// Letters, spaces, `-`, `'`, `.`; returned uppercased.
+    /// A letter at least; no digits and none of ``~!@#$%^*()_+={}[]|:;",<>/?``; returned uppercased.
     #[schema(min_length = 1, max_length = 100)]
     first_name: Option<String>,
     #[schema(min_length = 1, max_length = 100)]
@@ -91,12 +91,12 @@ pub struct TokenRequestBody {
     #[schema(format = Date)]
     date_of_issue: Option<String>,
     sex: Option<crate::domain::token::Sex>,
-    /// ISO 3166-1 alpha-2, any case.
-    #[schema(pattern = "^[A-Za-z]{2}$")]
+    /// ISO 3166-1 alpha-2 or XK, any case; or ALL (none).
+    #[schema(pattern = "^([A-Za-z]{2}|[Aa][Ll][Ll])$")]
     nationality: Option<String>,
-    /// ISO 3166-1 alpha-2, any case.
-    #[schema(pattern = "^[A-Za-z]{2}$")]
-    country: Option<String>,
+    /// ISO 3166-1 alpha-2 or XK, any case; or an array of such codes.
+    #[schema(value_type = Option<crate::domain::token::Country>)]
+    country: Option<serde_json::Value>,
     #[schema(min_length = 1, max_length = 50)]
     personal_number: Option<String>,
     #[schema(min_length = 1, max_length = 50)]
@@ -104,9 +104,8 @@ pub struct TokenRequestBody {
     #[schema(max_length = 255)]
     address: Option<String>,
     documents: Option<Vec<DocumentType>>,
-    #[schema(
-        pattern = "^(lt|en|ru|pl|lv|et|ro|it|de|fr|sv|es|hu|ja|bg|cs|nl|pt|uk|vi|sk|th|hi|id)$"
-    )]
+    /// A language tag; one the page does not translate shows English.
+    #[schema(pattern = "^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,4})?$", max_length = 7)]
     locale: Option<String>,
     show_instructions: Option<bool>,
     #[schema(minimum = 0, maximum = 2592000)]

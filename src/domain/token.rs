@@ -42,12 +42,14 @@ MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS
 RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM \
 TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW";
 
-/// Whether `code` is an ISO 3166-1 alpha-2 code, in any letter case.
+/// Whether `code` is an ISO 3166-1 alpha-2 code, or `XK` (Kosovo, which
+/// iDenfy accepts), in any letter case.
 pub fn is_country_code(code: &str) -> bool {
     code.len() == 2
         && code.is_ascii()
         && ISO_COUNTRIES
             .split_ascii_whitespace()
+            .chain(["XK"])
             .any(|c| c.eq_ignore_ascii_case(code))
 }
 
@@ -73,6 +75,24 @@ wire_enum!(
         MilitaryCard = "MILITARY_CARD",
         ProofOfAgeCard = "PROOF_OF_AGE_CARD",
         DiplomaticId = "DIPLOMATIC_ID",
+        // iDenfy's OpenAPI KycDocumentTypeEnum adds these.
+        ProvisionalDriverLicense = "PROVISIONAL_DRIVER_LICENSE",
+        AddressCard = "ADDRESS_CARD",
+        SmartId = "SMART_ID",
+        Clear = "CLEAR",
+        OneId = "ONE_ID",
+        BankIdSe = "BANK_ID_SE",
+        BankIdNo = "BANK_ID_NO",
+        BankIdCz = "BANK_ID_CZ",
+        Ftn = "FTN",
+        MitId = "MIT_ID",
+        Verimi = "VERIMI",
+        LaWallet = "LA_WALLET",
+        SamsungWallet = "SAMSUNG_WALLET",
+        MojeIdCz = "MOJE_ID_CZ",
+        YotiId = "YOTI_ID",
+        SocialSecurityCard = "SOCIAL_SECURITY_CARD",
+        WorkPermit = "WORK_PERMIT",
     }
 );
 
@@ -116,7 +136,7 @@ pub struct TokenRequest {
     pub callback_url: Option<Box<str>>,
     pub locale: Cow<'static, str>,
     pub show_instructions: bool,
-    pub country: Option<Box<str>>,
+    pub country: Option<Country>,
     pub expiry_time: u32,
     pub session_length: u32,
     pub documents: Vec<DocumentType>,
@@ -175,8 +195,8 @@ impl TokenRequest {
         let date_of_expiry = date(&f, "dateOfExpiry")?;
         let date_of_issue = date(&f, "dateOfIssue")?;
         let sex = f.one_of("sex", Sex::parse, Sex::list)?;
-        let nationality = country(&f, "nationality")?;
-        let country = country(&f, "country")?;
+        let nationality = nationality(&f)?;
+        let country = countries(&f)?;
         let personal_number = f.string_len("personalNumber", 1, 50)?.map(Box::from);
         let document_number = f.string_len("documentNumber", 1, 50)?.map(Box::from);
         let address = f.string_len("address", 0, 255)?.map(Box::from);
@@ -198,14 +218,21 @@ impl TokenRequest {
                 .collect::<FieldResult<Vec<_>>>()?,
         };
 
-        let locale = match f.string("locale")? {
-            // Config validation keeps the default among LOCALES.
-            None => known_locale(&defaults.locale)
-                .unwrap_or_else(|| Cow::Owned(defaults.locale.clone())),
-            Some(l) => known_locale(l).ok_or_else(|| {
-                FieldError::bad("locale", format!("must be one of: {}", LOCALES.join(", ")))
-            })?,
-        };
+        let locale =
+            match f.string("locale")? {
+                // Config validation keeps the default among LOCALES.
+                None => known_locale(&defaults.locale)
+                    .unwrap_or_else(|| Cow::Owned(defaults.locale.clone())),
+                // iDenfy shows English for a locale it does not support, so any
+                // language tag is accepted and kept as sent.
+                Some(l) if is_language_tag(l) => {
+                    known_locale(l).unwrap_or_else(|| Cow::Owned(l.to_owned()))
+                }
+                Some(_) => return Err(FieldError::bad(
+                    "locale",
+                    "must be a language tag such as 'en', 'ko' or 'pt-BR' (at most 7 characters)",
+                )),
+            };
         let show_instructions = f.boolean("showInstructions")?.unwrap_or(true);
         let expiry_time = f
             .integer_in("expiryTime", 0..=i64::from(MAX_EXPIRY_TIME))?
@@ -292,30 +319,54 @@ impl TokenRequest {
         })
     }
 
-    /// `allowedDocuments`: the selected country (uppercased) or `ALL`, mapped
-    /// to the document list.
+    /// `allowedDocuments`: each selected country (uppercased), or `ALL`,
+    /// mapped to the document list.
     pub fn allowed_documents(&self) -> AllowedDocuments<'_> {
         AllowedDocuments {
-            country: self.country.as_deref(),
+            country: self.country.as_ref(),
             documents: &self.documents,
         }
     }
+
+    /// The country the verification runs in: the first one sent.
+    pub fn selected_country(&self) -> Option<&str> {
+        self.country.as_ref().and_then(|c| c.codes().next())
+    }
 }
 
-/// `allowedDocuments` of a token: one entry, serialised as a JSON object
-/// without building a map.
+/// `country` as sent: one code, or a list of them ("lock to these
+/// countries"), each kept in the case it was sent in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum Country {
+    One(Box<str>),
+    Many(Vec<Box<str>>),
+}
+
+impl Country {
+    pub fn codes(&self) -> impl Iterator<Item = &str> {
+        let (one, many) = match self {
+            Country::One(c) => (Some(&**c), &[][..]),
+            Country::Many(list) => (None, &list[..]),
+        };
+        one.into_iter().chain(many.iter().map(|c| &**c))
+    }
+}
+
+/// `allowedDocuments` of a token: an entry per country, serialised as a
+/// JSON object without building a map.
 #[derive(Debug, Clone, Copy)]
 pub struct AllowedDocuments<'a> {
-    country: Option<&'a str>,
+    country: Option<&'a Country>,
     pub documents: &'a [DocumentType],
 }
 
 impl AllowedDocuments<'_> {
-    /// The country uppercased, or `ALL`.
-    pub fn key(&self) -> std::borrow::Cow<'static, str> {
+    /// The countries uppercased, or `ALL`.
+    pub fn keys(&self) -> Vec<String> {
         match self.country {
-            Some(c) => c.to_ascii_uppercase().into(),
-            None => "ALL".into(),
+            Some(c) => c.codes().map(str::to_ascii_uppercase).collect(),
+            None => vec!["ALL".into()],
         }
     }
 }
@@ -323,17 +374,24 @@ impl AllowedDocuments<'_> {
 impl Serialize for AllowedDocuments<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(Some(1))?;
+        let mut map = serializer.serialize_map(None)?;
         match self.country {
-            // ISO codes are two ASCII letters: uppercase them on the stack.
-            Some(c) if c.len() == 2 => {
+            // One ISO code is two ASCII letters: uppercase it on the stack.
+            Some(Country::One(c)) if c.len() == 2 => {
                 let upper = [
                     c.as_bytes()[0].to_ascii_uppercase(),
                     c.as_bytes()[1].to_ascii_uppercase(),
                 ];
                 map.serialize_entry(std::str::from_utf8(&upper).unwrap_or(c), self.documents)?;
             }
-            _ => map.serialize_entry(&self.key(), self.documents)?,
+            _ => {
+                // A country listed twice gets one entry.
+                let keys = self.keys();
+                let mut seen = std::collections::HashSet::new();
+                for key in keys.iter().filter(|k| seen.insert(k.as_str())) {
+                    map.serialize_entry(key, self.documents)?;
+                }
+            }
         }
         map.end()
     }
@@ -343,6 +401,23 @@ impl Serialize for AllowedDocuments<'_> {
 /// check runs before the body's fields are validated.
 pub fn asks_for_dummy(body: &Object) -> bool {
     Fields(body).get("dummyStatus").is_some()
+}
+
+/// A language tag of at most 7 characters: a language of 2 or 3 letters,
+/// then optionally `-` or `_` and a region or script of 2 to 4 letters or
+/// digits (`ko`, `yue`, `pt-BR`, `zh_Hant`). Nothing else, so the tag can
+/// go into the page's URL as it is.
+pub fn is_language_tag(s: &str) -> bool {
+    let (language, rest) = match s.find(['-', '_']) {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    s.len() <= 7
+        && (2..=3).contains(&language.len())
+        && language.bytes().all(|b| b.is_ascii_alphabetic())
+        && rest.is_none_or(|r| {
+            (2..=4).contains(&r.len()) && r.bytes().all(|b| b.is_ascii_alphanumeric())
+        })
 }
 
 /// The supported locale spelled `s`, without allocating.
@@ -357,16 +432,21 @@ fn name(f: &Fields, field: &str) -> FieldResult<Option<Box<str>>> {
     if !is_person_name(s) {
         return Err(FieldError::bad(
             field,
-            "may contain only letters, spaces, '-', ''' and '.'",
+            format!("must contain a letter, and no digits or any of {NAME_FORBIDDEN}"),
         ));
     }
     Ok(Some(s.to_uppercase().into_boxed_str()))
 }
 
-/// Letters of any script, spaces, `-`, `'` and `.`; no digits or other symbols.
+/// The characters iDenfy's documentation forbids in names (besides digits).
+pub const NAME_FORBIDDEN: &str = "~!@#$%^*()_+={}[]|:;\",<>/?";
+
+/// A name as iDenfy documents it: at least one letter, no digits, none of
+/// [`NAME_FORBIDDEN`] and no control characters; every other character
+/// (letters of any script, `&`, `’`, `` ` ``, `'`, `-`, `.`) is accepted.
 pub fn is_person_name(s: &str) -> bool {
     s.chars()
-        .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '.'))
+        .all(|c| !c.is_numeric() && !c.is_control() && !NAME_FORBIDDEN.contains(c))
         && s.chars().any(char::is_alphabetic)
 }
 
@@ -416,6 +496,34 @@ fn country(f: &Fields, field: &str) -> FieldResult<Option<Box<str>>> {
             field,
             "must be a valid ISO 3166-1 alpha-2 code",
         )),
+    }
+}
+
+/// `country`: one code, or an array of at most [`MAX_ARRAY_ITEMS`] codes
+/// (an empty one counts as not given).
+fn countries(f: &Fields) -> FieldResult<Option<Country>> {
+    const RULE: &str = "must be a valid ISO 3166-1 alpha-2 code, or an array of them";
+    match f.get("country") {
+        Some(Value::Array(_)) => match f.string_array("country") {
+            Ok(Some(list)) if list.iter().all(|c| is_country_code(c)) => Ok((!list.is_empty())
+                .then(|| Country::Many(list.into_iter().map(Box::from).collect()))),
+            Err(FieldError::Bad(m)) if m.contains("at most") => Err(FieldError::Bad(m)),
+            _ => Err(FieldError::bad("country", RULE)),
+        },
+        _ => Ok(country(f, "country")?.map(Country::One)),
+    }
+}
+
+/// `nationality`: a country code, or `ALL` (any case), which sets none; both
+/// are kept as sent.
+fn nationality(f: &Fields) -> FieldResult<Option<Box<str>>> {
+    match f.string("nationality")? {
+        Some(s) if s.eq_ignore_ascii_case("ALL") => Ok(Some(Box::from(s))),
+        Some(s) if !is_country_code(s) => Err(FieldError::bad(
+            "nationality",
+            "must be a valid ISO 3166-1 alpha-2 code (or XK), or ALL",
+        )),
+        _ => country(f, "nationality"),
     }
 }
 
@@ -509,6 +617,15 @@ mod tests {
         assert!(!is_person_name("John2"));
         assert!(!is_person_name("a@b"));
         assert!(!is_person_name(" - "));
+        // iDenfy forbids only digits and these; everything else is a name.
+        assert!(is_person_name("Tom & Jerry"));
+        assert!(is_person_name("O’Brien"));
+        assert!(is_person_name("d`Artagnan"));
+        for c in NAME_FORBIDDEN.chars() {
+            assert!(!is_person_name(&format!("Ann{c}")), "{c}");
+        }
+        assert!(!is_person_name("Ann\u{0}"));
+        assert!(!is_person_name("Ann٣"), "digits of any script");
     }
 
     #[test]
@@ -520,7 +637,7 @@ mod tests {
         assert_eq!(t.documents.len(), 4);
         assert!(t.show_instructions);
         assert_eq!(t.token_type, TokenType::Identification);
-        assert_eq!(t.allowed_documents().key(), "ALL");
+        assert_eq!(t.allowed_documents().keys(), ["ALL"]);
         assert_eq!(
             serde_json::to_value(t.allowed_documents()).unwrap(),
             json!({"ALL": ["ID_CARD", "PASSPORT", "RESIDENCE_PERMIT", "DRIVER_LICENSE"]})
@@ -534,11 +651,95 @@ mod tests {
     }
 
     #[test]
+    fn lenient_where_idenfy_is_lenient() {
+        let t = parse(
+            json!({"clientId": "c", "locale": "pt-BR", "nationality": "ALL",
+            "country": "xk", "documents": ["WORK_PERMIT", "SOCIAL_SECURITY_CARD"]}),
+        )
+        .unwrap();
+        assert_eq!(t.locale, "pt-BR");
+        assert_eq!(t.nationality.as_deref(), Some("ALL"));
+        assert_eq!(t.allowed_documents().keys(), ["XK"]);
+        assert_eq!(
+            t.documents,
+            [DocumentType::WorkPermit, DocumentType::SocialSecurityCard]
+        );
+        for locale in ["ko", "zh", "zh_Hant", "yue-HK", "es-419"] {
+            assert!(is_language_tag(locale), "{locale}");
+            assert_eq!(
+                parse(json!({"clientId": "c", "locale": locale}))
+                    .unwrap()
+                    .locale,
+                locale
+            );
+        }
+        for bad in [
+            "e",
+            "english",
+            "toolong-x",
+            "1a",
+            "en US",
+            "en&x=1",
+            "ü",
+            "en-",
+            "pt-BR-x",
+        ] {
+            assert!(!is_language_tag(bad), "{bad}");
+            assert!(matches!(
+                parse(json!({"clientId": "c", "locale": bad})),
+                Err(FieldError::Bad(m)) if m.contains("'locale'")
+            ));
+        }
+        assert!(is_country_code("XK") && is_country_code("xk"));
+        assert!(parse(json!({"clientId": "c", "nationality": "xk"})).is_ok());
+        assert!(matches!(
+            parse(json!({"clientId": "c", "nationality": "ALLX"})),
+            Err(FieldError::Bad(m)) if m.contains("'nationality'") && m.contains("ALL")
+        ));
+        assert!(matches!(
+            parse(json!({"clientId": "c", "country": "ALL"})),
+            Err(FieldError::Bad(m)) if m.contains("'country'")
+        ));
+        // An array of countries: echoed as sent, an entry each.
+        let t = parse(json!({"clientId": "c", "country": ["lt", "LV", "lt"],
+            "documents": ["PASSPORT"]}))
+        .unwrap();
+        assert_eq!(
+            serde_json::to_value(&t).unwrap()["country"],
+            json!(["lt", "LV", "lt"])
+        );
+        assert_eq!(t.selected_country(), Some("lt"));
+        assert_eq!(
+            serde_json::to_value(t.allowed_documents()).unwrap(),
+            json!({"LT": ["PASSPORT"], "LV": ["PASSPORT"]})
+        );
+        assert_eq!(
+            parse(json!({"clientId": "c", "country": []}))
+                .unwrap()
+                .country,
+            None
+        );
+        for bad in [json!(["lt", "XX"]), json!(["lt", 5]), json!([["lt"]])] {
+            assert_eq!(
+                parse(json!({"clientId": "c", "country": bad})).map(|_| ()),
+                Err(FieldError::bad(
+                    "country",
+                    "must be a valid ISO 3166-1 alpha-2 code, or an array of them"
+                ))
+            );
+        }
+        assert!(matches!(
+            parse(json!({"clientId": "c", "country": vec!["lt"; 51]})),
+            Err(FieldError::Bad(m)) if m.contains("at most 50")
+        ));
+    }
+
+    #[test]
     fn names_are_uppercased_and_country_echoed_as_sent() {
         let t = parse(json!({"clientId": "c", "firstName": "John Tom", "country": "lt"})).unwrap();
         assert_eq!(t.first_name.as_deref(), Some("JOHN TOM"));
-        assert_eq!(t.country.as_deref(), Some("lt"));
-        assert_eq!(t.allowed_documents().key(), "LT");
+        assert_eq!(t.country, Some(Country::One("lt".into())));
+        assert_eq!(t.allowed_documents().keys(), ["LT"]);
         assert_eq!(
             serde_json::to_value(t.allowed_documents()).unwrap()["LT"],
             serde_json::to_value(&t.documents).unwrap()

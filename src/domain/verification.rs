@@ -180,12 +180,13 @@ impl Verification {
         let first = r.first_name.as_deref().unwrap_or("JOHN").to_owned();
         let last = r.last_name.as_deref().unwrap_or("DOE").to_owned();
         let selected = r
-            .country
-            .as_deref()
+            .selected_country()
             .map_or_else(|| "LT".to_string(), str::to_ascii_uppercase);
+        // `ALL` sets no nationality: the document's is the selected country.
         let nationality = r
             .nationality
             .as_deref()
+            .filter(|n| !n.eq_ignore_ascii_case("ALL"))
             .map_or_else(|| selected.clone(), str::to_ascii_uppercase);
         DocumentData {
             full_name: Some(format!("{first} {last}")),
@@ -343,5 +344,11 @@ mod tests {
         assert_eq!(d.doc_nationality.as_deref(), Some("LT"));
         assert_eq!(d.doc_type, Some("PASSPORT"));
         assert_eq!(d.duplicate_faces, None);
+        // Nationality ALL sets none: the document's is the selected country.
+        let mut v = verification(json!({"clientId": "c", "nationality": "all", "country": "xk"}));
+        v.finish_automatically(&config.dummy.results[&DummyStatus::Approved], true, 1001);
+        let d = v.document_data();
+        assert_eq!(d.doc_nationality.as_deref(), Some("XK"));
+        assert_eq!(d.selected_country.as_deref(), Some("XK"));
     }
 }

@@ -75,7 +75,11 @@ pub fn session(v: &Verification, lang: &str, seconds_left: i64, token: &str) -> 
     let name = |n: &Option<Box<str>>| escape(n.as_deref().unwrap_or("—"));
     let allowed = v.request.allowed_documents();
     let list: Vec<&str> = allowed.documents.iter().map(|d| d.as_str()).collect();
-    let documents = format!("{}: {}", escape(&allowed.key()), list.join(", "));
+    let documents = format!(
+        "{}: {}",
+        escape(&allowed.keys().join(", ")),
+        list.join(", ")
+    );
     let left = seconds_left.max(0);
     let faces = options(FaceResult::ALL.iter().map(|f| f.as_str()), "FACE_MISMATCH");
     let docs = options(
