@@ -24,6 +24,31 @@ impl Modify for BasicAuth {
     }
 }
 
+/// The feature switches, from the one table the parser reads
+/// (`domain::switches`), added to the token request's schema.
+struct FeatureSwitches;
+
+impl Modify for FeatureSwitches {
+    fn modify(&self, doc: &mut Document) {
+        use utoipa::openapi::{schema::Schema, RefOr};
+        let Some(components) = doc.components.as_mut() else {
+            return;
+        };
+        let Some(RefOr::T(Schema::Object(body))) = components.schemas.get_mut("TokenRequestBody")
+        else {
+            return;
+        };
+        for &(name, kind) in crate::domain::switches::SWITCHES {
+            // Our own constant JSON: it always reads back as a schema.
+            if let Ok(schema) =
+                serde_json::from_value::<RefOr<Schema>>(crate::domain::switches::schema_of(kind))
+            {
+                body.properties.insert(name.to_owned(), schema);
+            }
+        }
+    }
+}
+
 struct AdminToken;
 
 impl Modify for AdminToken {
@@ -50,7 +75,7 @@ impl Modify for AdminToken {
         api::verification::delete,
         crate::ui::redirect,
     ),
-    modifiers(&BasicAuth)
+    modifiers(&BasicAuth, &FeatureSwitches)
 )]
 pub struct IdenfyDoc;
 

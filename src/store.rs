@@ -188,7 +188,27 @@ pub fn approx_size(v: &Verification) -> usize {
         .into_iter()
         .map(|j| j.as_ref().map_or(0, |j| heap(j.as_str().len())))
         .sum::<usize>();
-    heap(size_of::<Verification>()) + books + strings + lists + json
+    // Feature switches: a B-tree node's share, the key, the value (scalars,
+    // a UUID string, or a list of country codes).
+    let switches = r
+        .switches
+        .iter()
+        .map(|(k, v)| {
+            let value = match v {
+                serde_json::Value::String(s) => heap(s.len()),
+                serde_json::Value::Array(items) => {
+                    heap(items.len() * size_of::<serde_json::Value>())
+                        + items
+                            .iter()
+                            .map(|i| i.as_str().map_or(0, |s| heap(s.len())))
+                            .sum::<usize>()
+                }
+                _ => 0,
+            };
+            2 * size_of::<(String, serde_json::Value)>() + heap(k.len()) + value
+        })
+        .sum::<usize>();
+    heap(size_of::<Verification>()) + books + strings + lists + json + switches
 }
 
 impl Inner {

@@ -559,3 +559,57 @@ fn a_default_start_says_where_and_how_waits_settle_and_lists_by_creation() {
     );
     terminate(&mut child, Duration::from_secs(10));
 }
+
+#[test]
+fn an_unknown_token_field_is_logged_with_the_field_it_meant() {
+    let mut child = Command::new(BIN)
+        .args(["--listen", "127.0.0.1:0"])
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Lines arrive on a channel, so every wait below has a deadline.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let next_matching = |what: &str| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) if line.contains(what) => return line,
+                Ok(_) => {}
+                Err(_) => panic!("no log line with {what:?} within 10 s"),
+            }
+        }
+    };
+    let listening = next_matching("listening on ");
+    let addr = listening
+        .split("listening on ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap()
+        .to_owned();
+    let (status, body) = post_json(
+        &addr,
+        "/api/v2/token",
+        Some("idenfy-mock-key:idenfy-mock-secret"),
+        r#"{"clientId":"typo","dumyStatus":"APPROVED","x\u001b[31m":1}"#,
+    );
+    assert!(status.contains("201"), "{status} {body}");
+    let line = next_matching("unknown field 'dumyStatus'");
+    assert!(line.contains("WARN"), "{line}");
+    assert!(line.contains("did you mean 'dummyStatus'?"), "{line}");
+    // A key with control characters is logged escaped.
+    let line = next_matching("unknown field 'x");
+    assert!(!line.contains('\u{1b}'), "{line:?}");
+    terminate(&mut child, Duration::from_secs(10));
+}

@@ -445,3 +445,43 @@ async fn lenient_where_idenfy_is_lenient() {
         .await;
     assert_error(&got, 400, "BAD_VALUE", "'locale'");
 }
+
+/// Feature switches are type-checked and echoed only when sent.
+#[tokio::test]
+async fn feature_switches_are_checked_and_echoed_when_sent() {
+    let m = Mock::plain().await;
+    let r = m
+        .token(
+            DEV,
+            json!({"clientId": "s", "checkLiveness": true, "ageLimit": 18,
+                "faceMatchingThresholdModifier": 0.25,
+                "riskAssessmentProfile": "3f1c1f4e-2f55-4b1e-9d4a-5c2f0b7f9e10",
+                "registryCentersCountries": ["LT"]}),
+        )
+        .await;
+    assert_eq!(r["checkLiveness"], true);
+    assert_eq!(r["ageLimit"], 18);
+    assert_eq!(r["faceMatchingThresholdModifier"], 0.25);
+    assert_eq!(
+        r["riskAssessmentProfile"],
+        "3f1c1f4e-2f55-4b1e-9d4a-5c2f0b7f9e10"
+    );
+    assert_eq!(r["registryCentersCountries"], json!(["LT"]));
+    let plain = m.token(DEV, json!({"clientId": "p"})).await;
+    for key in ["checkLiveness", "ageLimit", "theme", "reviewFailed"] {
+        assert!(plain.get(key).is_none(), "{key} is echoed only when sent");
+    }
+    for (body, field) in [
+        (json!({"clientId": "c", "checkAml": "true"}), "checkAml"),
+        (json!({"clientId": "c", "ageMax": -1}), "ageMax"),
+        (json!({"clientId": "c", "theme": "dark"}), "theme"),
+    ] {
+        let got = m.post(TOKEN, DEV, body).await;
+        assert_error(&got, 400, "BAD_VALUE", &format!("'{field}'"));
+    }
+    // They are in the OpenAPI document's request schema.
+    let (_, doc) = m.cget("/_mock/openapi/idenfy.json").await;
+    let props = &doc["components"]["schemas"]["TokenRequestBody"]["properties"];
+    assert_eq!(props["checkLiveness"]["type"], json!(["boolean", "null"]));
+    assert_eq!(props["theme"]["format"], "uuid");
+}

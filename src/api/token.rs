@@ -9,7 +9,9 @@ use utoipa::ToSchema;
 use super::error::{ApiError, ErrorEnvelope};
 use super::{auth, body};
 use crate::app::AppState;
-use crate::domain::token::{asks_for_dummy, AllowedDocuments, DocumentType, TokenRequest};
+use crate::domain::token::{
+    asks_for_dummy, unknown_fields, AllowedDocuments, DocumentType, TokenRequest,
+};
 use crate::domain::verification::Verification;
 use crate::lifecycle;
 
@@ -162,7 +164,9 @@ pub async fn create(State(app): State<AppState>, request: Request) -> Result<Res
     if !partner.has_credit() {
         return Err(ApiError::token_limit());
     }
-    let request = TokenRequest::parse(&parsed?, &app.config.defaults).map_err(ApiError::field)?;
+    let body = parsed?;
+    let request = TokenRequest::parse(&body, &app.config.defaults).map_err(ApiError::field)?;
+    warn_of_unknown_fields(&body, partner.key());
     if request.callback_url.is_some() && !partner.config.allow_callback_url {
         return Err(ApiError::callback_url_not_allowed());
     }
@@ -173,6 +177,31 @@ pub async fn create(State(app): State<AppState>, request: Request) -> Result<Res
         json_body(&TokenResponse::new(v, &app.public_url))
     });
     Ok((StatusCode::CREATED, body).into_response())
+}
+
+/// Unknown keys are ignored, as iDenfy does, but each gets a WARN line
+/// naming the field it most likely meant, so a typo (`dumyStatus`) is seen.
+/// At most ten per request; keys are cut to 64 characters and escaped.
+fn warn_of_unknown_fields(body: &crate::domain::fields::Object, partner: &str) {
+    let unknown = unknown_fields(body);
+    for (key, meant) in unknown.iter().take(10) {
+        let cut: String = key.chars().take(64).collect();
+        let key = crate::logsafe::escape_for_log(&cut);
+        match meant {
+            Some(meant) => tracing::warn!(
+                partner,
+                "token request: unknown field '{key}' ignored; did you mean '{meant}'?"
+            ),
+            None => tracing::warn!(partner, "token request: unknown field '{key}' ignored"),
+        }
+    }
+    if unknown.len() > 10 {
+        tracing::warn!(
+            partner,
+            "token request: {} more unknown fields ignored",
+            unknown.len() - 10
+        );
+    }
 }
 
 /// A JSON response body serialised in one allocation (a token response is

@@ -5,6 +5,7 @@ pub mod fields;
 pub mod outcome;
 pub mod requests;
 pub mod status;
+pub mod switches;
 pub mod token;
 pub mod verification;
 

@@ -2,6 +2,8 @@
 //! (contract §3), or refused with an error that names the field.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -163,6 +165,10 @@ pub struct TokenRequest {
     #[serde(skip)]
     #[schema(ignore)]
     pub dummy_status: Option<DummyStatus>,
+    /// The feature switches sent ([`super::switches`]), echoed as sent.
+    #[serde(flatten)]
+    #[schema(ignore)]
+    pub switches: BTreeMap<String, Value>,
 }
 
 impl TokenRequest {
@@ -283,6 +289,7 @@ impl TokenRequest {
             .string_len("questionnaire", 0, MAX_QUESTIONNAIRE_CHARS)?
             .map(Box::from);
         let video_call_questions = video_call_questions(&f)?;
+        let switches = super::switches::parse(&f)?;
         let dummy_status = f.one_of("dummyStatus", DummyStatus::parse, DummyStatus::list)?;
 
         Ok(TokenRequest {
@@ -316,6 +323,7 @@ impl TokenRequest {
             questionnaire,
             video_call_questions,
             dummy_status,
+            switches,
         })
     }
 
@@ -395,6 +403,57 @@ impl Serialize for AllowedDocuments<'_> {
         }
         map.end()
     }
+}
+
+/// Every key a token request may use: the fields the 201 echoes (read from
+/// [`TokenRequest`]'s schema, so the list cannot drift), the legacy
+/// `personScanRef`, `dummyStatus` and the feature switches.
+pub fn known_fields() -> &'static [String] {
+    static KNOWN: OnceLock<Vec<String>> = OnceLock::new();
+    KNOWN.get_or_init(|| {
+        use utoipa::openapi::{schema::Schema, RefOr};
+        let mut known: Vec<String> = match <TokenRequest as utoipa::PartialSchema>::schema() {
+            RefOr::T(Schema::Object(o)) => o.properties.keys().cloned().collect(),
+            _ => Vec::new(),
+        };
+        known.extend(["personScanRef", "dummyStatus"].map(String::from));
+        known.extend(super::switches::SWITCHES.iter().map(|(n, _)| n.to_string()));
+        // Sorted, so a body's keys are looked up by binary search.
+        known.sort_unstable();
+        known
+    })
+}
+
+/// The keys of `body` no token request field has, each with the known
+/// field it most likely meant (`dumyStatus` → `dummyStatus`, `clientID` →
+/// `clientId`), if one is near.
+pub fn unknown_fields(body: &Object) -> Vec<(&str, Option<&'static str>)> {
+    let known = known_fields();
+    body.keys()
+        .filter(|k| known.binary_search_by(|f| f.as_str().cmp(k)).is_err())
+        .map(|k| (k.as_str(), closest(k, known)))
+        .collect()
+}
+
+/// The known field at the smallest edit distance from `key`, ignoring case,
+/// if that is at most 2 (or a third of the key's length, for long keys).
+fn closest(key: &str, known: &'static [String]) -> Option<&'static str> {
+    if key.len() > 64 {
+        return None;
+    }
+    let key = key.to_ascii_lowercase();
+    let limit = 2.max(key.chars().count() / 3);
+    known
+        .iter()
+        .map(|f| {
+            (
+                strsim::damerau_levenshtein(&key, &f.to_ascii_lowercase()),
+                f,
+            )
+        })
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, f)| f.as_str())
 }
 
 /// True when `dummyStatus` is present (and not null) in a raw body: the DEV-only
@@ -648,6 +707,42 @@ mod tests {
     fn legacy_person_scan_ref_alias() {
         assert_eq!(parse(json!({"personScanRef": "p"})).unwrap().client_id, "p");
         assert_eq!(parse(json!({})), Err(FieldError::missing("clientId")));
+    }
+
+    #[test]
+    fn typos_find_the_field_they_meant() {
+        let body =
+            crate::domain::fields::object_of(&json!({"clientId": "c", "dumyStatus": "APPROVED",
+            "clientID": "x", "checkliveness": true, "sucessUrl": "https://a.b", "zzz": 1,
+            "checkLiveness": true, "personScanRef": "p"}));
+        let mut unknown = unknown_fields(&body);
+        unknown.sort();
+        assert_eq!(
+            unknown,
+            [
+                ("checkliveness", Some("checkLiveness")),
+                ("clientID", Some("clientId")),
+                ("dumyStatus", Some("dummyStatus")),
+                ("sucessUrl", Some("successUrl")),
+                ("zzz", None),
+            ]
+        );
+        for field in [
+            "clientId",
+            "firstName",
+            "videoCallQuestions",
+            "allowedDocuments",
+        ] {
+            assert_eq!(
+                known_fields().iter().any(|f| f == field),
+                field != "allowedDocuments"
+            );
+        }
+        assert!(unknown_fields(&crate::domain::fields::object_of(
+            &json!({"x".repeat(100_000): 1})
+        ))[0]
+            .1
+            .is_none());
     }
 
     #[test]
