@@ -10,6 +10,77 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_idenfy-mock");
 
+/// The binary on a free loopback port with `env` set, its log read on a
+/// thread so that every wait for a line has a deadline.
+struct Logged {
+    child: Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    addr: String,
+    /// The lines up to and including the "listening on" one.
+    head: Vec<String>,
+}
+
+impl Logged {
+    fn start(env: &[(&str, &str)]) -> Logged {
+        let mut child = Command::new(BIN)
+            .args(["--listen", "127.0.0.1:0"])
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        let stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut logged = Logged {
+            child,
+            lines,
+            addr: String::new(),
+            head: Vec::new(),
+        };
+        logged.head = logged.lines_until("listening on ");
+        logged.addr = logged.head[logged.head.len() - 1]
+            .split("listening on ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .expect("an address after 'listening on'")
+            .to_owned();
+        logged
+    }
+
+    /// The lines up to and including the next one containing `what`;
+    /// panics after 10 s.
+    fn lines_until(&self, what: &str) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut seen = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    let found = line.contains(what);
+                    seen.push(line);
+                    if found {
+                        return seen;
+                    }
+                }
+                Err(_) => panic!("no log line with {what:?} within 10 s; saw {seen:?}"),
+            }
+        }
+    }
+
+    fn next_matching(&self, what: &str) -> String {
+        self.lines_until(what).pop().unwrap_or_default()
+    }
+}
+
 #[test]
 fn help_and_version() {
     let out = Command::new(BIN).arg("--version").output().unwrap();
@@ -78,24 +149,8 @@ fn a_bad_config_stops_start_up_with_a_clear_message() {
 
 #[test]
 fn sigterm_exits_zero_after_a_graceful_shutdown() {
-    let mut child = Command::new(BIN)
-        .args(["--listen", "127.0.0.1:0"])
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let addr = loop {
-        assert!(Instant::now() < deadline, "no 'listening on' line");
-        let line = lines.next().expect("output").unwrap();
-        if let Some(rest) = line.split("listening on ").nth(1) {
-            break rest.split_whitespace().next().unwrap().to_owned();
-        }
-    };
+    let mut m = Logged::start(&[]);
+    let addr = m.addr.clone();
     // One log line per request: method, path, status, latency, the API key —
     // never the secret, and plain text when not on a terminal.
     let mut probe = std::net::TcpStream::connect(&addr).expect("server accepts connections");
@@ -110,11 +165,7 @@ fn sigterm_exits_zero_after_a_graceful_shutdown() {
     let mut answer = String::new();
     probe.read_to_string(&mut answer).unwrap();
     assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
-    let line = lines
-        .by_ref()
-        .map(|l| l.unwrap())
-        .find(|l| l.contains("/api/v2/token"))
-        .expect("a log line for the request");
+    let line = m.next_matching("/api/v2/token");
     for part in [
         "method=POST",
         "status=401",
@@ -128,20 +179,7 @@ fn sigterm_exits_zero_after_a_graceful_shutdown() {
         "{line:?}"
     );
     // SIGTERM ends it with status 0.
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let exit = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(Instant::now() < deadline, "did not exit after SIGTERM");
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    assert_eq!(exit.code(), Some(0));
+    terminate(&mut m.child, Duration::from_secs(10));
 }
 
 /// The binary started with `toml` as its --config file, under `ulimit -n
@@ -467,32 +505,9 @@ fn more_than_a_thousand_open_long_polls_leave_room_for_other_clients() {
 
 #[test]
 fn a_default_start_says_where_and_how_waits_settle_and_lists_by_creation() {
-    let mut child = Command::new(BIN)
-        .args(["--listen", "127.0.0.1:0"])
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .env("IDENFY_MOCK_SEED", "7")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut banner = Vec::new();
-    loop {
-        let line = lines.next().expect("the start-up banner").unwrap();
-        let last = line.contains("  webhooks ");
-        banner.push(line);
-        if last {
-            break;
-        }
-    }
-    std::thread::spawn(move || lines.for_each(drop));
-    let addr = banner
-        .iter()
-        .find_map(|l| l.split("listening on ").nth(1))
-        .and_then(|rest| rest.split_whitespace().next())
-        .expect("a 'listening on' line")
-        .to_owned();
+    let mut m = Logged::start(&[("IDENFY_MOCK_SEED", "7")]);
+    let addr = m.addr.clone();
+    let banner = m.lines_until("  webhooks ");
     let url = format!("http://{addr}");
     let text = banner.join("\n");
     for line in [
@@ -557,47 +572,13 @@ fn a_default_start_says_where_and_how_waits_settle_and_lists_by_creation() {
         err.contains(&format!("cannot listen on {addr}")) && err.contains("--listen"),
         "{err}"
     );
-    terminate(&mut child, Duration::from_secs(10));
+    terminate(&mut m.child, Duration::from_secs(10));
 }
 
 #[test]
 fn an_unknown_token_field_is_logged_with_the_field_it_meant() {
-    let mut child = Command::new(BIN)
-        .args(["--listen", "127.0.0.1:0"])
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    // Lines arrive on a channel, so every wait below has a deadline.
-    let (tx, rx) = std::sync::mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let next_matching = |what: &str| {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(left) {
-                Ok(line) if line.contains(what) => return line,
-                Ok(_) => {}
-                Err(_) => panic!("no log line with {what:?} within 10 s"),
-            }
-        }
-    };
-    let listening = next_matching("listening on ");
-    let addr = listening
-        .split("listening on ")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .unwrap()
-        .to_owned();
+    let mut m = Logged::start(&[]);
+    let addr = m.addr.clone();
     let (status, body) = post_json(
         &addr,
         "/api/v2/token",
@@ -605,11 +586,11 @@ fn an_unknown_token_field_is_logged_with_the_field_it_meant() {
         r#"{"clientId":"typo","dumyStatus":"APPROVED","x\u001b[31m":1}"#,
     );
     assert!(status.contains("201"), "{status} {body}");
-    let line = next_matching("unknown field 'dumyStatus'");
+    let line = m.next_matching("unknown field 'dumyStatus'");
     assert!(line.contains("WARN"), "{line}");
     assert!(line.contains("did you mean 'dummyStatus'?"), "{line}");
     // A key with control characters is logged escaped.
-    let line = next_matching("unknown field 'x");
+    let line = m.next_matching("unknown field 'x");
     assert!(!line.contains('\u{1b}'), "{line:?}");
-    terminate(&mut child, Duration::from_secs(10));
+    terminate(&mut m.child, Duration::from_secs(10));
 }
