@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::http::{Method, Uri};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use tokio::net::TcpListener;
@@ -121,11 +122,36 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::ui::router())
         .merge(crate::control::router(state.clone()))
         .route("/files/{scan_ref}/{file_key}/{name}", get(files::serve))
-        .fallback(|uri: Uri| async move { ApiError::path_not_found(uri.path()) })
-        .method_not_allowed_fallback(|method: Method| async move {
-            ApiError::method_not_allowed(method.as_str())
+        .fallback(|uri: Uri| async move { not_found(uri.path()) })
+        .method_not_allowed_fallback(|method: Method, uri: Uri| async move {
+            method_not_allowed(&method, uri.path())
         })
         .with_state(state)
+}
+
+/// Under `/_mock/` the control API's error shape, elsewhere iDenfy's envelope.
+fn not_found(path: &str) -> Response {
+    if crate::control::owns(path) {
+        let shown: String = path.chars().take(200).collect();
+        crate::control::ControlError::not_found(format!(
+            "no control route '{shown}' (see /_mock/openapi/control.json)"
+        ))
+        .into_response()
+    } else {
+        ApiError::path_not_found(path).into_response()
+    }
+}
+
+fn method_not_allowed(method: &Method, path: &str) -> Response {
+    if crate::control::owns(path) {
+        crate::control::ControlError::new(
+            axum::http::StatusCode::METHOD_NOT_ALLOWED,
+            format!("method {method} is not allowed on this control route"),
+        )
+        .into_response()
+    } else {
+        ApiError::method_not_allowed(method.as_str()).into_response()
+    }
 }
 
 /// A state for unit tests: the embedded configuration, nothing listening.

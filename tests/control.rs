@@ -801,3 +801,29 @@ async fn wait_refuses_a_timeout_over_a_minute() {
     assert_eq!(s, 400);
     assert!(e["message"].as_str().unwrap().contains("60000"));
 }
+
+#[tokio::test]
+async fn unknown_control_paths_get_the_control_error_shape() {
+    let m = Mock::plain().await;
+    for path in ["/_mock/nope", "/_mock/webhooks/1/nope"] {
+        let (s, e) = m.cget(path).await;
+        assert_eq!(s, 404);
+        assert_eq!(e["status"], 404);
+        assert!(e["message"].as_str().unwrap().contains(path), "{e}");
+        assert!(e.get("identifier").is_none(), "{e}");
+    }
+    let resp = m
+        .http
+        .delete(m.url("/_mock/clock"))
+        .header("x-idenfy-mock", "1")
+        .send()
+        .await
+        .unwrap();
+    let (s, e) = parse(resp).await;
+    assert_eq!(s, 405);
+    assert_eq!(e["status"], 405);
+    assert!(e["message"].as_str().unwrap().contains("DELETE"), "{e}");
+    // Outside /_mock/, iDenfy's envelope as before.
+    let got = parse(m.get("/api/v2/nothing-here").await).await;
+    assert_error(&got, 404, "NOT_FOUND", "/api/v2/nothing-here");
+}

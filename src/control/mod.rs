@@ -27,6 +27,11 @@ use crate::app::AppState;
 
 pub use handlers::*;
 
+/// Whether `path` is under the control API's reserved prefix.
+pub fn owns(path: &str) -> bool {
+    path == "/_mock" || path.starts_with("/_mock/")
+}
+
 /// The control API's error body.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ControlError {
