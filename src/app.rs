@@ -121,7 +121,10 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         .merge(crate::ui::router())
         .merge(crate::control::router(state.clone()))
-        .route("/files/{scan_ref}/{file_key}/{name}", get(files::serve))
+        .route(
+            "/files/{scan_ref}/{expires}/{signature}/{name}",
+            get(files::serve),
+        )
         .fallback(|uri: Uri| async move { not_found(uri.path()) })
         .method_not_allowed_fallback(|method: Method, uri: Uri| async move {
             method_not_allowed(&method, uri.path())

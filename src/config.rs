@@ -78,6 +78,13 @@ pub struct Defaults {
     pub session_length: u32,
     pub locale: String,
     pub documents: Vec<DocumentType>,
+    /// Seconds a `fileUrls` link works after it is issued (iDenfy's: an hour).
+    #[serde(default = "one_hour")]
+    pub file_url_ttl_secs: u64,
+}
+
+fn one_hour() -> u64 {
+    3600
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -442,6 +449,12 @@ impl Config {
             return Err(err(
                 "defaults.locale",
                 format!("must be one of: {}", LOCALES.join(" ")),
+            ));
+        }
+        if !(1..=2_592_000).contains(&d.file_url_ttl_secs) {
+            return Err(err(
+                "defaults.file_url_ttl_secs",
+                "must be 1..=2592000 seconds".into(),
             ));
         }
         if d.documents.is_empty() {

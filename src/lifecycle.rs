@@ -281,7 +281,13 @@ fn outgoing(
     delay: Duration,
 ) -> Outgoing {
     let partner = &app.partners.get(v.partner).config;
-    let body = payload::body(v, is_final, files::urls(v, &app.public_url));
+    let file_urls = files::urls(
+        v,
+        &app.public_url,
+        app.clock.now_secs(),
+        app.config.defaults.file_url_ttl_secs,
+    );
+    let body = payload::body(v, is_final, file_urls);
     Outgoing {
         scan_ref: v.scan_ref.to_string(),
         partner_key: partner.api_key.clone(),

@@ -201,10 +201,32 @@ async fn data_and_files_follow_the_result() {
         assert_eq!(resp.headers()["content-type"], "image/png");
         let bytes = resp.bytes().await.unwrap();
         assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
-        // The key is the only secret: a changed key finds nothing.
-        let forged = url.replace(&url[url.len() - 45..url.len() - 13], &"A".repeat(32));
+        // The signature is the only secret: a changed one, or a changed
+        // expiry, finds nothing.
+        let (head, name) = url.rsplit_once('/').unwrap();
+        let (head, sig) = head.rsplit_once('/').unwrap();
+        let (head, expires) = head.rsplit_once('/').unwrap();
+        let forged = format!("{head}/{expires}/{}/{name}", "0".repeat(sig.len()));
         assert_eq!(m.http.get(&forged).send().await.unwrap().status(), 404);
+        let later: i64 = expires.parse::<i64>().unwrap() + 86_400;
+        let extended = format!("{head}/{later}/{sig}/{name}");
+        assert_eq!(m.http.get(&extended).send().await.unwrap().status(), 404);
     }
+    // An hour after they were issued (on the mock's clock) they answer 403;
+    // /files issues fresh ones.
+    let (s, _) = m
+        .cpost("/_mock/clock/advance", json!({"seconds": 3601}))
+        .await;
+    assert_eq!(s, 200);
+    let old = files["FRONT"].as_str().unwrap();
+    let got = parse(m.http.get(old).send().await.unwrap()).await;
+    assert_error(&got, 403, "FORBIDDEN", "expired");
+    let (_, fresh) = m
+        .post("/api/v2/files", DEV, json!({"scanRef": approved}))
+        .await;
+    let fresh = fresh["FRONT"].as_str().unwrap();
+    assert_ne!(fresh, old);
+    assert_eq!(m.http.get(fresh).send().await.unwrap().status(), 200);
 }
 
 #[tokio::test]

@@ -130,6 +130,17 @@ impl ApiError {
         )
     }
 
+    /// A file URL past its expiry, as a pre-signed URL answers.
+    pub fn file_url_expired(at: i64) -> ApiError {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "FORBIDDEN",
+            format!(
+                "This file URL expired at {at} (Unix time); ask /api/v2/files for a fresh one."
+            ),
+        )
+    }
+
     pub fn method_not_allowed(method: &str) -> ApiError {
         Self::new(
             StatusCode::METHOD_NOT_ALLOWED,

@@ -172,7 +172,14 @@ pub async fn files(
 ) -> Result<Json<BTreeMap<&'static str, String>>, ApiError> {
     let (partner, scan_ref) = partner_and_scan_ref(&app, request).await?;
     app.store
-        .read(partner, &scan_ref, |v| files::urls(v, &app.public_url))
+        .read(partner, &scan_ref, |v| {
+            files::urls(
+                v,
+                &app.public_url,
+                app.clock.now_secs(),
+                app.config.defaults.file_url_ttl_secs,
+            )
+        })
         .map(Json)
         .ok_or_else(|| ApiError::scan_ref_not_found(&scan_ref))
 }
