@@ -212,6 +212,14 @@ pub struct PartnerConfig {
     /// `None`: no rate limit.
     #[serde(default)]
     pub rate_limit_per_hour: Option<u64>,
+    /// Whether APPROVED automatic results wait for a manual review when a
+    /// token does not send `reviewSuccessful`. `None`: the opposite of
+    /// `dummy.simulate_manual_review`.
+    #[serde(default)]
+    pub review_successful: Option<bool>,
+    /// The same for DENIED and SUSPECTED results (`reviewFailed`).
+    #[serde(default)]
+    pub review_failed: Option<bool>,
 }
 
 fn yes() -> bool {

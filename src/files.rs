@@ -140,7 +140,11 @@ mod tests {
             "k".repeat(32),
             1000,
         );
-        v.finish_automatically(&config.dummy.results[&DummyStatus::Approved], true, 1001);
+        v.finish_automatically(
+            &config.dummy.results[&DummyStatus::Approved],
+            Default::default(),
+            1001,
+        );
         v
     }
 

@@ -11,7 +11,7 @@ use crate::config::CannedResult;
 use crate::domain::outcome::Outcome;
 use crate::domain::status::{DocumentResult, DummyStatus, EventType, FaceResult, Overall};
 use crate::domain::token::TokenRequest;
-use crate::domain::verification::{DeleteError, Verification};
+use crate::domain::verification::{DeleteError, ReviewPolicy, Verification};
 use crate::files;
 use crate::partners::PartnerId;
 use crate::store::TimerKind;
@@ -241,8 +241,8 @@ fn finish_automatically(
     is_final.then_some(id)
 }
 
-/// Records an automatic result on `v`; its webhook, not yet sent (final
-/// when DEV simulates the manual review).
+/// Records an automatic result on `v`; its webhook, not yet sent: final
+/// unless the result waits for a manual review.
 fn finished_automatically(
     app: &App,
     v: &mut Verification,
@@ -250,9 +250,30 @@ fn finished_automatically(
     now: i64,
     delay: Duration,
 ) -> Outgoing {
-    let simulate = app.config.dummy.simulate_manual_review;
-    v.finish_automatically(result, simulate, now);
-    outgoing(app, v, EventType::AutoFinished, simulate, delay)
+    let review = review_policy(app, v.partner, Some(&v.request));
+    let is_final = v.finish_automatically(result, review, now);
+    outgoing(app, v, EventType::AutoFinished, is_final, delay)
+}
+
+/// Which automatic results wait for a manual review: the token's
+/// `reviewSuccessful` / `reviewFailed` when sent, else the partner's
+/// defaults, else the global one (no review when DEV simulates it).
+pub fn review_policy(
+    app: &App,
+    partner: PartnerId,
+    request: Option<&TokenRequest>,
+) -> ReviewPolicy {
+    let partner = &app.partners.get(partner).config;
+    let global = !app.config.dummy.simulate_manual_review;
+    let sent = |name| request.and_then(|r| r.switch(name));
+    ReviewPolicy {
+        successful: sent("reviewSuccessful")
+            .or(partner.review_successful)
+            .unwrap_or(global),
+        failed: sent("reviewFailed")
+            .or(partner.review_failed)
+            .unwrap_or(global),
+    }
 }
 
 /// The token ran out (or the user left): EXPIRED, with its final webhook.

@@ -188,7 +188,18 @@ impl PartnerConfig {
             signing_key: None,
             allow_callback_url: true,
             rate_limit_per_hour: None,
+            review_successful: None,
+            review_failed: None,
         }
+    }
+
+    /// Whether this partner's automatic results wait for a manual review
+    /// when a token sends no `reviewSuccessful` / `reviewFailed`: successful
+    /// (APPROVED) ones, failed (DENIED, SUSPECTED) ones.
+    pub fn with_manual_review(mut self, successful: bool, failed: bool) -> Self {
+        self.review_successful = Some(successful);
+        self.review_failed = Some(failed);
+        self
     }
 
     pub fn with_environment(mut self, environment: Environment) -> Self {

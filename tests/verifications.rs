@@ -60,11 +60,12 @@ async fn each_dummy_status_reaches_its_state() {
 }
 
 #[tokio::test]
-async fn without_manual_simulation_manual_results_stay_null() {
+async fn without_manual_simulation_results_wait_for_review_with_null_manual_results() {
     let m = Mock::start(config("", "[dummy]\nsimulate_manual_review = false")).await;
     let scan_ref = dummy(&m, "APPROVED").await;
     let s = status(&m, DEV, &scan_ref).await;
-    assert_eq!(s["status"], "APPROVED");
+    assert_eq!(s["status"], "REVIEWING");
+    assert_eq!(s["autoFace"], "FACE_MATCH");
     assert!(s["manualFace"].is_null() && s["manualDocument"].is_null());
 }
 

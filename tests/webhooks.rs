@@ -60,6 +60,7 @@ const DATA_KEYS: &[&str] = &[
     "duplicateFaces",
     "duplicateDocFaces",
     "addressVerification",
+    "docPatronymic",
     "additionalData",
 ];
 
@@ -86,6 +87,17 @@ const TOP_KEYS: &[&str] = &[
     "manualAddress",
     "manualAddressMatch",
     "additionalSteps",
+    "amlCheck",
+    "CRIMINAL_CHECK",
+    "registryCenterCheck",
+    "addressVerification",
+    "questionnaireAnswers",
+    "riskAssessment",
+    "bankVerification",
+    "emailVerification",
+    "phoneVerification",
+    "driverLicenseCheck",
+    "bankCardVerification",
 ];
 
 fn sorted_keys(v: &Value) -> Vec<String> {
@@ -599,4 +611,163 @@ async fn shutdown_keeps_delivering_pending_webhooks_until_the_deadline() {
         .await;
     let left = m.server.shutdown(Duration::from_millis(200)).await;
     assert_eq!(left, 1);
+}
+
+// Manual review per token (README "Manual review"): `reviewSuccessful` /
+// `reviewFailed` choose between one final webhook and two, with REVIEWING
+// in between.
+
+async fn status_of(m: &Mock, auth: (&str, &str), scan_ref: &Value) -> Value {
+    let (code, s) = m
+        .post("/api/v2/status", auth, json!({"scanRef": scan_ref}))
+        .await;
+    assert_eq!(code, 200, "{s}");
+    s
+}
+
+async fn review(m: &Mock, auth: (&str, &str), scan_ref: &Value) {
+    let (code, body) = m
+        .post(
+            "/api/v2/add-dummy-status",
+            auth,
+            json!({"scanRef": scan_ref, "manualFaceMatchResult": "FACE_MATCH", "manualDocumentValidity": "DOC_VALIDATED"}),
+        )
+        .await;
+    assert_eq!(code, 200, "{body}");
+}
+
+#[tokio::test]
+async fn review_successful_sends_a_non_final_auto_webhook_then_the_manual_one() {
+    let (m, rx) = with_receiver("").await;
+    let t = m
+        .token(
+            DEV,
+            json!({"clientId": "c", "dummyStatus": "APPROVED", "reviewSuccessful": true}),
+        )
+        .await;
+    assert_eq!(t["reviewSuccessful"], true, "the switch is echoed");
+    let auto = rx.wait_for(1).await[0].json();
+    assert_eq!(auto["final"], false);
+    assert_eq!(auto["status"]["overall"], "APPROVED");
+    assert!(auto["status"]["manualFace"].is_null() && auto["status"]["manualDocument"].is_null());
+
+    let s = status_of(&m, DEV, &t["scanRef"]).await;
+    assert_eq!(s["status"], "REVIEWING");
+    assert_eq!(s["autoFace"], "FACE_MATCH");
+    assert_eq!(s["autoDocument"], "DOC_VALIDATED");
+    assert!(s["manualFace"].is_null());
+
+    review(&m, DEV, &t["scanRef"]).await;
+    let got = rx.wait_for(2).await;
+    assert_eq!(
+        got[1].header("idenfy-event-type").as_deref(),
+        Some("IDENTIFICATION_MANUAL_FINISHED")
+    );
+    assert_eq!(got[1].json()["final"], true);
+    assert_eq!(
+        status_of(&m, DEV, &t["scanRef"]).await["status"],
+        "APPROVED"
+    );
+}
+
+#[tokio::test]
+async fn review_failed_covers_denied_and_suspected_only() {
+    let (m, rx) = with_receiver("").await;
+    let approved = m
+        .token(
+            DEV,
+            json!({"clientId": "c", "dummyStatus": "APPROVED", "reviewFailed": true}),
+        )
+        .await;
+    let first = rx.wait_for(1).await[0].json();
+    assert_eq!(
+        first["final"], true,
+        "APPROVED is not reviewed: one final webhook"
+    );
+    assert_eq!(first["status"]["manualFace"], "FACE_MATCH");
+    assert_eq!(
+        status_of(&m, DEV, &approved["scanRef"]).await["status"],
+        "APPROVED"
+    );
+    for dummy in ["DENIED", "SUSPECTED"] {
+        let t = m
+            .token(
+                DEV,
+                json!({"clientId": "c", "dummyStatus": dummy, "reviewFailed": true}),
+            )
+            .await;
+        let hook = m
+            .wait_journal(Filter {
+                scan_ref: t["scanRef"].as_str().map(String::from),
+                settled: true,
+                ..Filter::default()
+            })
+            .await;
+        assert!(!hook.is_final, "{dummy}: the auto webhook waits for review");
+        assert_eq!(
+            status_of(&m, DEV, &t["scanRef"]).await["status"],
+            "REVIEWING",
+            "{dummy}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_partner_default_applies_when_the_token_sends_no_switch() {
+    let receiver = Receiver::start().await;
+    let toml = format!(
+        "listen = '127.0.0.1:0'\n[webhooks]\nretry_delay_ms = 20\n[[partners]]\napi_key = 'r-key'\napi_secret = 'r-secret'\nwebhook_url = '{}'\nreview_successful = true\n",
+        receiver.url
+    );
+    let m =
+        Mock::start(idenfy_mock::config::Config::from_toml_layers(&[&toml], "test").unwrap()).await;
+    let auth = ("r-key", "r-secret");
+    let reviewed = m
+        .token(auth, json!({"clientId": "c", "dummyStatus": "APPROVED"}))
+        .await;
+    assert_eq!(
+        status_of(&m, auth, &reviewed["scanRef"]).await["status"],
+        "REVIEWING"
+    );
+    let not_reviewed = m
+        .token(
+            auth,
+            json!({"clientId": "c", "dummyStatus": "APPROVED", "reviewSuccessful": false}),
+        )
+        .await;
+    assert_eq!(
+        status_of(&m, auth, &not_reviewed["scanRef"]).await["status"],
+        "APPROVED",
+        "the token's switch wins over the partner's default"
+    );
+    let got = receiver.wait_for(2).await;
+    let finals: Vec<bool> = got.iter().map(|r| r.json()["final"] == true).collect();
+    assert_eq!(finals.iter().filter(|f| **f).count(), 1, "{finals:?}");
+}
+
+#[tokio::test]
+async fn finishing_on_the_control_api_follows_the_review_switches() {
+    let (m, rx) = with_receiver("").await;
+    let t = m
+        .token(DEV, json!({"clientId": "c", "reviewFailed": true}))
+        .await;
+    let (code, body) = m
+        .cpost(
+            &format!(
+                "/_mock/verifications/{}/finish",
+                t["scanRef"].as_str().unwrap()
+            ),
+            json!({"outcome": "deny"}),
+        )
+        .await;
+    assert!(code.is_success(), "{code} {body}");
+    let auto = rx.wait_for(1).await[0].json();
+    assert_eq!(auto["final"], false);
+    assert_eq!(auto["status"]["overall"], "DENIED");
+    assert_eq!(
+        status_of(&m, DEV, &t["scanRef"]).await["status"],
+        "REVIEWING"
+    );
+    review(&m, DEV, &t["scanRef"]).await;
+    assert_eq!(rx.wait_for(2).await[1].json()["final"], true);
 }

@@ -120,7 +120,7 @@ pub async fn status(
     let (partner, scan_ref) = partner_and_scan_ref(&app, request).await?;
     app.store
         .read(partner, &scan_ref, |v| StatusResponse {
-            status: v.status,
+            status: v.reported_status(),
             scan_ref: v.scan_ref.to_string(),
             client_id: v.request.client_id.clone(),
             auto_face: v.auto_face,

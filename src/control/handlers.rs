@@ -605,7 +605,8 @@ pub struct Scenarios {
 /// A machine-readable list of what the mock can produce.
 #[utoipa::path(get, path = "/_mock/scenarios", tag = "control", responses((status = 200, body = Scenarios)))]
 pub async fn scenarios(State(app): State<AppState>) -> Json<Scenarios> {
-    let simulate = app.config.dummy.simulate_manual_review;
+    // The first partner's review defaults decide whether a result is final.
+    let review = crate::lifecycle::review_policy(&app, 0, None);
     let dummy_statuses = DummyStatus::ALL
         .iter()
         .map(|&s| {
@@ -613,11 +614,14 @@ pub async fn scenarios(State(app): State<AppState>) -> Json<Scenarios> {
             let (overall, event, is_final) = match s {
                 DummyStatus::Active => (Overall::Active, None, None),
                 DummyStatus::Expired => (Overall::Expired, Some(EventType::Expired), Some(true)),
-                other => (
-                    other.finished_overall().unwrap_or(Overall::Denied),
-                    Some(EventType::AutoFinished),
-                    Some(simulate),
-                ),
+                other => {
+                    let overall = other.finished_overall().unwrap_or(Overall::Denied);
+                    (
+                        overall,
+                        Some(EventType::AutoFinished),
+                        Some(!review.reviews(overall)),
+                    )
+                }
             };
             DummyScenario {
                 dummy_status: s,

@@ -336,6 +336,12 @@ impl TokenRequest {
         }
     }
 
+    /// A boolean feature switch as sent (`reviewSuccessful`, …); `None`
+    /// when it was not sent or sent as `null`.
+    pub fn switch(&self, name: &str) -> Option<bool> {
+        self.switches.get(name).and_then(Value::as_bool)
+    }
+
     /// The country the verification runs in: the first one sent.
     pub fn selected_country(&self) -> Option<&str> {
         self.country.as_ref().and_then(|c| c.codes().next())

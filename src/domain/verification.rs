@@ -41,6 +41,31 @@ pub struct Verification {
     /// Set by webhook delivery: the last final webhook was given up on.
     #[serde(default)]
     pub final_webhook_failed: bool,
+    /// The automatic result waits for a manual review (`reviewSuccessful` /
+    /// `reviewFailed`): `/api/v2/status` answers `REVIEWING` until it comes.
+    #[serde(default)]
+    pub review_pending: bool,
+}
+
+/// Which automatic results wait for a manual review: iDenfy's per-token
+/// switches `reviewSuccessful` and `reviewFailed`, or the partner's defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReviewPolicy {
+    /// Review APPROVED results.
+    pub successful: bool,
+    /// Review DENIED and SUSPECTED results.
+    pub failed: bool,
+}
+
+impl ReviewPolicy {
+    /// Whether an automatic result with this overall status is reviewed.
+    pub fn reviews(self, overall: Overall) -> bool {
+        match overall {
+            Overall::Approved => self.successful,
+            Overall::Denied | Overall::Suspected => self.failed,
+            _ => false,
+        }
+    }
 }
 
 /// Why a verification cannot be deleted.
@@ -77,27 +102,44 @@ impl Verification {
             session_started_at: None,
             finished_at: None,
             final_webhook_failed: false,
+            review_pending: false,
         }
     }
 
-    /// Records an automatic result. With `simulate_manual_review` (iDenfy DEV)
-    /// the manual results equal the automatic ones.
+    /// Records an automatic result. When `review` covers it, the result waits
+    /// for a manual review (manual results null, `review_pending`); otherwise
+    /// it is final and, as in iDenfy's DEV environment, the manual results
+    /// equal the automatic ones. Returns whether the result is final.
     pub fn finish_automatically(
         &mut self,
         result: &CannedResult,
-        simulate_manual_review: bool,
+        review: ReviewPolicy,
         now: i64,
-    ) {
+    ) -> bool {
         self.auto_face = Some(result.auto_face);
         self.auto_document = Some(result.auto_document);
         self.fraud_tags = result.fraud_tags.clone();
         self.mismatch_tags = result.mismatch_tags.clone();
-        if simulate_manual_review {
+        self.manual_face = None;
+        self.manual_document = None;
+        self.status = self.computed_overall();
+        self.review_pending = review.reviews(self.status);
+        if !self.review_pending {
             self.manual_face = self.auto_face;
             self.manual_document = self.auto_document;
         }
         self.finished_at = Some(now);
-        self.status = self.computed_overall();
+        !self.review_pending
+    }
+
+    /// The status `/api/v2/status` answers: `REVIEWING` while a manual
+    /// review is awaited, else the overall status.
+    pub fn reported_status(&self) -> Overall {
+        if self.review_pending {
+            Overall::Reviewing
+        } else {
+            self.status
+        }
     }
 
     /// Records a manual review. The reviewer decides: their results replace
@@ -106,6 +148,7 @@ impl Verification {
     pub fn review_manually(&mut self, face: FaceResult, document: DocumentResult, now: i64) {
         self.manual_face = Some(face);
         self.manual_document = Some(document);
+        self.review_pending = false;
         self.fraud_tags.clear();
         self.mismatch_tags.clear();
         self.finished_at = Some(now);
@@ -272,7 +315,10 @@ pub struct DocumentData {
     /// `null` when empty, never `[]`.
     pub duplicate_doc_faces: Option<Vec<String>>,
     pub address_verification: Option<String>,
-    pub additional_data: Option<String>,
+    pub doc_patronymic: Option<String>,
+    /// An object or `null`, never a string (what a step read; the mock runs none).
+    #[schema(value_type = Option<Object>)]
+    pub additional_data: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 #[cfg(test)]
@@ -296,21 +342,58 @@ mod tests {
         let config = Config::embedded();
         for (status, canned) in &config.dummy.results {
             let mut v = verification(json!({"clientId": "c"}));
-            v.finish_automatically(canned, true, 1001);
+            assert!(v.finish_automatically(canned, ReviewPolicy::default(), 1001));
             assert_eq!(Some(v.status), status.finished_overall());
+            assert_eq!(v.reported_status(), v.status);
             assert_eq!(v.manual_face, v.auto_face);
         }
+    }
+
+    #[test]
+    fn reviewed_results_wait_for_the_manual_one() {
+        let config = Config::embedded();
+        let approved = &config.dummy.results[&DummyStatus::Approved];
+        let denied = &config.dummy.results[&DummyStatus::Denied];
+        let only_failed = ReviewPolicy {
+            successful: false,
+            failed: true,
+        };
         let mut v = verification(json!({"clientId": "c"}));
-        v.finish_automatically(&config.dummy.results[&DummyStatus::Approved], false, 1001);
-        assert_eq!(v.manual_face, None);
-        assert_eq!(v.status, Overall::Approved);
+        assert!(v.finish_automatically(approved, only_failed, 1001));
+        assert_eq!(v.reported_status(), Overall::Approved);
+        let mut v = verification(json!({"clientId": "c"}));
+        assert!(!v.finish_automatically(denied, only_failed, 1001));
+        assert_eq!(
+            (v.status, v.reported_status()),
+            (Overall::Denied, Overall::Reviewing)
+        );
+        assert_eq!((v.manual_face, v.manual_document), (None, None));
+        v.review_manually(FaceResult::FaceMatch, DocumentResult::DocValidated, 1002);
+        assert_eq!(v.reported_status(), Overall::Approved);
+    }
+
+    #[test]
+    fn review_policy_by_outcome() {
+        let both = ReviewPolicy {
+            successful: true,
+            failed: true,
+        };
+        for o in [Overall::Approved, Overall::Denied, Overall::Suspected] {
+            assert!(both.reviews(o));
+            assert!(!ReviewPolicy::default().reviews(o));
+        }
+        assert!(!both.reviews(Overall::Expired));
     }
 
     #[test]
     fn manual_review_decides_and_clears_tags() {
         let config = Config::embedded();
         let mut v = verification(json!({"clientId": "c"}));
-        v.finish_automatically(&config.dummy.results[&DummyStatus::Suspected], true, 1001);
+        v.finish_automatically(
+            &config.dummy.results[&DummyStatus::Suspected],
+            ReviewPolicy::default(),
+            1001,
+        );
         assert_eq!(v.status, Overall::Suspected);
         v.review_manually(FaceResult::FaceMatch, DocumentResult::DocValidated, 1002);
         assert_eq!(v.status, Overall::Approved);
@@ -337,7 +420,11 @@ mod tests {
         let mut v = verification(json!({"clientId": "c", "firstName": "John Tom",
             "lastName": "Smith", "sex": "F", "nationality": "lt", "documents": ["PASSPORT"]}));
         assert_eq!(v.document_data(), DocumentData::default());
-        v.finish_automatically(&config.dummy.results[&DummyStatus::Approved], true, 1001);
+        v.finish_automatically(
+            &config.dummy.results[&DummyStatus::Approved],
+            ReviewPolicy::default(),
+            1001,
+        );
         let d = v.document_data();
         assert_eq!(d.full_name.as_deref(), Some("JOHN TOM SMITH"));
         assert_eq!(d.doc_sex, Some("FEMALE"));
@@ -346,7 +433,11 @@ mod tests {
         assert_eq!(d.duplicate_faces, None);
         // Nationality ALL sets none: the document's is the selected country.
         let mut v = verification(json!({"clientId": "c", "nationality": "all", "country": "xk"}));
-        v.finish_automatically(&config.dummy.results[&DummyStatus::Approved], true, 1001);
+        v.finish_automatically(
+            &config.dummy.results[&DummyStatus::Approved],
+            ReviewPolicy::default(),
+            1001,
+        );
         let d = v.document_data();
         assert_eq!(d.doc_nationality.as_deref(), Some("XK"));
         assert_eq!(d.selected_country.as_deref(), Some("XK"));

@@ -37,6 +37,20 @@ struct Payload<'a> {
     manual_address: Option<String>,
     manual_address_match: bool,
     additional_steps: Option<Value>,
+    /// The checks and steps below are features the mock does not run; the
+    /// OpenAPI `IdentificationWebhook` lists them, so they are present, null.
+    aml_check: Option<Value>,
+    #[serde(rename = "CRIMINAL_CHECK")]
+    criminal_check: Option<Value>,
+    registry_center_check: Option<Value>,
+    address_verification: Option<Value>,
+    questionnaire_answers: Option<Value>,
+    risk_assessment: Option<Value>,
+    bank_verification: Option<Value>,
+    email_verification: Option<Value>,
+    phone_verification: Option<Value>,
+    driver_license_check: Option<Value>,
+    bank_card_verification: Option<Value>,
 }
 
 #[derive(Serialize)]
@@ -96,6 +110,17 @@ pub fn body(
         manual_address: None,
         manual_address_match: false,
         additional_steps: None,
+        aml_check: None,
+        criminal_check: None,
+        registry_center_check: None,
+        address_verification: None,
+        questionnaire_answers: None,
+        risk_assessment: None,
+        bank_verification: None,
+        email_verification: None,
+        phone_verification: None,
+        driver_license_check: None,
+        bank_card_verification: None,
     };
     // Serialising plain structs of strings, numbers and maps cannot fail.
     serde_json::to_vec(&payload).unwrap_or_default()
