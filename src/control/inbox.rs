@@ -174,7 +174,7 @@ impl Inbox {
             .collect();
         let matched = hits.len();
         // Ids grow with arrival over all inboxes.
-        hits.sort_unstable_by(|a, b| b.1.id.cmp(&a.1.id));
+        hits.sort_unstable_by_key(|h| std::cmp::Reverse(h.1.id));
         hits.truncate(limit);
         let items = hits
             .into_iter()

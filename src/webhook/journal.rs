@@ -760,7 +760,12 @@ mod tests {
     fn newest_counts_every_match_and_copies_only_the_newest() {
         let j = Journal::new(10, usize::MAX);
         let ids: Vec<u64> = (0..5)
-            .map(|i| j.push(on(if i % 2 == 0 { "a" } else { "b" }, DeliveryState::Delivered)))
+            .map(|i| {
+                j.push(on(
+                    if i % 2 == 0 { "a" } else { "b" },
+                    DeliveryState::Delivered,
+                ))
+            })
             .collect();
         let (matched, items) = j.newest(2, |r| r.scan_ref == "a");
         assert_eq!(matched, 3);

@@ -228,7 +228,12 @@ pub async fn data(
         q.map_err(|e| ControlError::bad_request(format!("bad query: {}", e.body_text())))?;
     let status = parsed("status", &q.status, Overall::parse, Overall::list())?;
     let event = parsed("event", &q.event, EventType::parse, EventType::list())?;
-    let state = parsed("state", &q.state, DeliveryState::parse, DeliveryState::list())?;
+    let state = parsed(
+        "state",
+        &q.state,
+        DeliveryState::parse,
+        DeliveryState::list(),
+    )?;
     let scan_ref = given(&q.scan_ref).map(str::to_ascii_lowercase);
     let client_id = given(&q.client_id).map(str::to_ascii_lowercase);
     let inbox = given(&q.inbox);
@@ -243,18 +248,20 @@ pub async fn data(
         };
         // Count first, then map only the newest page (the store is oldest first).
         let (matched, _) = app.store.page(0, 0, keep, |_| ());
-        let (_, mut items) = app.store.page(matched.saturating_sub(ROWS), ROWS, keep, |v| {
-            VerificationRow {
-                scan_ref: v.scan_ref.clone(),
-                client_id: v.request.client_id.clone(),
-                partner: app.partners.get(v.partner).key().to_owned(),
-                status: v.status.as_str(),
-                created_at_ms: v.created_at.saturating_mul(1000),
-                finished_at_ms: v.finished_at.map(|t| t.saturating_mul(1000)),
-                expires_at_ms: (v.status == Overall::Active)
-                    .then(|| v.deadline().saturating_mul(1000)),
-            }
-        });
+        let (_, mut items) = app
+            .store
+            .page(matched.saturating_sub(ROWS), ROWS, keep, |v| {
+                VerificationRow {
+                    scan_ref: v.scan_ref.clone(),
+                    client_id: v.request.client_id.clone(),
+                    partner: app.partners.get(v.partner).key().to_owned(),
+                    status: v.status.as_str(),
+                    created_at_ms: v.created_at.saturating_mul(1000),
+                    finished_at_ms: v.finished_at.map(|t| t.saturating_mul(1000)),
+                    expires_at_ms: (v.status == Overall::Active)
+                        .then(|| v.deadline().saturating_mul(1000)),
+                }
+            });
         items.reverse();
         Listing {
             total: app.store.len(),
@@ -277,7 +284,9 @@ pub async fn data(
         });
         let (matched, records) = app.webhooks.journal.newest(ROWS, |r| {
             scan_ref_ok(&r.scan_ref)
-                && clients.as_ref().is_none_or(|c| c.contains(r.scan_ref.as_str()))
+                && clients
+                    .as_ref()
+                    .is_none_or(|c| c.contains(r.scan_ref.as_str()))
                 && event.is_none_or(|e| e == r.event)
                 && state.is_none_or(|s| s == r.state)
         });
