@@ -255,9 +255,13 @@ async fn the_page_in_an_iframe_posts_its_result_to_the_parent() {
     c.close().await.unwrap();
 }
 
+async fn text_of(c: &Client, css: &str) -> Option<String> {
+    c.find(Locator::Css(css)).await.ok()?.text().await.ok()
+}
+
 #[tokio::test]
 #[ignore = "needs Debian's chromium and chromium-driver; scripts/test installs them and runs it"]
-async fn the_dashboard_shows_webhooks_and_finishes_a_session_from_the_browser() {
+async fn the_dashboard_updates_live_filters_and_shows_the_inbox() {
     let rx = Receiver::start().await;
     let m = Mock::start(config(&rx.url, "")).await;
     let approved = m
@@ -267,34 +271,96 @@ async fn the_dashboard_shows_webhooks_and_finishes_a_session_from_the_browser() 
         .await;
     let waiting = m.token(DEV, json!({"clientId": "carol"})).await;
     rx.wait_for(2).await;
+    // The inbox: one signed webhook (via callbackUrl) and one unsigned post.
+    m.token(
+        DEV,
+        json!({"clientId": "dave", "dummyStatus": "DENIED",
+        "callbackUrl": m.url("/_mock/inbox/ci")}),
+    )
+    .await;
+    let (s, _) = m
+        .cpost(
+            "/_mock/inbox/ci",
+            json!({"scanRef": "forged", "final": true}),
+        )
+        .await;
+    assert_eq!(s, 200);
     let driver = start_driver().await;
     let c = browser(&driver).await;
-    c.set_window_size(1280, 760).await.unwrap();
+    c.set_window_size(1280, 1200).await.unwrap();
     c.goto(&m.url("/_mock/")).await.unwrap();
-    c.wait().for_element(Locator::Id("webhooks")).await.unwrap();
-    let row = c
-        .find(Locator::Css(&format!(
-            "tr.verification[data-scan-ref='{}']",
-            approved["scanRef"].as_str().unwrap()
-        )))
-        .await
-        .unwrap();
-    assert!(row.text().await.unwrap().contains("APPROVED"));
-    let hooks = c
-        .find(Locator::Id("webhooks"))
+    let approved_ref = approved["scanRef"].as_str().unwrap().to_owned();
+    let row_css = format!("tr.verification[data-scan-ref='{approved_ref}']");
+    let row = poll("the verification rows", || async {
+        text_of(&c, &row_css).await
+    })
+    .await;
+    assert!(row.contains("APPROVED") && row.contains("alice"), "{row}");
+    assert!(row.contains(" ago"), "relative times: {row}");
+    let datetime = c
+        .find(Locator::Css(&format!("{row_css} time")))
         .await
         .unwrap()
-        .text()
+        .attr("datetime")
         .await
+        .unwrap()
         .unwrap();
+    assert!(
+        datetime.ends_with('Z') && datetime.contains('T'),
+        "{datetime}"
+    );
+    let inbox = poll("both inbox messages", || async {
+        let t = text_of(&c, "#inbox table").await?;
+        (t.contains("missing") && t.contains("valid")).then_some(t)
+    })
+    .await;
+    assert!(
+        inbox.contains("by dev-key") && inbox.contains("forged"),
+        "{inbox}"
+    );
+    let hooks = text_of(&c, "#webhooks").await.unwrap();
     assert!(
         hooks.contains("delivered") && hooks.contains("valid"),
         "{hooks}"
+    );
+
+    // Open the first webhook's body; it is the exact text, re-indented.
+    let first = c
+        .find(Locator::Css("#webhooks tr.webhook[data-id='1']"))
+        .await
+        .unwrap();
+    assert!(first.text().await.unwrap().contains("#1"));
+    c.find(Locator::Css("#webhooks tbody[data-key='w:1'] summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let shown = poll("the open body", || async {
+        let t = text_of(&c, "#webhooks tbody[data-key='w:1'] pre.body").await?;
+        (!t.is_empty()).then_some(t)
+    })
+    .await;
+    let (_, exact) = m.cget("/_mock/webhooks/1").await;
+    let squeeze = |s: &str| s.split_whitespace().collect::<String>();
+    assert_eq!(
+        squeeze(&shown),
+        squeeze(exact["body"].as_str().unwrap()),
+        "order and bytes as sent"
+    );
+    assert!(
+        shown.lines().count() > 20 && shown.starts_with("{\n  \"final\": "),
+        "{shown}"
     );
     if std::env::var_os("UPDATE_SCREENSHOTS").is_some() {
         std::fs::create_dir_all("docs").unwrap();
         std::fs::write("docs/dashboard.png", c.screenshot().await.unwrap()).unwrap();
     }
+
+    // A live update: no reload (the marker survives), the open body stays open.
+    c.execute("window.__marker = 42; return null;", vec![])
+        .await
+        .unwrap();
     let waiting_ref = waiting["scanRef"].as_str().unwrap().to_owned();
     c.find(Locator::Css(&format!(
         "tr.verification[data-scan-ref='{waiting_ref}'] button.finish-approve"
@@ -305,19 +371,94 @@ async fn the_dashboard_shows_webhooks_and_finishes_a_session_from_the_browser() 
     .await
     .unwrap();
     poll("the finished row", || async {
-        let row = c
-            .find(Locator::Css(&format!(
-                "tr.verification[data-scan-ref='{waiting_ref}']"
-            )))
-            .await
-            .ok()?;
-        row.text().await.ok()?.contains("APPROVED").then_some(())
+        let t = text_of(
+            &c,
+            &format!("tr.verification[data-scan-ref='{waiting_ref}']"),
+        )
+        .await?;
+        t.contains("APPROVED").then_some(())
     })
     .await;
+    assert_eq!(rx.wait_for(3).await[2].json()["clientId"], "carol");
+    poll("carol's webhook row", || async {
+        let t = text_of(&c, "#webhooks table").await?;
+        t.contains("carol").then_some(())
+    })
+    .await;
+    let kept = c
+        .execute(
+            "return [window.__marker, document.querySelector(\"tbody[data-key='w:1'] details\").open];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        kept,
+        json!([42, true]),
+        "no reload; the open row stayed open"
+    );
     let (_, st) = m
         .post("/api/v2/status", DEV, json!({"scanRef": waiting_ref}))
         .await;
     assert_eq!(st["status"], "APPROVED");
-    assert_eq!(rx.wait_for(3).await[2].json()["clientId"], "carol");
+
+    // Filters come from the URL and go into it.
+    c.goto(&m.url("/_mock/?clientId=bob&state=delivered"))
+        .await
+        .unwrap();
+    let only = poll("bob's rows only", || async {
+        let t = text_of(&c, "#verifications table").await?;
+        (t.contains("bob") && !t.contains("alice")).then_some(t)
+    })
+    .await;
+    assert!(!only.contains("carol"), "{only}");
+    let value = c
+        .find(Locator::Css("[data-filter='clientId']"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(value.as_deref(), Some("bob"));
+    c.find(Locator::Css("[data-filter='clientId']"))
+        .await
+        .unwrap()
+        .clear()
+        .await
+        .unwrap();
+    c.find(Locator::Css("[data-filter='clientId']"))
+        .await
+        .unwrap()
+        .send_keys("ali")
+        .await
+        .unwrap();
+    poll("the URL and rows follow the filter", || async {
+        let url = c.current_url().await.ok()?;
+        let t = text_of(&c, "#verifications table").await?;
+        (url.query() == Some("clientId=ali&state=delivered")
+            && t.contains("alice")
+            && !t.contains("bob"))
+        .then_some(())
+    })
+    .await;
+    c.close().await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs Debian's chromium and chromium-driver; scripts/test installs them and runs it"]
+async fn the_dashboard_works_with_the_admin_token_in_its_url() {
+    let m = Mock::start(config("", "[control]\nadmin_token = 'sesame'")).await;
+    m.token(DEV, json!({"clientId": "tokened"})).await;
+    let driver = start_driver().await;
+    let c = browser(&driver).await;
+    c.goto(&m.url("/_mock/?token=sesame")).await.unwrap();
+    let rows = poll("the rows", || async {
+        let t = text_of(&c, "#verifications table").await?;
+        t.contains("tokened").then_some(t)
+    })
+    .await;
+    assert!(rows.contains("ACTIVE"), "{rows}");
+    let live = text_of(&c, "#live").await.unwrap();
+    assert!(live.starts_with("live"), "{live}");
     c.close().await.unwrap();
 }

@@ -714,15 +714,43 @@ async fn the_dashboard_lists_state_and_its_buttons_work() {
     let sr = dummy(&m, DEV, "APPROVED").await;
     rx.wait_for(1).await;
     let active = m.token(DEV, json!({"clientId": "waiting"})).await;
-    let html = m.get("/_mock/").await.text().await.unwrap();
-    assert!(html.contains("http-equiv=\"refresh\""), "refreshes itself");
-    assert!(html.contains(&format!("data-scan-ref=\"{sr}\"")));
+    let page = m.get("/_mock/").await;
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(
-        html.contains("class=\"s valid\""),
-        "signature shown as valid"
+        csp.contains("script-src 'sha256-") && !csp.contains("unsafe-inline"),
+        "{csp}"
     );
-    assert!(html.contains("class=\"s delivered\""));
-    assert!(html.contains("IDENTIFICATION_AUTO_FINISHED"));
+    let html = page.text().await.unwrap();
+    assert!(!html.contains("http-equiv=\"refresh\""), "no full reloads");
+    let (s, data) = m.cget("/_mock/dashboard/data").await;
+    assert_eq!(s, 200, "{data}");
+    let rows = data["verifications"]["items"].as_array().unwrap();
+    assert_eq!(rows[0]["scanRef"], active["scanRef"], "newest first");
+    assert_eq!(rows[1]["scanRef"], sr.as_str());
+    let hook = &data["webhooks"]["items"][0];
+    assert_eq!(
+        (hook["signature"].as_str(), hook["state"].as_str()),
+        (Some("valid"), Some("delivered"))
+    );
+    assert_eq!(hook["event"], "IDENTIFICATION_AUTO_FINISHED");
+    let (_, exact) = m.cget("/_mock/webhooks/1").await;
+    assert_eq!(hook["body"], exact["body"], "the body as sent");
+    let (_, only) = m.cget("/_mock/dashboard/data?clientId=WAIT").await;
+    assert_eq!(only["verifications"]["matched"], 1);
+    assert_eq!(only["verifications"]["total"], 2);
+    assert_eq!(only["webhooks"]["matched"], 0);
+    let (s, bad) = m.cget("/_mock/dashboard/data?event=NOPE").await;
+    assert_eq!(s, 400);
+    assert!(
+        bad["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("event must be one of"),
+        "{bad}"
+    );
     let no_redirect = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -41,6 +41,29 @@ pub struct InboxMessage {
     pub content_type: Option<String>,
     /// The body as received (JSON text).
     pub body: String,
+    /// The body's `scanRef`, when it is a JSON object with one.
+    pub scan_ref: Option<String>,
+    /// The body's `clientId`, when it is a JSON object with one.
+    pub client_id: Option<String>,
+}
+
+/// What [`InboxMessage::scan_ref`] and [`InboxMessage::client_id`] are read from.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Refs {
+    scan_ref: Option<String>,
+    client_id: Option<String>,
+}
+
+impl Refs {
+    /// A webhook's scanRef and clientId; none when the body is not a JSON
+    /// object or they are not strings.
+    fn of(body: &[u8]) -> Refs {
+        serde_json::from_slice(body).unwrap_or(Refs {
+            scan_ref: None,
+            client_id: None,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -58,6 +81,8 @@ impl InboxMessage {
             + self.event.as_ref().map_or(0, String::len)
             + self.content_type.as_ref().map_or(0, String::len)
             + self.signed_by.as_ref().map_or(0, String::len)
+            + self.scan_ref.as_ref().map_or(0, String::len)
+            + self.client_id.as_ref().map_or(0, String::len)
     }
 }
 
@@ -113,6 +138,49 @@ impl Inbox {
     /// Bytes held over all inboxes.
     pub fn bytes(&self) -> usize {
         self.lock().bytes
+    }
+
+    /// Every inbox with its message count, by name.
+    pub fn summaries(&self) -> Vec<InboxSummary> {
+        let mut all: Vec<InboxSummary> = self
+            .lock()
+            .by_name
+            .iter()
+            .map(|(name, l)| InboxSummary {
+                name: name.clone(),
+                count: l.len(),
+            })
+            .collect();
+        all.sort_by(|a, b| a.name.cmp(&b.name));
+        all
+    }
+
+    /// The newest `limit` messages `keep` accepts (given the inbox's name),
+    /// of inbox `only` or of all, newest first with their inbox's name, and
+    /// how many it accepts in all. Only those `limit` are copied.
+    pub fn newest(
+        &self,
+        only: Option<&str>,
+        limit: usize,
+        mut keep: impl FnMut(&str, &InboxMessage) -> bool,
+    ) -> (usize, Vec<(String, InboxMessage)>) {
+        let boxes = self.lock();
+        let mut hits: Vec<(&str, &InboxMessage)> = boxes
+            .by_name
+            .iter()
+            .filter(|(name, _)| only.is_none_or(|o| o == name.as_str()))
+            .flat_map(|(name, list)| list.iter().map(move |m| (name.as_str(), m)))
+            .filter(|(name, m)| keep(name, m))
+            .collect();
+        let matched = hits.len();
+        // Ids grow with arrival over all inboxes.
+        hits.sort_unstable_by_key(|h| std::cmp::Reverse(h.1.id));
+        hits.truncate(limit);
+        let items = hits
+            .into_iter()
+            .map(|(name, m)| (name.to_owned(), m.clone()))
+            .collect();
+        (matched, items)
     }
 
     fn remove(&self, name: &str) {
@@ -216,6 +284,7 @@ pub async fn receive(
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     };
+    let refs = Refs::of(&body);
     let id = app.inbox.push(
         &name,
         InboxMessage {
@@ -226,6 +295,8 @@ pub async fn receive(
             signed_by,
             content_type: header("content-type"),
             body: String::from_utf8_lossy(&body).into_owned(),
+            scan_ref: refs.scan_ref,
+            client_id: refs.client_id,
         },
     )?;
     Ok(Json(Received { id }))
@@ -271,18 +342,7 @@ pub async fn clear(
 /// Every inbox with its message count.
 #[utoipa::path(get, path = "/_mock/inbox", tag = "control", responses((status = 200, body = Vec<InboxSummary>)))]
 pub async fn list_inboxes(State(app): State<AppState>) -> Json<Vec<InboxSummary>> {
-    let mut all: Vec<InboxSummary> = app
-        .inbox
-        .lock()
-        .by_name
-        .iter()
-        .map(|(name, l)| InboxSummary {
-            name: name.clone(),
-            count: l.len(),
-        })
-        .collect();
-    all.sort_by(|a, b| a.name.cmp(&b.name));
-    Json(all)
+    Json(app.inbox.summaries())
 }
 
 #[cfg(test)]
@@ -298,7 +358,37 @@ mod tests {
             signed_by: None,
             content_type: None,
             body: "x".repeat(body_len),
+            scan_ref: None,
+            client_id: None,
         }
+    }
+
+    #[test]
+    fn refs_are_read_from_a_json_object_only() {
+        let r = Refs::of(br#"{"final":true,"scanRef":"s1","clientId":"c1","n":[1]}"#);
+        assert_eq!(
+            (r.scan_ref.as_deref(), r.client_id.as_deref()),
+            (Some("s1"), Some("c1"))
+        );
+        for odd in [&b"not json"[..], b"[1]", br#"{"scanRef":5}"#, b""] {
+            let r = Refs::of(odd);
+            assert!(r.scan_ref.is_none() && r.client_id.is_none());
+        }
+    }
+
+    #[test]
+    fn newest_spans_inboxes_newest_first() {
+        let inbox = Inbox::default();
+        for name in ["a", "b", "a", "c"] {
+            inbox.push(name, message(1)).unwrap();
+        }
+        let (matched, items) = inbox.newest(None, 2, |name, _| name != "c");
+        assert_eq!(matched, 3);
+        let got: Vec<(&str, u64)> = items.iter().map(|(n, m)| (n.as_str(), m.id)).collect();
+        assert_eq!(got, vec![("a", 3), ("b", 2)]);
+        let (matched, items) = inbox.newest(Some("a"), 10, |_, _| true);
+        assert_eq!((matched, items.len()), (2, 2));
+        assert_eq!(inbox.summaries().len(), 3);
     }
 
     #[test]

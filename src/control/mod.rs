@@ -67,6 +67,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/_mock/", get(dashboard::page))
         .route("/_mock", get(dashboard::page))
+        .route("/_mock/dashboard/data", get(dashboard::data))
         .route("/_mock/dashboard/replay/{id}", post(dashboard::replay))
         .route(
             "/_mock/dashboard/finish/{scan_ref}",

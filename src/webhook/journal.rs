@@ -530,6 +530,28 @@ impl Journal {
         self.lock().matching(filter).cloned().collect()
     }
 
+    /// The newest `limit` records `keep` accepts, newest first, and how many
+    /// it accepts in all: what the dashboard shows. Only those `limit` are
+    /// copied; the body stays the exact bytes sent.
+    pub fn newest(
+        &self,
+        limit: usize,
+        mut keep: impl FnMut(&WebhookRecord) -> bool,
+    ) -> (usize, Vec<WebhookRecord>) {
+        let inner = self.lock();
+        let mut matched = 0;
+        let mut items = Vec::with_capacity(limit.min(inner.entries.len()));
+        for r in inner.entries.values().rev() {
+            if keep(r) {
+                matched += 1;
+                if items.len() < limit {
+                    items.push(r.clone());
+                }
+            }
+        }
+        (matched, items)
+    }
+
     /// Drops every record `keep` refuses (a reset).
     pub fn retain(&self, mut keep: impl FnMut(&WebhookRecord) -> bool) {
         let mut inner = self.lock();
@@ -732,6 +754,27 @@ mod tests {
         assert!(j.get(c).is_some());
         assert_eq!(j.dropped(), 1);
         assert_eq!(j.list(&for_scan_ref("s")).len(), 2, "index follows");
+    }
+
+    #[test]
+    fn newest_counts_every_match_and_copies_only_the_newest() {
+        let j = Journal::new(10, usize::MAX);
+        let ids: Vec<u64> = (0..5)
+            .map(|i| {
+                j.push(on(
+                    if i % 2 == 0 { "a" } else { "b" },
+                    DeliveryState::Delivered,
+                ))
+            })
+            .collect();
+        let (matched, items) = j.newest(2, |r| r.scan_ref == "a");
+        assert_eq!(matched, 3);
+        assert_eq!(
+            items.iter().map(|r| r.id).collect::<Vec<_>>(),
+            vec![ids[4], ids[2]]
+        );
+        let (all, none) = j.newest(0, |_| true);
+        assert_eq!((all, none.len()), (5, 0));
     }
 
     #[test]

@@ -1,0 +1,435 @@
+//! `GET /_mock/`: verifications, webhooks and the inbox at a glance, in the
+//! spirit of Mailpit. One page: its inline script (allowed by hash in the
+//! page's own Content-Security-Policy) polls [`data`] every two seconds and
+//! patches the DOM in place, so rows the user opened stay open. Filters live
+//! in the URL query, so a filtered view can be linked. Every piece of data is
+//! set with `textContent`; the page renders no request data server-side.
+//!
+//! The buttons call the JSON control API with the `X-Idenfy-Mock` header (a
+//! plain cross-site form post to the control API is refused). The older form
+//! routes (`/_mock/dashboard/finish/…`, `/_mock/dashboard/replay/…`) stay.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, LazyLock};
+
+use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
+use axum::extract::{Form, Path, Query, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Json;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::inbox::{InboxMessage, InboxSummary};
+use super::{finish_by_scan_ref, ControlError};
+use crate::app::{App, AppState};
+use crate::domain::outcome::Outcome;
+use crate::domain::status::{EventType, Overall};
+use crate::ui::escape;
+use crate::webhook::journal::{DeliveryState, WebhookRecord};
+use crate::webhook::sign;
+
+/// Polls, renders and acts; see the module comment.
+const SCRIPT: &str = include_str!("dashboard.js");
+const STYLE: &str = include_str!("dashboard.css");
+
+/// Rows sent per list, newest first.
+pub const ROWS: usize = 100;
+
+/// `'sha256-…'` of an inline element's text, for the CSP.
+fn csp_hash(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
+}
+
+/// The page's policy: its own inline script and style (by hash), requests
+/// to its own origin only, no framing, no forms to elsewhere.
+static CSP: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "default-src 'none'; script-src {}; style-src {}; connect-src 'self'; img-src data:; \
+base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        csp_hash(SCRIPT),
+        csp_hash(STYLE)
+    )
+});
+
+fn options(values: impl Iterator<Item = &'static str>) -> String {
+    let mut out = String::from("<option value=\"\">any</option>");
+    for v in values {
+        let v = escape(v);
+        out.push_str(&format!("<option value=\"{v}\">{v}</option>"));
+    }
+    out
+}
+
+/// The page: the same for every request (the data comes from [`data`]).
+static PAGE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><link rel=\"icon\" href=\"data:,\">\
+<title>idenfy-mock dashboard</title><style>{STYLE}</style></head><body>\
+<header><h1>idenfy-mock</h1><nav><a href=\"#verifications\">Verifications</a><a href=\"#webhooks\">Webhooks</a>\
+<a href=\"#inbox\">Inbox</a></nav><span id=\"live\" class=\"live\">connecting…</span></header>\
+<form id=\"filters\" class=\"filters\" role=\"search\">\
+<label>scanRef <input data-filter=\"scanRef\" type=\"search\" autocomplete=\"off\" spellcheck=\"false\" placeholder=\"contains…\"></label>\
+<label>clientId <input data-filter=\"clientId\" type=\"search\" autocomplete=\"off\" spellcheck=\"false\" placeholder=\"contains…\"></label>\
+<label>status <select data-filter=\"status\">{statuses}</select></label>\
+<label>event <select data-filter=\"event\">{events}</select></label>\
+<label>state <select data-filter=\"state\">{states}</select></label>\
+<button type=\"button\" id=\"clear-filters\">Clear filters</button></form>\
+<p id=\"message\" class=\"message\" hidden></p>\
+<noscript><p class=\"message\">The dashboard needs JavaScript; the same data is at \
+<code>/_mock/verifications</code>, <code>/_mock/webhooks</code> and <code>/_mock/inbox</code>.</p></noscript>\
+<section id=\"verifications\"><h2>Verifications <span class=\"count\"></span></h2><table>\
+<thead><tr><th>scanRef</th><th>clientId</th><th>partner</th><th>status</th><th>created</th><th>finished / expires</th><th></th></tr></thead>\
+</table><p class=\"empty\" hidden></p></section>\
+<section id=\"webhooks\"><h2>Webhooks <span class=\"count\"></span></h2><table>\
+<thead><tr><th>#</th><th>event</th><th>scanRef</th><th>clientId</th><th>state</th><th>attempts</th><th>signature</th>\
+<th>sent</th><th></th></tr></thead></table><p class=\"empty\" hidden></p></section>\
+<section id=\"inbox\"><h2>Inbox <span class=\"count\"></span>\
+<label class=\"pick\">inbox <select data-filter=\"inbox\"><option value=\"\">all inboxes</option></select></label>\
+<button type=\"button\" id=\"inbox-empty\" hidden>Empty this inbox</button></h2><table>\
+<thead><tr><th>#</th><th>inbox</th><th>event</th><th>scanRef</th><th>clientId</th><th>signature</th><th>received</th></tr></thead>\
+</table><p class=\"empty\" hidden></p></section>\
+<script>{SCRIPT}</script></body></html>",
+        statuses = options(Overall::ALL.iter().map(|s| s.as_str())),
+        events = options(EventType::ALL.iter().map(|e| e.as_str())),
+        states = options(DeliveryState::ALL.iter().map(|s| s.as_str())),
+    )
+});
+
+pub async fn page() -> Response {
+    (
+        [
+            (header::CONTENT_SECURITY_POLICY, CSP.as_str()),
+            (header::CACHE_CONTROL, "no-store"),
+            // The admin token may be in the page's URL.
+            (header::REFERRER_POLICY, "no-referrer"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        Html(PAGE.as_str()),
+    )
+        .into_response()
+}
+
+/// The dashboard's filters (`GET /_mock/dashboard/data` and the page's URL).
+/// `scanRef`, `clientId`: contained, ignoring ASCII case; the rest exact.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct DataQuery {
+    scan_ref: Option<String>,
+    client_id: Option<String>,
+    /// A verification's overall status.
+    status: Option<String>,
+    /// A webhook's (and an inbox message's) event type.
+    event: Option<String>,
+    /// A webhook's delivery state.
+    state: Option<String>,
+    /// One inbox by name (all when absent).
+    inbox: Option<String>,
+}
+
+/// A list as the dashboard shows it: the newest [`ROWS`] matches.
+#[derive(Serialize)]
+pub struct Listing<T> {
+    /// Everything there is, filtered or not.
+    pub total: usize,
+    /// What the filters accept.
+    pub matched: usize,
+    /// The newest matches, newest first, at most [`ROWS`].
+    pub items: Vec<T>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerificationRow {
+    pub scan_ref: Arc<str>,
+    pub client_id: String,
+    pub partner: String,
+    pub status: &'static str,
+    pub created_at_ms: i64,
+    pub finished_at_ms: Option<i64>,
+    /// When it expires if nothing happens (ACTIVE only).
+    pub expires_at_ms: Option<i64>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookRow {
+    /// As `GET /_mock/webhooks/{id}` has it: the body is the exact text sent.
+    #[serde(flatten)]
+    pub record: WebhookRecord,
+    /// The verification's clientId, while it is stored.
+    pub client_id: Option<String>,
+    /// `valid` (its partner's signing key verifies it), `invalid`, `missing`.
+    pub signature: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct InboxRow {
+    pub inbox: String,
+    #[serde(flatten)]
+    pub message: InboxMessage,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DashboardData {
+    /// The mock's clock (Unix ms): relative times are counted from it.
+    pub now_ms: i64,
+    pub verifications: Listing<VerificationRow>,
+    pub webhooks: Listing<WebhookRow>,
+    /// Settled webhooks the journal dropped to stay within its caps.
+    pub webhooks_dropped: u64,
+    pub inboxes: Vec<InboxSummary>,
+    pub inbox: Listing<InboxRow>,
+}
+
+/// Whether `hay` contains `needle` (already ASCII-lowercased), ignoring
+/// ASCII case.
+fn contains_ci(hay: &str, needle: &str) -> bool {
+    needle.is_empty()
+        || hay
+            .as_bytes()
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+/// A filter value: trimmed, absent when empty.
+fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn parsed<T>(
+    field: &str,
+    v: &Option<String>,
+    parse: fn(&str) -> Option<T>,
+    list: String,
+) -> Result<Option<T>, ControlError> {
+    match given(v) {
+        None => Ok(None),
+        Some(s) => parse(s)
+            .map(Some)
+            .ok_or_else(|| ControlError::bad_request(format!("{field} must be one of: {list}"))),
+    }
+}
+
+/// The dashboard's data: newest first, at most [`ROWS`] of each list,
+/// filtered as [`DataQuery`] says. Under the admin token like the rest.
+pub async fn data(
+    State(app): State<AppState>,
+    q: Result<Query<DataQuery>, QueryRejection>,
+) -> Result<Json<DashboardData>, ControlError> {
+    let Query(q) =
+        q.map_err(|e| ControlError::bad_request(format!("bad query: {}", e.body_text())))?;
+    let status = parsed("status", &q.status, Overall::parse, Overall::list())?;
+    let event = parsed("event", &q.event, EventType::parse, EventType::list())?;
+    let state = parsed(
+        "state",
+        &q.state,
+        DeliveryState::parse,
+        DeliveryState::list(),
+    )?;
+    let scan_ref = given(&q.scan_ref).map(str::to_ascii_lowercase);
+    let client_id = given(&q.client_id).map(str::to_ascii_lowercase);
+    let inbox = given(&q.inbox);
+    let scan_ref_ok = |s: &str| scan_ref.as_deref().is_none_or(|n| contains_ci(s, n));
+    let client_ok = |c: &str| client_id.as_deref().is_none_or(|n| contains_ci(c, n));
+
+    let verifications = {
+        let keep = |v: &crate::domain::verification::Verification| {
+            scan_ref_ok(&v.scan_ref)
+                && client_ok(&v.request.client_id)
+                && status.is_none_or(|s| s == v.status)
+        };
+        // Count first, then map only the newest page (the store is oldest first).
+        let (matched, _) = app.store.page(0, 0, keep, |_| ());
+        let (_, mut items) = app
+            .store
+            .page(matched.saturating_sub(ROWS), ROWS, keep, |v| {
+                VerificationRow {
+                    scan_ref: v.scan_ref.clone(),
+                    client_id: v.request.client_id.clone(),
+                    partner: app.partners.get(v.partner).key().to_owned(),
+                    status: v.status.as_str(),
+                    created_at_ms: v.created_at.saturating_mul(1000),
+                    finished_at_ms: v.finished_at.map(|t| t.saturating_mul(1000)),
+                    expires_at_ms: (v.status == Overall::Active)
+                        .then(|| v.deadline().saturating_mul(1000)),
+                }
+            });
+        items.reverse();
+        Listing {
+            total: app.store.len(),
+            matched,
+            items,
+        }
+    };
+
+    let webhooks = {
+        // Webhooks carry no clientId: take the scanRefs of the matching
+        // verifications (before the journal's lock, never under it).
+        let clients: Option<HashSet<Arc<str>>> = client_id.as_ref().map(|_| {
+            let mut set = HashSet::new();
+            app.store.for_each(|v| {
+                if client_ok(&v.request.client_id) {
+                    set.insert(v.scan_ref.clone());
+                }
+            });
+            set
+        });
+        let (matched, records) = app.webhooks.journal.newest(ROWS, |r| {
+            scan_ref_ok(&r.scan_ref)
+                && clients
+                    .as_ref()
+                    .is_none_or(|c| c.contains(r.scan_ref.as_str()))
+                && event.is_none_or(|e| e == r.event)
+                && state.is_none_or(|s| s == r.state)
+        });
+        let items = records
+            .into_iter()
+            .map(|record| WebhookRow {
+                client_id: app
+                    .store
+                    .read_any(&record.scan_ref, |v| v.request.client_id.clone()),
+                signature: signature_state(&app, &record),
+                record,
+            })
+            .collect();
+        Listing {
+            total: app.webhooks.journal.len(),
+            matched,
+            items,
+        }
+    };
+
+    let inbox_listing = {
+        let (matched, items) = app.inbox.newest(inbox, ROWS, |_, m| {
+            scan_ref_ok(m.scan_ref.as_deref().unwrap_or_default())
+                && client_ok(m.client_id.as_deref().unwrap_or_default())
+                && event.is_none_or(|e| m.event.as_deref() == Some(e.as_str()))
+        });
+        let inboxes = app.inbox.summaries();
+        Listing {
+            total: inboxes.iter().map(|b| b.count).sum(),
+            matched,
+            items: items
+                .into_iter()
+                .map(|(inbox, message)| InboxRow { inbox, message })
+                .collect(),
+        }
+    };
+
+    Ok(Json(DashboardData {
+        now_ms: app.clock.now_ms(),
+        verifications,
+        webhooks,
+        webhooks_dropped: app.webhooks.journal.dropped(),
+        inboxes: app.inbox.summaries(),
+        inbox: inbox_listing,
+    }))
+}
+
+fn signature_state(app: &App, r: &WebhookRecord) -> &'static str {
+    let Some(sig) = r.header("Idenfy-Signature") else {
+        return "missing";
+    };
+    let key = app
+        .partners
+        .by_key(&r.partner)
+        .and_then(|id| app.partners.get(id).config.signing_key.clone())
+        .unwrap_or_default();
+    if !key.is_empty() && sign::verify(key.as_bytes(), &r.body, sig) {
+        "valid"
+    } else {
+        "invalid"
+    }
+}
+
+fn token_suffix(params: &HashMap<String, String>) -> String {
+    params
+        .get("token")
+        .map(|t| {
+            let enc: String = url::form_urlencoded::byte_serialize(t.as_bytes()).collect();
+            format!("?token={enc}")
+        })
+        .unwrap_or_default()
+}
+
+pub async fn replay(
+    State(app): State<AppState>,
+    p: Result<Path<u64>, PathRejection>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let Ok(Path(id)) = p else {
+        return ControlError::bad_request("bad webhook id").into_response();
+    };
+    match app.webhooks.replay(id) {
+        Some(_) => Redirect::to(&format!("/_mock/{}", token_suffix(&params))).into_response(),
+        None => ControlError::not_found(format!("no webhook with id {id}")).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct FinishForm {
+    outcome: String,
+}
+
+pub async fn finish(
+    State(app): State<AppState>,
+    p: Result<Path<String>, PathRejection>,
+    Query(params): Query<HashMap<String, String>>,
+    form: Result<Form<FinishForm>, FormRejection>,
+) -> Response {
+    let (Ok(Path(scan_ref)), Ok(Form(form))) = (p, form) else {
+        return ControlError::bad_request("the form needs an outcome").into_response();
+    };
+    let outcome = match Outcome::from_parts(&form.outcome, None, None, None) {
+        Ok(o) => o,
+        Err(e) => return ControlError::bad_request(e).into_response(),
+    };
+    match finish_by_scan_ref(&app, &scan_ref, outcome) {
+        Ok(_) => Redirect::to(&format!("/_mock/{}", token_suffix(&params))).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_policy_allows_exactly_the_inline_script_and_style() {
+        let page = PAGE.as_str();
+        let inline = |open: &str, close: &str| {
+            let start = page.find(open).expect("opened") + open.len();
+            let end = start + page[start..].find(close).expect("closed");
+            page[start..end].to_owned()
+        };
+        assert_eq!(inline("<script>", "</script>"), SCRIPT);
+        assert_eq!(inline("<style>", "</style>"), STYLE);
+        assert!(CSP.contains(&csp_hash(SCRIPT)) && CSP.contains(&csp_hash(STYLE)));
+        assert!(!CSP.contains("unsafe-inline"));
+        // One script, one style: nothing else inline that the policy would block.
+        assert_eq!(page.matches("<script").count(), 1);
+        assert_eq!(page.matches("<style").count(), 1);
+        assert!(!page.contains(" style=") && !page.contains(" onclick="));
+    }
+
+    #[test]
+    fn the_script_writes_no_markup() {
+        assert!(!SCRIPT.contains("innerHTML") && !SCRIPT.contains("outerHTML"));
+        assert!(!SCRIPT.contains("insertAdjacentHTML") && !SCRIPT.contains("document.write"));
+    }
+
+    #[test]
+    fn contains_ci_ignores_ascii_case() {
+        assert!(contains_ci("AbC-123", "bc-1"));
+        assert!(contains_ci("anything", ""));
+        assert!(!contains_ci("ab", "abc"));
+    }
+}
