@@ -40,7 +40,7 @@ use std::time::Duration;
 
 use crate::app::Server;
 use crate::clock::Clock;
-use crate::config::{Config, PartnerConfig};
+use crate::config::{Config, PartnerConfig, SubscriptionConfig};
 use crate::domain::Environment;
 use crate::webhook::journal::{DeliveryState, Filter, Journal, WaitError, WebhookRecord};
 
@@ -188,6 +188,7 @@ impl PartnerConfig {
             signing_key: None,
             allow_callback_url: true,
             rate_limit_per_hour: None,
+            subscriptions: Vec::new(),
         }
     }
 
@@ -218,6 +219,13 @@ impl PartnerConfig {
 
     pub fn with_active(mut self, active: bool) -> Self {
         self.active = active;
+        self
+    }
+
+    /// Adds a webhook subscription (contract §7): once any is listed, only
+    /// the events some subscription lists are sent.
+    pub fn with_subscription(mut self, subscription: SubscriptionConfig) -> Self {
+        self.subscriptions.push(subscription);
         self
     }
 }

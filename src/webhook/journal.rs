@@ -34,6 +34,9 @@ crate::domain::wire_enum!(
         Undeliverable = "undeliverable",
         /// Not sent on purpose: an injected `drop` fault.
         Dropped = "dropped",
+        /// Not sent: the partner lists subscriptions and none of them has
+        /// this event.
+        NotSubscribed = "not_subscribed",
     }
 );
 
@@ -88,6 +91,10 @@ pub struct WebhookRecord {
     /// The journal id this is a replay or fault-made copy of.
     #[serde(default)]
     pub copy_of: Option<u64>,
+    /// Which of the partner's subscriptions it was sent for (its index in
+    /// the partner's `subscriptions` list); `null` without subscriptions.
+    #[serde(default)]
+    pub subscription: Option<usize>,
 }
 
 fn body_as_text<S: serde::Serializer>(body: &Bytes, s: S) -> Result<S::Ok, S::Error> {
@@ -126,7 +133,7 @@ impl Filter {
     }
 
     /// What a wait waits for: the state the filter names, or else a settled
-    /// webhook (delivered, failed, undeliverable or dropped). The REST wait
+    /// webhook (delivered, failed, undeliverable, dropped or not subscribed). The REST wait
     /// and [`crate::MockServer::wait_for_webhook`] both use it.
     pub fn for_wait(self) -> Filter {
         Filter {
@@ -700,6 +707,7 @@ mod tests {
             attempts: vec![],
             created_at_ms: 0,
             copy_of: None,
+            subscription: None,
         }
     }
 
