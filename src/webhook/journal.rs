@@ -213,7 +213,7 @@ impl Want {
 /// What a waiter is told.
 enum Wake {
     /// This record satisfies it.
-    Record(WebhookRecord),
+    Record(Box<WebhookRecord>),
     /// Look at the current state and answer with it (shutdown, or the awaited
     /// record went away).
     Recheck,
@@ -319,7 +319,7 @@ fn answer_matching(list: &mut Vec<Waiter>, r: &WebhookRecord) -> usize {
     while i < list.len() {
         if list[i].tx.is_closed() || list[i].want.satisfied_by(r) {
             let w = list.swap_remove(i);
-            let _ = w.tx.send(Wake::Record(r.clone()));
+            let _ = w.tx.send(Wake::Record(Box::new(r.clone())));
         } else {
             i += 1;
         }
@@ -673,7 +673,7 @@ impl Journal {
         let woken = tokio::time::timeout(timeout, rx).await;
         drop(registration);
         match woken {
-            Ok(Ok(Wake::Record(r))) => Ok(r),
+            Ok(Ok(Wake::Record(r))) => Ok(*r),
             Ok(_) => self
                 .lock()
                 .first_match(filter)
