@@ -75,7 +75,8 @@ impl App {
         App {
             partners: Partners::new(&config.partners),
             ids: Ids::new(config.seed),
-            webhooks: Webhooks::new(journal, engine, clock.clone(), faults.clone()),
+            webhooks: Webhooks::new(journal, engine, clock.clone(), faults.clone())
+                .with_subscriptions(&config.partners),
             faults,
             inbox: Default::default(),
             store,

@@ -13,7 +13,9 @@ use figment::providers::{Format, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::status::{DocumentResult, DummyStatus, FaceResult, FraudTag, MismatchTag};
+use crate::domain::status::{
+    DocumentResult, DummyStatus, EventType, FaceResult, FraudTag, MismatchTag,
+};
 use crate::domain::token::{DocumentType, LOCALES};
 use crate::domain::Environment;
 
@@ -220,7 +222,50 @@ pub struct PartnerConfig {
     /// The same for DENIED and SUSPECTED results (`reviewFailed`).
     #[serde(default)]
     pub review_failed: Option<bool>,
+    /// Webhook subscriptions per event (contract §7); empty: every webhook
+    /// goes to the one target, as without subscriptions.
+    #[serde(default)]
+    pub subscriptions: Vec<SubscriptionConfig>,
 }
+
+/// One webhook subscription of a partner: which events go where, signed
+/// with which key, with which extra headers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubscriptionConfig {
+    /// Event types it receives; `IDENTIFICATION` (the legacy all-in-one)
+    /// receives every result event.
+    pub events: Vec<EventType>,
+    /// Where they go; empty: the partner's `webhook_url`, else the global one.
+    /// A token's `callbackUrl` overrides it.
+    #[serde(default)]
+    pub url: String,
+    /// `None`: the partner's `signing_key`; empty: unsigned.
+    #[serde(default)]
+    pub signing_key: Option<String>,
+    /// Extra headers sent with each webhook (name → value).
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+}
+
+/// Subscriptions a partner may list at most.
+pub const MAX_SUBSCRIPTIONS: usize = 32;
+/// Extra headers one subscription may set at most.
+pub const MAX_EXTRA_HEADERS: usize = 32;
+/// Longest extra header name and value, in bytes.
+pub const MAX_HEADER_NAME: usize = 256;
+pub const MAX_HEADER_VALUE: usize = 4096;
+/// Headers the mock sets itself, or the HTTP client manages; a subscription
+/// may not set them.
+pub const RESERVED_HEADERS: &[&str] = &[
+    "content-type",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "host",
+    "idenfy-signature",
+    "idenfy-event-type",
+];
 
 fn yes() -> bool {
     true
@@ -610,9 +655,82 @@ impl Config {
                     "must be at least 1 (omit it for no limit)".into(),
                 ));
             }
+            validate_subscriptions(&p.subscriptions, i, &err)?;
         }
         Ok(())
     }
+}
+
+/// Checks a partner's (`partners[i]`) subscriptions. Messages name the key
+/// and never show a signing key or a header value.
+fn validate_subscriptions(
+    subs: &[SubscriptionConfig],
+    i: usize,
+    err: &dyn Fn(&str, String) -> ConfigError,
+) -> Result<(), ConfigError> {
+    if subs.len() > MAX_SUBSCRIPTIONS {
+        return Err(err(
+            &format!("partners[{i}].subscriptions"),
+            format!("at most {MAX_SUBSCRIPTIONS} subscriptions"),
+        ));
+    }
+    for (j, s) in subs.iter().enumerate() {
+        let key = |field: &str| format!("partners[{i}].subscriptions[{j}].{field}");
+        if s.events.is_empty() {
+            return Err(err(
+                &key("events"),
+                format!("must list at least one of: {}", EventType::list()),
+            ));
+        }
+        if !s.url.is_empty() && !is_http_url(&s.url) {
+            return Err(err(&key("url"), "must be an http(s) URL or empty".into()));
+        }
+        if s.headers.len() > MAX_EXTRA_HEADERS {
+            return Err(err(
+                &key("headers"),
+                format!("at most {MAX_EXTRA_HEADERS} headers"),
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (name, value) in &s.headers {
+            let shown = crate::logsafe::escape_for_log(name);
+            let lower = name.to_ascii_lowercase();
+            if name.len() > MAX_HEADER_NAME
+                || axum::http::HeaderName::from_bytes(name.as_bytes()).is_err()
+            {
+                return Err(err(
+                    &key("headers"),
+                    format!(
+                        "'{shown}' is not a header name (letters, digits and !#$%&'*+-.^_`|~, \
+                         at most {MAX_HEADER_NAME} bytes)"
+                    ),
+                ));
+            }
+            if RESERVED_HEADERS.contains(&lower.as_str()) {
+                return Err(err(
+                    &key("headers"),
+                    format!("'{shown}' is set by the mock itself and cannot be overridden"),
+                ));
+            }
+            if !seen.insert(lower) {
+                return Err(err(
+                    &key("headers"),
+                    format!("'{shown}' is given twice (header names ignore case)"),
+                ));
+            }
+            // The value may be a secret: the message names the header only.
+            if value.len() > MAX_HEADER_VALUE || axum::http::HeaderValue::from_str(value).is_err() {
+                return Err(err(
+                    &key("headers"),
+                    format!(
+                        "the value of '{shown}' is not a valid header value (visible ASCII, \
+                         spaces and tabs, no line breaks, at most {MAX_HEADER_VALUE} bytes)"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn extract(figment: Figment, source: &str) -> Result<Config, ConfigError> {

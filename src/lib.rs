@@ -50,6 +50,6 @@ pub mod ui;
 pub mod webhook;
 
 pub use app::Server;
-pub use config::{Config, PartnerConfig};
+pub use config::{Config, PartnerConfig, SubscriptionConfig};
 pub use mock_server::{MockServer, MockServerBuilder};
 pub use webhook::journal::{DeliveryState, Filter as WebhookFilter, WaitError, WebhookRecord};

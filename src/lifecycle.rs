@@ -314,12 +314,12 @@ fn outgoing(
         partner_key: partner.api_key.clone(),
         event,
         is_final,
-        target: webhook::target(
+        routes: webhook::routes(
+            partner,
             v.request.callback_url.as_deref(),
-            &partner.webhook_url,
             &app.config.webhooks.url,
+            event,
         ),
-        signing_key: partner.signing_key.clone(),
         body,
         delay,
     }

@@ -40,7 +40,7 @@ use std::time::Duration;
 
 use crate::app::Server;
 use crate::clock::Clock;
-use crate::config::{Config, PartnerConfig};
+use crate::config::{Config, PartnerConfig, SubscriptionConfig};
 use crate::domain::Environment;
 use crate::webhook::journal::{DeliveryState, Filter, Journal, WaitError, WebhookRecord};
 
@@ -190,6 +190,7 @@ impl PartnerConfig {
             rate_limit_per_hour: None,
             review_successful: None,
             review_failed: None,
+            subscriptions: Vec::new(),
         }
     }
 
@@ -229,6 +230,13 @@ impl PartnerConfig {
 
     pub fn with_active(mut self, active: bool) -> Self {
         self.active = active;
+        self
+    }
+
+    /// Adds a webhook subscription (contract §7): once any is listed, only
+    /// the events some subscription lists are sent.
+    pub fn with_subscription(mut self, subscription: SubscriptionConfig) -> Self {
+        self.subscriptions.push(subscription);
         self
     }
 }

@@ -266,7 +266,7 @@ pub struct WebhookQuery {
     pub scan_ref: Option<String>,
     /// e.g. `IDENTIFICATION_AUTO_FINISHED`
     pub event: Option<String>,
-    /// `pending`, `delivered`, `failed`, `undeliverable`, `dropped`, or
+    /// `pending`, `delivered`, `failed`, `undeliverable`, `dropped`, `not_subscribed`, or
     /// `any`. For `wait` the default is any settled state (all but
     /// `pending`), and `any` includes `pending`.
     pub state: Option<String>,

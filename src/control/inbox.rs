@@ -228,7 +228,7 @@ fn valid_name(p: Result<Path<String>, PathRejection>) -> Result<String, ControlE
     }
 }
 
-/// Which partner's signing key verifies `body`, if any.
+/// Which partner's signing key (or subscription's key) verifies `body`, if any.
 pub fn check_signature(
     partners: &Partners,
     headers: &HeaderMap,
@@ -243,10 +243,12 @@ pub fn check_signature(
     partners
         .iter()
         .find(|(_, p)| {
-            p.config
-                .signing_key
-                .as_deref()
-                .is_some_and(|k| !k.is_empty() && sign::verify(k.as_bytes(), body, sig))
+            // The partner's key, or one of its subscriptions' keys.
+            let subs = p.config.subscriptions.iter();
+            std::iter::once(p.config.signing_key.as_deref())
+                .chain(subs.map(|s| s.signing_key.as_deref()))
+                .flatten()
+                .any(|k| !k.is_empty() && sign::verify(k.as_bytes(), body, sig))
         })
         .map_or(("invalid", None), |(_, p)| {
             ("valid", Some(p.key().to_owned()))

@@ -34,6 +34,9 @@ crate::domain::wire_enum!(
         Undeliverable = "undeliverable",
         /// Not sent on purpose: an injected `drop` fault.
         Dropped = "dropped",
+        /// Not sent: the partner lists subscriptions and none of them has
+        /// this event.
+        NotSubscribed = "not_subscribed",
     }
 );
 
@@ -88,6 +91,10 @@ pub struct WebhookRecord {
     /// The journal id this is a replay or fault-made copy of.
     #[serde(default)]
     pub copy_of: Option<u64>,
+    /// Which of the partner's subscriptions it was sent for (its index in
+    /// the partner's `subscriptions` list); `null` without subscriptions.
+    #[serde(default)]
+    pub subscription: Option<usize>,
 }
 
 fn body_as_text<S: serde::Serializer>(body: &Bytes, s: S) -> Result<S::Ok, S::Error> {
@@ -126,7 +133,7 @@ impl Filter {
     }
 
     /// What a wait waits for: the state the filter names, or else a settled
-    /// webhook (delivered, failed, undeliverable or dropped). The REST wait
+    /// webhook (delivered, failed, undeliverable, dropped or not subscribed). The REST wait
     /// and [`crate::MockServer::wait_for_webhook`] both use it.
     pub fn for_wait(self) -> Filter {
         Filter {
@@ -206,7 +213,7 @@ impl Want {
 /// What a waiter is told.
 enum Wake {
     /// This record satisfies it.
-    Record(WebhookRecord),
+    Record(Box<WebhookRecord>),
     /// Look at the current state and answer with it (shutdown, or the awaited
     /// record went away).
     Recheck,
@@ -312,7 +319,7 @@ fn answer_matching(list: &mut Vec<Waiter>, r: &WebhookRecord) -> usize {
     while i < list.len() {
         if list[i].tx.is_closed() || list[i].want.satisfied_by(r) {
             let w = list.swap_remove(i);
-            let _ = w.tx.send(Wake::Record(r.clone()));
+            let _ = w.tx.send(Wake::Record(Box::new(r.clone())));
         } else {
             i += 1;
         }
@@ -688,7 +695,7 @@ impl Journal {
         let woken = tokio::time::timeout(timeout, rx).await;
         drop(registration);
         match woken {
-            Ok(Ok(Wake::Record(r))) => Ok(r),
+            Ok(Ok(Wake::Record(r))) => Ok(*r),
             Ok(_) => self
                 .lock()
                 .first_match(filter)
@@ -722,6 +729,7 @@ mod tests {
             attempts: vec![],
             created_at_ms: 0,
             copy_of: None,
+            subscription: None,
         }
     }
 

@@ -14,6 +14,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use crate::clock::Clock;
+use crate::config::{PartnerConfig, SubscriptionConfig};
 use crate::domain::status::EventType;
 use crate::faults::{FaultAction, Faults};
 use crate::logsafe::escape_for_log;
@@ -26,41 +27,78 @@ pub struct Outgoing {
     pub partner_key: String,
     pub event: EventType,
     pub is_final: bool,
-    /// Where to send it; `None` records it as undeliverable.
-    pub target: Option<String>,
-    /// `None`: sent without `Idenfy-Signature`.
-    pub signing_key: Option<String>,
+    /// Where copies of it go, one each (see [`routes`]); empty: nobody
+    /// subscribed to the event, so it is journaled `not_subscribed`.
+    pub routes: Vec<Route>,
     pub body: Vec<u8>,
     /// Wait before the first attempt.
     pub delay: Duration,
 }
+
+/// Where one copy of a webhook goes, and how it is signed and labelled.
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// `None` records it as undeliverable.
+    pub target: Option<String>,
+    /// `None` or empty: sent without `Idenfy-Signature`.
+    pub signing_key: Option<String>,
+    /// Its `Idenfy-Event-Type`: the event, or `IDENTIFICATION` when the
+    /// legacy all-in-one subscription is what it is sent for.
+    pub event_header: EventType,
+    /// The subscription's extra headers (name, value); the journal shows
+    /// their values as [`REDACTED`].
+    pub extra_headers: Vec<(String, String)>,
+    /// The index of the subscription in the partner's list.
+    pub subscription: Option<usize>,
+}
+
+/// What the journal shows instead of an extra header's value: such headers
+/// often carry the receiver's credentials.
+pub const REDACTED: &str = "[redacted]";
 
 /// A webhook made and signed, with the faults that apply to it, ready for
 /// [`Webhooks::commit`].
 pub struct Planned {
     out: Outgoing,
     delay: Duration,
-    /// A `final: false` copy sent first (the `non_final_first` fault).
-    early: Option<Signed>,
-    main: Signed,
+    /// One per route, in the partner's subscription order.
+    copies: Vec<Copy>,
     drop: bool,
     reorder: bool,
     duplicate: bool,
 }
 
-/// One body with the headers it is sent with.
+/// The bodies one route sends.
+struct Copy {
+    route: Route,
+    /// A `final: false` copy sent first (the `non_final_first` fault).
+    early: Option<Signed>,
+    main: Signed,
+}
+
+/// One body with the headers it is sent with, and those the journal shows.
 struct Signed {
     body: Bytes,
     headers: Vec<(String, String)>,
+    shown: Vec<(String, String)>,
     is_final: bool,
 }
 
 impl Signed {
-    fn new(body: Vec<u8>, is_final: bool, event: EventType, signing_key: Option<&str>) -> Signed {
+    fn new(
+        body: Vec<u8>,
+        is_final: bool,
+        event_header: EventType,
+        signing_key: Option<&str>,
+        extra: &[(String, String)],
+    ) -> Signed {
         let body = Bytes::from(body);
         let mut headers = vec![
             ("Content-Type".to_string(), "application/json".to_string()),
-            ("Idenfy-Event-Type".to_string(), event.as_str().to_string()),
+            (
+                "Idenfy-Event-Type".to_string(),
+                event_header.as_str().to_string(),
+            ),
         ];
         if let Some(key) = signing_key {
             headers.push((
@@ -68,12 +106,27 @@ impl Signed {
                 sign::signature(key.as_bytes(), &body),
             ));
         }
+        let mut shown = headers.clone();
+        for (name, value) in extra {
+            headers.push((name.clone(), value.clone()));
+            shown.push((name.clone(), REDACTED.to_string()));
+        }
         Signed {
             body,
             headers,
+            shown,
             is_final,
         }
     }
+}
+
+/// One journaled copy, ready to be queued.
+#[derive(Clone)]
+struct Entry {
+    id: u64,
+    body: Bytes,
+    headers: Vec<(String, String)>,
+    is_final: bool,
 }
 
 pub struct Webhooks {
@@ -84,6 +137,9 @@ pub struct Webhooks {
     /// Webhooks held back by a `reorder` fault, by scanRef, until that
     /// verification's next webhook has been queued.
     held: Mutex<HashMap<String, Vec<Job>>>,
+    /// Each partner's (by API key) subscriptions' extra headers, to send a
+    /// replayed or restored record with the values its journal entry hides.
+    extra_headers: HashMap<String, Vec<Vec<(String, String)>>>,
 }
 
 impl Webhooks {
@@ -99,11 +155,26 @@ impl Webhooks {
             clock,
             faults,
             held: Mutex::new(HashMap::new()),
+            extra_headers: HashMap::new(),
         }
     }
 
+    /// Knows the partners' subscriptions' extra headers (for replays).
+    pub fn with_subscriptions(mut self, partners: &[PartnerConfig]) -> Webhooks {
+        self.extra_headers = partners
+            .iter()
+            .filter(|p| !p.subscriptions.is_empty())
+            .map(|p| {
+                let subs = p.subscriptions.iter().map(extra_headers).collect();
+                (p.api_key.clone(), subs)
+            })
+            .collect();
+        self
+    }
+
     /// Journals the webhook and queues it for delivery, applying any injected
-    /// webhook faults; returns the journal id of the webhook itself.
+    /// webhook faults; returns the journal id of the webhook itself (of its
+    /// first copy when several subscriptions receive it).
     /// Call it while the verification is locked, so a verification's webhooks
     /// are queued in the order they were produced.
     pub fn emit(&self, out: Outgoing) -> u64 {
@@ -113,8 +184,13 @@ impl Webhooks {
     /// The first half of [`emit`](Self::emit), which needs no lock: applies
     /// the injected faults, makes and signs the bodies. The order of a
     /// verification's webhooks is fixed by [`commit`](Self::commit) alone.
+    /// A webhook nobody subscribed to takes no fault: nothing is sent.
     pub fn plan(&self, out: Outgoing) -> Planned {
-        let actions = self.faults.take_webhook(out.event, &out.partner_key);
+        let actions = if out.routes.is_empty() {
+            Vec::new()
+        } else {
+            self.faults.take_webhook(out.event, &out.partner_key)
+        };
         let has = |a: FaultAction| actions.contains(&a);
         let extra_delay: u64 = actions
             .iter()
@@ -123,25 +199,40 @@ impl Webhooks {
                 _ => 0,
             })
             .sum();
-        let signing_key = if has(FaultAction::NoSignature) {
-            None
-        } else if has(FaultAction::BadSignature) {
-            Some(WRONG_KEY.to_string())
-        } else {
-            out.signing_key.clone().filter(|k| !k.is_empty())
-        };
-        let signed = |body: Vec<u8>, is_final: bool| {
-            Signed::new(body, is_final, out.event, signing_key.as_deref())
-        };
-        let early = (has(FaultAction::NonFinalFirst) && out.is_final)
-            .then(|| as_non_final(&out.body))
-            .flatten()
-            .map(|body| signed(body, false));
-        let main = signed(out.body.clone(), out.is_final);
+        let copies = out
+            .routes
+            .iter()
+            .map(|route| {
+                let signing_key = if has(FaultAction::NoSignature) {
+                    None
+                } else if has(FaultAction::BadSignature) {
+                    Some(WRONG_KEY.to_string())
+                } else {
+                    route.signing_key.clone().filter(|k| !k.is_empty())
+                };
+                let signed = |body: Vec<u8>, is_final: bool| {
+                    Signed::new(
+                        body,
+                        is_final,
+                        route.event_header,
+                        signing_key.as_deref(),
+                        &route.extra_headers,
+                    )
+                };
+                let early = (has(FaultAction::NonFinalFirst) && out.is_final)
+                    .then(|| as_non_final(&out.body))
+                    .flatten()
+                    .map(|body| signed(body, false));
+                Copy {
+                    route: route.clone(),
+                    early,
+                    main: signed(out.body.clone(), out.is_final),
+                }
+            })
+            .collect();
         Planned {
             delay: out.delay + Duration::from_millis(extra_delay),
-            early,
-            main,
+            copies,
             drop: has(FaultAction::Drop),
             reorder: has(FaultAction::Reorder),
             duplicate: has(FaultAction::Duplicate),
@@ -153,30 +244,49 @@ impl Webhooks {
     /// webhooks and queues them. Call it while the verification is locked.
     pub fn commit(&self, p: Planned) -> u64 {
         let out = &p.out;
-        let mut queue = Vec::new();
-        if let Some(early) = &p.early {
-            queue.push(self.record(out, early, None));
+        let mut first = None;
+        if p.copies.is_empty() {
+            let unsent = Signed::new(out.body.clone(), out.is_final, out.event, None, &[]);
+            let id = self
+                .record(out, None, &unsent, None, DeliveryState::NotSubscribed)
+                .id;
+            first = Some(id);
+            tracing::debug!(scan_ref = %escape_for_log(&out.scan_ref), event = out.event.as_str(),
+                "webhook not sent: no subscription of the partner lists this event");
         }
-        let main = self.record(out, &p.main, None);
-        let id = main.0;
-        if p.drop {
-            self.journal.settle(id, DeliveryState::Dropped);
-        } else if p.reorder {
-            if let Some(job) = Self::job(&main, &out.scan_ref, out.target.clone(), p.delay) {
-                self.lock_held()
-                    .entry(out.scan_ref.clone())
-                    .or_default()
-                    .push(job);
+        for copy in &p.copies {
+            let route = &copy.route;
+            let initial = DeliveryState::initial(route.target.as_deref());
+            let mut queue = Vec::new();
+            if let Some(early) = &copy.early {
+                queue.push(self.record(out, Some(route), early, None, initial));
             }
-        } else {
-            queue.push(main.clone());
-        }
-        if p.duplicate && !p.drop {
-            queue.push(self.record(out, &p.main, Some(id)));
-        }
-        for entry in &queue {
-            if let Some(job) = Self::job(entry, &out.scan_ref, out.target.clone(), p.delay) {
-                self.engine.enqueue(job);
+            let main = self.record(out, Some(route), &copy.main, None, initial);
+            let id = main.id;
+            first.get_or_insert(id);
+            if p.drop {
+                self.journal.settle(id, DeliveryState::Dropped);
+            } else if p.reorder {
+                if let Some(job) = Self::job(&main, &out.scan_ref, route.target.clone(), p.delay) {
+                    self.lock_held()
+                        .entry(out.scan_ref.clone())
+                        .or_default()
+                        .push(job);
+                }
+            } else {
+                queue.push(main.clone());
+            }
+            if p.duplicate && !p.drop {
+                queue.push(self.record(out, Some(route), &copy.main, Some(id), initial));
+            }
+            for entry in &queue {
+                if let Some(job) = Self::job(entry, &out.scan_ref, route.target.clone(), p.delay) {
+                    self.engine.enqueue(job);
+                }
+            }
+            if route.target.is_none() {
+                tracing::info!(scan_ref = %escape_for_log(&out.scan_ref), event = out.event.as_str(),
+                    "webhook recorded as undeliverable: no callbackUrl, subscription url, partner webhook_url or [webhooks].url");
             }
         }
         if !p.reorder {
@@ -185,78 +295,102 @@ impl Webhooks {
                 self.engine.enqueue(job);
             }
         }
-        if out.target.is_none() {
-            tracing::info!(scan_ref = %escape_for_log(&out.scan_ref), event = out.event.as_str(),
-                "webhook recorded as undeliverable: no callbackUrl, partner webhook_url or [webhooks].url");
-        }
-        id
+        // There is always a record: a copy per route, or the unsent one.
+        first.unwrap_or_default()
     }
 
     fn lock_held(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<Job>>> {
         self.held.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Journals one webhook; returns (id, job parts) for queueing.
+    /// Journals one webhook; returns its entry for queueing.
     fn record(
         &self,
         out: &Outgoing,
+        route: Option<&Route>,
         signed: &Signed,
         copy_of: Option<u64>,
-    ) -> (u64, Bytes, Vec<(String, String)>, bool) {
+        state: DeliveryState,
+    ) -> Entry {
         let id = self.journal.push(WebhookRecord {
             id: 0,
             scan_ref: out.scan_ref.clone(),
             partner: out.partner_key.clone(),
             event: out.event,
             is_final: signed.is_final,
-            target: out.target.clone(),
-            headers: signed.headers.clone(),
+            target: route.and_then(|r| r.target.clone()),
+            headers: signed.shown.clone(),
             body: signed.body.clone(),
-            state: DeliveryState::initial(out.target.as_deref()),
+            state,
             attempts: Vec::new(),
             created_at_ms: self.clock.now_ms(),
             copy_of,
+            subscription: route.and_then(|r| r.subscription),
         });
-        (
+        Entry {
             id,
-            signed.body.clone(),
-            signed.headers.clone(),
-            signed.is_final,
-        )
+            body: signed.body.clone(),
+            headers: signed.headers.clone(),
+            is_final: signed.is_final,
+        }
     }
 
-    fn job(
-        entry: &(u64, Bytes, Vec<(String, String)>, bool),
-        scan_ref: &str,
-        target: Option<String>,
-        delay: Duration,
-    ) -> Option<Job> {
-        let (id, body, headers, is_final) = entry.clone();
+    fn job(entry: &Entry, scan_ref: &str, target: Option<String>, delay: Duration) -> Option<Job> {
+        let entry = entry.clone();
         Some(Job {
-            journal_id: id,
+            journal_id: entry.id,
             scan_ref: scan_ref.to_owned(),
             target: target?,
-            headers,
-            body,
-            is_final,
+            headers: entry.headers,
+            body: entry.body,
+            is_final: entry.is_final,
             delay,
         })
     }
 
+    /// `r` with the extra headers its journal entry hides filled in from
+    /// its subscription (one no longer configured drops them).
+    fn with_real_headers(&self, mut r: WebhookRecord) -> WebhookRecord {
+        let extra = r
+            .subscription
+            .and_then(|i| self.extra_headers.get(&r.partner)?.get(i));
+        r.headers = r
+            .headers
+            .into_iter()
+            .filter_map(|(name, value)| {
+                if value != REDACTED {
+                    return Some((name, value));
+                }
+                extra?
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case(&name))
+                    .map(|(_, v)| (name, v.clone()))
+            })
+            .collect();
+        r
+    }
+
     /// Sends journal entry `id` again, as a new entry with the same target,
-    /// headers and body; returns the new id.
+    /// headers and body; returns the new id. A not-subscribed one is
+    /// journaled again as not subscribed, and still not sent.
     pub fn replay(&self, id: u64) -> Option<u64> {
         let r = self.journal.get(id)?;
+        let state = match r.state {
+            DeliveryState::NotSubscribed => DeliveryState::NotSubscribed,
+            _ => DeliveryState::initial(r.target.as_deref()),
+        };
         let new_id = self.journal.push(WebhookRecord {
             id: 0,
-            state: DeliveryState::initial(r.target.as_deref()),
+            state,
             attempts: Vec::new(),
             created_at_ms: self.clock.now_ms(),
             copy_of: Some(id),
             ..r.clone()
         });
-        if let Some(job) = Job::resend(new_id, r) {
-            self.engine.enqueue(job);
+        if state == DeliveryState::Pending {
+            if let Some(job) = Job::resend(new_id, self.with_real_headers(r)) {
+                self.engine.enqueue(job);
+            }
         }
         Some(new_id)
     }
@@ -266,7 +400,7 @@ impl Webhooks {
     /// delivered before the snapshot was taken.
     pub fn resume(&self, pending: Vec<WebhookRecord>) {
         for r in pending {
-            if let Some(job) = Job::resend(r.id, r) {
+            if let Some(job) = Job::resend(r.id, self.with_real_headers(r)) {
                 self.engine.enqueue(job);
             }
         }
@@ -276,6 +410,68 @@ impl Webhooks {
     pub fn clear_held(&self, keep: impl Fn(&str) -> bool) {
         self.lock_held().retain(|scan_ref, _| keep(scan_ref));
     }
+}
+
+/// A subscription's extra headers as (name, value) pairs.
+fn extra_headers(s: &SubscriptionConfig) -> Vec<(String, String)> {
+    s.headers
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// Where the webhooks of `event` go for `partner` (contract §7):
+/// - without subscriptions, one copy to the token's `callbackUrl` → the
+///   partner's `webhook_url` → the global URL, signed with the partner's key;
+/// - with them, one copy per subscription that lists the event (sent as that
+///   event) or the legacy `IDENTIFICATION` (sent as `IDENTIFICATION`), to
+///   the `callbackUrl` → the subscription's `url` → the partner's
+///   `webhook_url` → the global URL, signed with the subscription's key
+///   (else the partner's), with its extra headers. None: nobody subscribed.
+pub fn routes(
+    partner: &PartnerConfig,
+    callback_url: Option<&str>,
+    global_url: &str,
+    event: EventType,
+) -> Vec<Route> {
+    if partner.subscriptions.is_empty() {
+        return vec![Route {
+            target: target(callback_url, &partner.webhook_url, global_url),
+            signing_key: partner.signing_key.clone(),
+            event_header: event,
+            extra_headers: Vec::new(),
+            subscription: None,
+        }];
+    }
+    partner
+        .subscriptions
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| {
+            let event_header = if s.events.contains(&event) {
+                event
+            } else if s.events.contains(&EventType::Identification) {
+                EventType::Identification
+            } else {
+                return None;
+            };
+            let url = if s.url.is_empty() {
+                &partner.webhook_url
+            } else {
+                &s.url
+            };
+            Some(Route {
+                target: target(callback_url, url, global_url),
+                signing_key: s
+                    .signing_key
+                    .clone()
+                    .or_else(|| partner.signing_key.clone()),
+                event_header,
+                extra_headers: extra_headers(s),
+                subscription: Some(i),
+            })
+        })
+        .collect()
 }
 
 /// The key a `bad_signature` fault signs with.
