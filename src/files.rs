@@ -42,6 +42,15 @@ pub fn urls(
         .collect()
 }
 
+/// The images behind the `fileUrls` (key, PNG bytes), for the PDF report:
+/// the same as `urls` issues, once there is a result, else none.
+pub fn images(v: &Verification) -> Vec<(&'static str, &'static [u8])> {
+    if !v.status.is_finished() {
+        return Vec::new();
+    }
+    FILES.iter().map(|(key, _, bytes)| (*key, *bytes)).collect()
+}
+
 fn signed_text(v: &Verification, expires: i64) -> String {
     format!("{}/{expires}", v.scan_ref)
 }

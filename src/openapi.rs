@@ -73,6 +73,8 @@ impl Modify for AdminToken {
         api::verification::data,
         api::verification::files,
         api::verification::delete,
+        api::verification::full,
+        api::verification::generate_pdf,
         crate::ui::redirect,
     ),
     modifiers(&BasicAuth, &FeatureSwitches)

@@ -68,12 +68,20 @@ async fn idenfy_api_responses_validate_against_the_served_document() {
         ("/api/v2/status", &sr),
         ("/api/v2/data", &sr),
         ("/api/v2/files", &sr),
+        ("/api/v2/full", &sr),
+        ("/api/v2/generate-pdf", &sr),
     ] {
         let (s, answer) = m.post(path, DEV, body.clone()).await;
         assert_valid(&doc, path, "post", s.as_u16(), &answer);
     }
     let active = json!({"scanRef": plain["scanRef"]});
-    for path in ["/api/v2/status", "/api/v2/data", "/api/v2/files"] {
+    for path in [
+        "/api/v2/status",
+        "/api/v2/data",
+        "/api/v2/files",
+        "/api/v2/full",
+        "/api/v2/generate-pdf",
+    ] {
         let (s, answer) = m.post(path, DEV, active.clone()).await;
         assert_valid(&doc, path, "post", s.as_u16(), &answer);
     }
@@ -106,6 +114,17 @@ async fn idenfy_api_responses_validate_against_the_served_document() {
         .post_raw("/api/v2/data", Some(DEV), Some("text/plain"), b"x".to_vec())
         .await;
     assert_valid(&doc, "/api/v2/data", "post", s.as_u16(), &body);
+    for (path, body) in [
+        ("/api/v2/full", json!({"scanRef": "nope"})),
+        ("/api/v2/generate-pdf", json!({"scanRef": "nope"})),
+        (
+            "/api/v2/generate-pdf",
+            json!({"scanRef": token["scanRef"], "language": "xx"}),
+        ),
+    ] {
+        let (s, answer) = m.post(path, DEV, body).await;
+        assert_valid(&doc, path, "post", s.as_u16(), &answer);
+    }
 }
 
 #[tokio::test]

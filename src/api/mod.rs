@@ -13,17 +13,19 @@ use axum::Router;
 use crate::app::AppState;
 
 /// The emulated API's routes (all `POST`); injected API faults apply to these.
-pub const PATHS: [&str; 6] = [
+pub const PATHS: [&str; 8] = [
     "/api/v2/token",
     "/api/v2/add-dummy-status",
     "/api/v2/status",
     "/api/v2/data",
     "/api/v2/files",
     "/api/v2/delete",
+    "/api/v2/full",
+    "/api/v2/generate-pdf",
 ];
 
 pub fn router() -> Router<AppState> {
-    let [token, add_dummy_status, status, data, files, delete] = PATHS;
+    let [token, add_dummy_status, status, data, files, delete, full, generate_pdf] = PATHS;
     Router::new()
         .route(token, post(token::create))
         .route(add_dummy_status, post(verification::add_dummy_status))
@@ -31,4 +33,6 @@ pub fn router() -> Router<AppState> {
         .route(data, post(verification::data))
         .route(files, post(verification::files))
         .route(delete, post(verification::delete))
+        .route(full, post(verification::full))
+        .route(generate_pdf, post(verification::generate_pdf))
 }

@@ -1,5 +1,6 @@
 //! The calls on an existing verification, each `POST {"scanRef": …}`:
-//! `add-dummy-status` (§5), `status`, `data`, `files`, `delete` (§8).
+//! `add-dummy-status` (§5), `status`, `data`, `files`, `full`,
+//! `generate-pdf`, `delete` (§8).
 
 use std::collections::BTreeMap;
 
@@ -14,11 +15,15 @@ use super::{auth, body};
 use crate::app::{App, AppState};
 use crate::domain::fields::{FieldError, Object};
 use crate::domain::requests::{self, ManualReview};
+use crate::domain::status::overall_of;
 use crate::domain::status::{DocumentResult, FaceResult, FraudTag, MismatchTag, Overall};
 use crate::domain::verification::DocumentData;
+use crate::domain::verification::Verification;
 use crate::files;
 use crate::lifecycle::{self, StepError};
 use crate::partners::PartnerId;
+use crate::report;
+use crate::webhook::payload;
 
 /// Checks 1–2 (and 3 for dummy features), then the body as a JSON object,
 /// read by `parse`.
@@ -192,4 +197,81 @@ pub async fn delete(State(app): State<AppState>, request: Request) -> Result<Res
     let (partner, scan_ref) = partner_and_scan_ref(&app, request).await?;
     lifecycle::delete(&app, partner, &scan_ref).map_err(|e| step_error(e, &scan_ref))?;
     Ok(StatusCode::OK.into_response())
+}
+
+/// The verification as `/full` shows it: a pending manual review shows the
+/// automatic result (iDenfy: `/full` never reads `REVIEWING`).
+fn as_full_shows(v: &Verification) -> std::borrow::Cow<'_, Verification> {
+    if v.status != Overall::Reviewing {
+        return std::borrow::Cow::Borrowed(v);
+    }
+    let mut shown = v.clone();
+    shown.status = overall_of(
+        v.auto_face,
+        v.auto_document,
+        !v.fraud_tags.is_empty() || !v.mismatch_tags.is_empty(),
+    );
+    std::borrow::Cow::Owned(shown)
+}
+
+#[utoipa::path(post, path = "/api/v2/full", tag = "idenfy", request_body = ScanRefBody, security(("basic" = [])),
+    responses((status = 200, description = "the result webhook's body as it would be sent now, with `final` always false", body = payload::Payload), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope),
+        (status = 429, body = ErrorEnvelope)))]
+pub async fn full(State(app): State<AppState>, request: Request) -> Result<Response, ApiError> {
+    let (partner, scan_ref) = partner_and_scan_ref(&app, request).await?;
+    let body = app
+        .store
+        .read(partner, &scan_ref, |v| {
+            let v = as_full_shows(v);
+            let urls = files::urls(
+                &v,
+                &app.public_url,
+                app.clock.now_secs(),
+                app.config.defaults.file_url_ttl_secs,
+            );
+            payload::body(&v, false, urls)
+        })
+        .ok_or_else(|| ApiError::scan_ref_not_found(&scan_ref))?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response())
+}
+
+/// The body of `generate-pdf`.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[allow(dead_code)]
+#[serde(rename_all = "camelCase")]
+pub struct GeneratePdfBody {
+    scan_ref: String,
+    /// Default `en`.
+    #[schema(value_type = Option<String>, pattern = "^(en|lt)$")]
+    language: Option<String>,
+    /// FRONT, BACK and FACE photos in the report; default true.
+    include_main_step_files: Option<bool>,
+    /// Additional-step photos (the mock has none); default true.
+    include_additional_step_files: Option<bool>,
+}
+
+#[utoipa::path(post, path = "/api/v2/generate-pdf", tag = "idenfy", request_body = GeneratePdfBody, security(("basic" = [])),
+    responses((status = 200, description = "the PDF report, base64-encoded, as a JSON string", body = String, content_type = "application/json"),
+        (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope),
+        (status = 429, body = ErrorEnvelope)))]
+pub async fn generate_pdf(
+    State(app): State<AppState>,
+    request: Request,
+) -> Result<Json<String>, ApiError> {
+    use base64::Engine as _;
+    let (partner, (scan_ref, options)) =
+        partner_and_body(&app, request, false, report::parse_request).await?;
+    app.store
+        .read(partner, &scan_ref, |v| {
+            let pdf = report::pdf(v, options, &files::images(v), app.clock.now_secs());
+            base64::engine::general_purpose::STANDARD.encode(pdf)
+        })
+        .map(Json)
+        .ok_or_else(|| ApiError::scan_ref_not_found(&scan_ref))
 }

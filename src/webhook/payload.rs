@@ -9,9 +9,11 @@ use serde_json::{Map, Value};
 use crate::domain::status::{DocumentResult, FaceResult, FraudTag, MismatchTag, Overall};
 use crate::domain::verification::{DocumentData, Verification};
 
-#[derive(Serialize)]
+/// Also the body of `/api/v2/full` (with `final` false), hence its schema.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = VerificationResult)]
 #[serde(rename_all = "camelCase")]
-struct Payload<'a> {
+pub struct Payload<'a> {
     #[serde(rename = "final")]
     is_final: bool,
     platform: &'static str,
@@ -53,7 +55,7 @@ struct Payload<'a> {
     bank_card_verification: Option<Value>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct StatusBlock<'a> {
     overall: Overall,
