@@ -543,8 +543,8 @@ async fn scenarios_list_what_the_mock_can_produce() {
         .find(|d| d["dummyStatus"] == "EXPIRED")
         .unwrap();
     assert_eq!(expired["event"], "IDENTIFICATION_EXPIRED");
-    assert_eq!(sc["manualFaceResults"].as_array().unwrap().len(), 11);
-    assert_eq!(sc["manualDocumentResults"].as_array().unwrap().len(), 28);
+    assert_eq!(sc["manualFaceResults"].as_array().unwrap().len(), 12);
+    assert_eq!(sc["manualDocumentResults"].as_array().unwrap().len(), 40);
     assert!(sc["fraudTags"]
         .as_array()
         .unwrap()

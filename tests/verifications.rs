@@ -305,3 +305,76 @@ async fn partners_see_only_their_own_verifications() {
     // Untouched for its owner.
     assert_eq!(status(&m, DEV, &mine).await["status"], "APPROVED");
 }
+
+/// Every face and document result, and every fraud and mismatch tag, the
+/// scenario catalogue lists (the documented values and the OpenAPI
+/// additions) is accepted: results by add-dummy-status, tags by finishing a
+/// session on the control API; each shows in /api/v2/status.
+#[tokio::test]
+async fn the_whole_vocabulary_is_accepted_and_produced() {
+    let m = Mock::plain().await;
+    let (code, catalogue) = m.cget("/_mock/scenarios").await;
+    assert_eq!(code, 200);
+    let words = |key: &str| -> Vec<String> {
+        catalogue[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (faces, docs) = (words("manualFaceResults"), words("manualDocumentResults"));
+    for new in ["FACE_GLARED"] {
+        assert!(faces.iter().any(|f| f == new), "{new} listed");
+    }
+    for new in [
+        "DOC_GLARED",
+        "MRZ_INVALID",
+        "NFC_TIMEOUT",
+        "DOC_SPOOF_DETECTED",
+    ] {
+        assert!(docs.iter().any(|d| d == new), "{new} listed");
+    }
+    let scan_ref = dummy(&m, "APPROVED").await;
+    for (face, doc) in faces.iter().zip(docs.iter().cycle()).chain(
+        docs.iter()
+            .map(|d| (&faces[0], d))
+            .collect::<Vec<_>>()
+            .into_iter(),
+    ) {
+        let (code, body) = m
+            .post(
+                "/api/v2/add-dummy-status",
+                DEV,
+                json!({"scanRef": scan_ref, "manualFaceMatchResult": face, "manualDocumentValidity": doc}),
+            )
+            .await;
+        assert_eq!(code, 200, "{face} {doc}: {body}");
+        let s = status(&m, DEV, &scan_ref).await;
+        assert_eq!(
+            (&s["manualFace"], &s["manualDocument"]),
+            (&json!(face), &json!(doc))
+        );
+    }
+    let (fraud, mismatch) = (words("fraudTags"), words("mismatchTags"));
+    assert!(fraud.iter().any(|t| t == "SANCTIONS_FAILED"));
+    assert!(mismatch.iter().any(|t| t == "POA_SCREENSHOT_DETECTED"));
+    for (tag, list) in fraud
+        .iter()
+        .map(|t| (t, "fraudTags"))
+        .chain(mismatch.iter().map(|t| (t, "mismatchTags")))
+    {
+        let t = m.token(DEV, json!({"clientId": "c"})).await;
+        let path = format!(
+            "/_mock/verifications/{}/finish",
+            t["scanRef"].as_str().unwrap()
+        );
+        let (code, body) = m
+            .cpost(&path, json!({"outcome": "suspect", "tag": tag}))
+            .await;
+        assert!(code.is_success(), "{tag}: {code} {body}");
+        let s = status(&m, DEV, t["scanRef"].as_str().unwrap()).await;
+        assert_eq!(s["status"], "SUSPECTED", "{tag}");
+        assert_eq!(s[list], json!([tag]), "{tag}");
+    }
+}

@@ -29,7 +29,8 @@ impl Overall {
 }
 
 wire_enum!(
-    /// Face match results, automatic or manual (contract §5).
+    /// Face match results, automatic or manual: the documented list, then the
+    /// OpenAPI additions.
     FaceResult {
         FaceMatch = "FACE_MATCH",
         FaceMismatch = "FACE_MISMATCH",
@@ -42,11 +43,13 @@ wire_enum!(
         FaceError = "FACE_ERROR",
         AutoUnverifiable = "AUTO_UNVERIFIABLE",
         FakeFace = "FAKE_FACE",
+        FaceGlared = "FACE_GLARED",
     }
 );
 
 wire_enum!(
-    /// Document validity results, automatic or manual (contract §5).
+    /// Document validity results, automatic or manual: the documented list,
+    /// then the OpenAPI additions.
     DocumentResult {
         DocValidated = "DOC_VALIDATED",
         DocInfoMismatch = "DOC_INFO_MISMATCH",
@@ -76,11 +79,23 @@ wire_enum!(
         DocDateOfIssueError = "DOC_DATE_OF_ISSUE_ERROR",
         DocSexError = "DOC_SEX_ERROR",
         DocNationalityError = "DOC_NATIONALITY_ERROR",
+        DocGlared = "DOC_GLARED",
+        CountryNotSupported = "COUNTRY_NOT_SUPPORTED",
+        DocSubtypeMismatch = "DOC_SUBTYPE_MISMATCH",
+        DocSideMismatch = "DOC_SIDE_MISMATCH",
+        DocPersonalCodeInvalid = "DOC_PERSONAL_CODE_INVALID",
+        DocNotAllowed = "DOC_NOT_ALLOWED",
+        DocSpoofDetected = "DOC_SPOOF_DETECTED",
+        MrzInvalid = "MRZ_INVALID",
+        EidFailed = "EID_FAILED",
+        NfcInitFailed = "NFC_INIT_FAILED",
+        NfcFailed = "NFC_FAILED",
+        NfcTimeout = "NFC_TIMEOUT",
     }
 );
 
 wire_enum!(
-    /// Fraud tags (contract §6).
+    /// Fraud tags: the documented list, then the OpenAPI additions.
     FraudTag {
         FaceInBlacklist = "FACE_IN_BLACKLIST",
         DocFaceInBlacklist = "DOC_FACE_IN_BLACKLIST",
@@ -95,11 +110,26 @@ wire_enum!(
         AmlSuspection = "AML_SUSPECTION",
         LidSuspection = "LID_SUSPECTION",
         AutoUnverifiable = "AUTO_UNVERIFIABLE",
+        DataBlacklisted = "DATA_BLACKLISTED",
+        DataInBlacklist = "DATA_IN_BLACKLIST",
+        AddressUnverified = "ADDRESS_UNVERIFIED",
+        PortraitSubstitution = "PORTRAIT_SUBSTITUTION",
+        FaceSuspected = "FACE_SUSPECTED",
+        FaceBlacklisted = "FACE_BLACKLISTED",
+        DocFaceBlacklisted = "DOC_FACE_BLACKLISTED",
+        AmlFailed = "AML_FAILED",
+        LidFailed = "LID_FAILED",
+        SanctionsSuspection = "SANCTIONS_SUSPECTION",
+        SanctionsFailed = "SANCTIONS_FAILED",
+        CriminalSuspected = "CRIMINAL_SUSPECTED",
+        CriminalCheckFailed = "CRIMINAL_CHECK_FAILED",
+        RcFailed = "RC_FAILED",
+        DlFailed = "DL_FAILED",
     }
 );
 
 wire_enum!(
-    /// Mismatch tags (contract §6).
+    /// Mismatch tags: the documented list, then the OpenAPI additions.
     MismatchTag {
         Name = "NAME",
         Surname = "SURNAME",
@@ -113,6 +143,21 @@ wire_enum!(
         FullName = "FULL_NAME",
         UnderAge = "UNDER_AGE",
         OverAge = "OVER_AGE",
+        DocInfoMismatch = "DOC_INFO_MISMATCH",
+        UnknownAge = "UNKNOWN_AGE",
+        UtilityAddress = "UTILITY_ADDRESS",
+        UtilityName = "UTILITY_NAME",
+        ExpiredUtilityBill = "EXPIRED_UTILITY_BILL",
+        InvalidAdditionalStep = "INVALID_ADDITIONAL_STEP",
+        AdditionalStepNotFound = "ADDITIONAL_STEP_NOT_FOUND",
+        AdditionalStepInformationMismatch = "ADDITIONAL_STEP_INFORMATION_MISMATCH",
+        ExpiredAdditionalStepInformation = "EXPIRED_ADDITIONAL_STEP_INFORMATION",
+        RegistryCenterInfoMismatch = "REGISTRY_CENTER_INFO_MISMATCH",
+        DriverLicenseInfoMismatch = "DRIVER_LICENSE_INFO_MISMATCH",
+        NotSupportedPoaDocumentType = "NOT_SUPPORTED_POA_DOCUMENT_TYPE",
+        NotSupportedPoaDocumentCountry = "NOT_SUPPORTED_POA_DOCUMENT_COUNTRY",
+        PoaCountriesMismatch = "POA_COUNTRIES_MISMATCH",
+        PoaScreenshotDetected = "POA_SCREENSHOT_DETECTED",
     }
 );
 

@@ -338,10 +338,17 @@ fn signature_state(app: &App, r: &WebhookRecord) -> &'static str {
     let Some(sig) = r.header("Idenfy-Signature") else {
         return "missing";
     };
+    // Signed with the subscription's key when it went to one, else the partner's.
     let key = app
         .partners
         .by_key(&r.partner)
-        .and_then(|id| app.partners.get(id).config.signing_key.clone())
+        .map(|id| &app.partners.get(id).config)
+        .and_then(
+            |p| match r.subscription.and_then(|i| p.subscriptions.get(i)) {
+                Some(sub) if sub.signing_key.is_some() => sub.signing_key.clone(),
+                _ => p.signing_key.clone(),
+            },
+        )
         .unwrap_or_default();
     if !key.is_empty() && sign::verify(key.as_bytes(), &r.body, sig) {
         "valid"
