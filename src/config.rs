@@ -14,7 +14,7 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::status::{
-    DocumentResult, DummyStatus, EventType, FaceResult, FraudTag, MismatchTag,
+    DocumentResult, DummyStatus, EventType, FaceResult, FraudTagValue, MismatchTagValue,
 };
 use crate::domain::token::{DocumentType, LOCALES};
 use crate::domain::Environment;
@@ -185,9 +185,9 @@ pub struct CannedResult {
     pub auto_face: FaceResult,
     pub auto_document: DocumentResult,
     #[serde(default)]
-    pub fraud_tags: Vec<FraudTag>,
+    pub fraud_tags: Vec<FraudTagValue>,
     #[serde(default)]
-    pub mismatch_tags: Vec<MismatchTag>,
+    pub mismatch_tags: Vec<MismatchTagValue>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use subtle::ConstantTimeEq;
 use tokio::sync::Notify;
 
-use crate::domain::status::{FraudTag, MismatchTag, Overall};
+use crate::domain::status::{FraudTagValue, MismatchTagValue, Overall};
 use crate::domain::token::DocumentType;
 use crate::domain::verification::Verification;
 use crate::partners::PartnerId;
@@ -182,8 +182,16 @@ pub fn approx_size(v: &Verification) -> usize {
             .iter()
             .map(|q| heap(q.capacity()))
             .sum::<usize>()
-        + heap(v.fraud_tags.capacity() * size_of::<FraudTag>())
-        + heap(v.mismatch_tags.capacity() * size_of::<MismatchTag>());
+        + heap(v.fraud_tags.capacity() * size_of::<FraudTagValue>())
+        + heap(v.mismatch_tags.capacity() * size_of::<MismatchTagValue>())
+        + v.fraud_tags
+            .iter()
+            .map(FraudTagValue::heap_bytes)
+            .sum::<usize>()
+        + v.mismatch_tags
+            .iter()
+            .map(MismatchTagValue::heap_bytes)
+            .sum::<usize>();
     let json = [&r.additional_steps, &r.additional_data]
         .into_iter()
         .map(|j| j.as_ref().map_or(0, |j| heap(j.as_str().len())))

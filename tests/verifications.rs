@@ -378,3 +378,28 @@ async fn the_whole_vocabulary_is_accepted_and_produced() {
         assert_eq!(s[list], json!([tag]), "{tag}");
     }
 }
+
+/// iDenfy tells integrators to expect new tags, so the control API takes any
+/// upper-case word as a tag (a fraud tag when it is not a known one).
+#[tokio::test]
+async fn the_control_api_accepts_any_upper_case_tag() {
+    let m = Mock::plain().await;
+    let t = m.token(DEV, json!({"clientId": "c"})).await;
+    let path = format!(
+        "/_mock/verifications/{}/finish",
+        t["scanRef"].as_str().unwrap()
+    );
+    let (code, body) = m
+        .cpost(&path, json!({"outcome": "suspect", "tag": "not-upper"}))
+        .await;
+    assert_eq!(code, 400, "{body}");
+    assert!(body.to_string().contains("tag"), "{body}");
+    let (code, body) = m
+        .cpost(&path, json!({"outcome": "suspect", "tag": "BRAND_NEW_TAG"}))
+        .await;
+    assert!(code.is_success(), "{code} {body}");
+    let s = status(&m, DEV, t["scanRef"].as_str().unwrap()).await;
+    assert_eq!(s["status"], "SUSPECTED");
+    assert_eq!(s["fraudTags"], json!(["BRAND_NEW_TAG"]));
+    assert_eq!(s["mismatchTags"], json!([]));
+}

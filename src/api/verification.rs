@@ -16,7 +16,7 @@ use crate::app::{App, AppState};
 use crate::domain::fields::{FieldError, Object};
 use crate::domain::requests::{self, ManualReview};
 use crate::domain::status::overall_of;
-use crate::domain::status::{DocumentResult, FaceResult, FraudTag, MismatchTag, Overall};
+use crate::domain::status::{DocumentResult, FaceResult, FraudTagValue, MismatchTagValue, Overall};
 use crate::domain::verification::DocumentData;
 use crate::domain::verification::Verification;
 use crate::files;
@@ -110,8 +110,8 @@ pub struct StatusResponse {
     auto_document: Option<DocumentResult>,
     manual_face: Option<FaceResult>,
     manual_document: Option<DocumentResult>,
-    fraud_tags: Vec<FraudTag>,
-    mismatch_tags: Vec<MismatchTag>,
+    fraud_tags: Vec<FraudTagValue>,
+    mismatch_tags: Vec<MismatchTagValue>,
 }
 
 #[utoipa::path(post, path = "/api/v2/status", tag = "idenfy", request_body = ScanRefBody, security(("basic" = [])),

@@ -578,8 +578,8 @@ pub struct DummyScenario {
     pub overall: Overall,
     pub auto_face: Option<FaceResult>,
     pub auto_document: Option<DocumentResult>,
-    pub fraud_tags: Vec<FraudTag>,
-    pub mismatch_tags: Vec<MismatchTag>,
+    pub fraud_tags: Vec<crate::domain::status::FraudTagValue>,
+    pub mismatch_tags: Vec<crate::domain::status::MismatchTagValue>,
     /// The webhook it sends, if any.
     pub event: Option<EventType>,
     #[serde(rename = "final")]

@@ -37,6 +37,13 @@ macro_rules! wire_enum {
             }
         }
 
+        impl $crate::domain::Vocabulary for $name {
+            fn wire(self) -> &'static str { self.as_str() }
+            fn from_wire(s: &str) -> Option<Self> { $name::parse(s) }
+            fn listed() -> String { $name::list() }
+            fn spellings() -> Vec<&'static str> { vec![$($wire),+] }
+        }
+
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(self.as_str())
@@ -67,6 +74,15 @@ macro_rules! wire_enum {
     };
 }
 pub(crate) use wire_enum;
+
+/// What every [`wire_enum!`] offers, for code generic over vocabularies.
+pub trait Vocabulary: Copy + Sized + 'static {
+    fn wire(self) -> &'static str;
+    fn from_wire(s: &str) -> Option<Self>;
+    /// The spellings joined by ", ".
+    fn listed() -> String;
+    fn spellings() -> Vec<&'static str>;
+}
 
 wire_enum!(
     /// The iDenfy environment a partner's key pair runs in.

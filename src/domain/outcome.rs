@@ -3,25 +3,30 @@
 
 use serde::Serialize;
 
-use super::status::{DocumentResult, FaceResult, FraudTag, MismatchTag, Overall};
+use super::status::{
+    DocumentResult, FaceResult, FraudTag, FraudTagValue, MismatchTag, Open, Overall,
+};
 use super::verification::Verification;
 use crate::config::CannedResult;
 
 /// A fraud or mismatch tag, chosen for a SUSPECTED outcome.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Tag {
-    Fraud(FraudTag),
+    Fraud(FraudTagValue),
     Mismatch(MismatchTag),
 }
 
 impl Tag {
+    /// A known fraud or mismatch tag; any other upper-case word is taken as
+    /// a fraud tag (iDenfy adds tags over time).
     pub fn parse(s: &str) -> Option<Tag> {
         FraudTag::parse(s)
-            .map(Tag::Fraud)
+            .map(|t| Tag::Fraud(Open::Known(t)))
             .or_else(|| MismatchTag::parse(s).map(Tag::Mismatch))
+            .or_else(|| FraudTagValue::parse(s).map(Tag::Fraud))
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Tag::Fraud(t) => t.as_str(),
             Tag::Mismatch(t) => t.as_str(),
@@ -30,7 +35,7 @@ impl Tag {
 }
 
 /// How a session is finished.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Approve,
     Deny {
@@ -67,7 +72,7 @@ impl Outcome {
             "suspect" => Ok(Outcome::Suspect {
                 tag: Tag::parse(tag.unwrap_or("NAME")).ok_or_else(|| {
                     format!(
-                        "tag must be one of: {}, {}",
+                        "tag must be one of: {}, {}, or another upper-case word (A-Z, 0-9, _)",
                         MismatchTag::list(),
                         FraudTag::list()
                     )
@@ -97,7 +102,7 @@ impl Outcome {
             Outcome::Suspect { tag: Tag::Fraud(t) } => Some(passed(vec![t], vec![])),
             Outcome::Suspect {
                 tag: Tag::Mismatch(t),
-            } => Some(passed(vec![], vec![t])),
+            } => Some(passed(vec![], vec![Open::Known(t)])),
             Outcome::Unverified => None,
         }
     }
@@ -208,7 +213,11 @@ mod tests {
         assert_eq!(Tag::parse("NAME"), Some(Tag::Mismatch(MismatchTag::Name)));
         assert_eq!(
             Tag::parse("VIRTUAL_CAMERA"),
-            Some(Tag::Fraud(FraudTag::VirtualCamera))
+            Some(Tag::Fraud(Open::Known(FraudTag::VirtualCamera)))
+        );
+        assert_eq!(
+            Tag::parse("BRAND_NEW"),
+            Some(Tag::Fraud(Open::Other("BRAND_NEW".into())))
         );
         assert_eq!(Tag::parse("nope"), None);
     }

@@ -197,6 +197,94 @@ wire_enum!(
     }
 );
 
+/// A value of a vocabulary iDenfy tells integrators to expect to grow (the
+/// fraud tags): a known one, or another upper-case word a tester gave.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Open<T> {
+    Known(T),
+    Other(Box<str>),
+}
+
+/// Longest tag word accepted outside the vocabulary.
+pub const MAX_OPEN_WORD: usize = 64;
+
+/// An upper-case word: `A-Z` first, then `A-Z`, `0-9` or `_`, at most
+/// [`MAX_OPEN_WORD`] bytes.
+pub fn is_upper_word(s: &str) -> bool {
+    s.len() <= MAX_OPEN_WORD
+        && s.starts_with(|c: char| c.is_ascii_uppercase())
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
+impl<T: super::Vocabulary> Open<T> {
+    /// A known value, or any other upper-case word.
+    pub fn parse(s: &str) -> Option<Open<T>> {
+        T::from_wire(s)
+            .map(Open::Known)
+            .or_else(|| is_upper_word(s).then(|| Open::Other(s.into())))
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Open::Known(t) => t.wire(),
+            Open::Other(s) => s,
+        }
+    }
+
+    /// Bytes it owns beyond its own size.
+    pub fn heap_bytes(&self) -> usize {
+        match self {
+            Open::Known(_) => 0,
+            Open::Other(s) => s.len(),
+        }
+    }
+}
+
+impl<T> From<T> for Open<T> {
+    fn from(t: T) -> Open<T> {
+        Open::Known(t)
+    }
+}
+
+impl<T: super::Vocabulary> serde::Serialize for Open<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de, T: super::Vocabulary> serde::Deserialize<'de> for Open<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Open::parse(&s).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "'{s}' is neither one of: {} nor an upper-case word (A-Z, 0-9, _; at most {MAX_OPEN_WORD})",
+                T::listed()
+            ))
+        })
+    }
+}
+
+impl<T: super::Vocabulary> utoipa::PartialSchema for Open<T> {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some("^[A-Z][A-Z0-9_]*$"))
+            .description(Some(format!(
+                "One of {}, or another upper-case word (iDenfy adds tags over time)",
+                T::listed()
+            )))
+            .into()
+    }
+}
+
+impl<T: super::Vocabulary> utoipa::ToSchema for Open<T> {}
+
+/// A fraud tag as stored and sent: any upper-case word is accepted.
+pub type FraudTagValue = Open<FraudTag>;
+/// A mismatch tag as stored and sent: any upper-case word is accepted.
+pub type MismatchTagValue = Open<MismatchTag>;
+
 /// The overall-status rule for a finished verification (contract §6), given the
 /// effective face and document results (manual ?? auto): any fraud or mismatch
 /// tag → SUSPECTED; else FACE_MATCH and DOC_VALIDATED → APPROVED; else DENIED.
@@ -244,6 +332,28 @@ mod tests {
             overall_of(Some(FaceError), Some(DocFake), true),
             Overall::Suspected
         );
+    }
+
+    #[test]
+    fn open_tags_take_known_values_and_other_upper_case_words() {
+        assert_eq!(
+            FraudTagValue::parse("VIRTUAL_CAMERA"),
+            Some(Open::Known(FraudTag::VirtualCamera))
+        );
+        assert_eq!(
+            FraudTagValue::parse("NEW_TAG_2"),
+            Some(Open::Other("NEW_TAG_2".into()))
+        );
+        for bad in ["", "lower", "2X", "A-B", &"A".repeat(65)] {
+            assert_eq!(FraudTagValue::parse(bad), None, "{bad}");
+        }
+        let v: MismatchTagValue = serde_json::from_str("\"NAME\"").unwrap();
+        assert_eq!(v, Open::Known(MismatchTag::Name));
+        assert_eq!(
+            serde_json::to_string(&Open::<MismatchTag>::Other("X".into())).unwrap(),
+            "\"X\""
+        );
+        assert!(serde_json::from_str::<FraudTagValue>("\"nope\"").is_err());
     }
 
     #[test]

@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::status::{overall_of, DocumentResult, FaceResult, FraudTag, MismatchTag, Overall};
+use super::status::{
+    overall_of, DocumentResult, FaceResult, FraudTagValue, MismatchTagValue, Overall,
+};
 use super::token::TokenRequest;
 use crate::config::CannedResult;
 use crate::partners::PartnerId;
@@ -30,9 +32,9 @@ pub struct Verification {
     pub manual_face: Option<FaceResult>,
     pub manual_document: Option<DocumentResult>,
     #[serde(default)]
-    pub fraud_tags: Vec<FraudTag>,
+    pub fraud_tags: Vec<FraudTagValue>,
     #[serde(default)]
-    pub mismatch_tags: Vec<MismatchTag>,
+    pub mismatch_tags: Vec<MismatchTagValue>,
     /// Unix seconds.
     pub created_at: i64,
     /// When the user first opened the verification page.

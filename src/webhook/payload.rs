@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::domain::status::{DocumentResult, FaceResult, FraudTag, MismatchTag, Overall};
+use crate::domain::status::{DocumentResult, FaceResult, FraudTagValue, MismatchTagValue, Overall};
 use crate::domain::verification::{DocumentData, Verification};
 
 /// Also the body of `/api/v2/full` (with `final` false), hence its schema.
@@ -59,8 +59,8 @@ pub struct Payload<'a> {
 #[serde(rename_all = "camelCase")]
 struct StatusBlock<'a> {
     overall: Overall,
-    fraud_tags: &'a [FraudTag],
-    mismatch_tags: &'a [MismatchTag],
+    fraud_tags: &'a [FraudTagValue],
+    mismatch_tags: &'a [MismatchTagValue],
     auto_face: Option<FaceResult>,
     manual_face: Option<FaceResult>,
     auto_document: Option<DocumentResult>,
