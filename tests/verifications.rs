@@ -324,9 +324,10 @@ async fn the_whole_vocabulary_is_accepted_and_produced() {
             .collect()
     };
     let (faces, docs) = (words("manualFaceResults"), words("manualDocumentResults"));
-    for new in ["FACE_GLARED"] {
-        assert!(faces.iter().any(|f| f == new), "{new} listed");
-    }
+    assert!(
+        faces.iter().any(|f| f == "FACE_GLARED"),
+        "FACE_GLARED listed"
+    );
     for new in [
         "DOC_GLARED",
         "MRZ_INVALID",
