@@ -50,6 +50,8 @@ pub struct Config {
     pub webhooks: WebhookConfig,
     pub dummy: DummyConfig,
     #[serde(default)]
+    pub ui: UiConfig,
+    #[serde(default)]
     pub state: StateConfig,
     pub partners: Vec<PartnerConfig>,
 }
@@ -176,6 +178,36 @@ pub struct WebhookConfig {
 pub struct DummyConfig {
     pub simulate_manual_review: bool,
     pub results: BTreeMap<DummyStatus, CannedResult>,
+}
+
+/// The verification page (see [`crate::ui`]).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UiConfig {
+    /// What the page in an iframe posts to its parent: the message object
+    /// (production front ends read `event.data.status`) or a JSON string
+    /// (iDenfy's docs `JSON.parse(event.data)`).
+    pub iframe_message: IframeMessageForm,
+    /// The case of the message's `status` and `manualStatus` values.
+    pub iframe_case: IframeCase,
+}
+
+/// How the iframe message travels (`ui.iframe_message`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IframeMessageForm {
+    #[default]
+    Object,
+    Json,
+}
+
+/// The case of the iframe message's values (`ui.iframe_case`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IframeCase {
+    #[default]
+    Lower,
+    Upper,
 }
 
 /// The automatic result a `dummyStatus` produces.
@@ -958,6 +990,25 @@ mod tests {
             e.0.contains("dummy.results.APPROVED") && e.0.contains("DENIED"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn iframe_message_form_is_configurable() {
+        let ui = Config::embedded().ui;
+        assert_eq!(ui.iframe_message, IframeMessageForm::Object);
+        assert_eq!(ui.iframe_case, IframeCase::Lower);
+        let ui = Config::from_toml("[ui]\niframe_message = 'json'\niframe_case = 'upper'", "f")
+            .unwrap()
+            .ui;
+        assert_eq!(ui.iframe_message, IframeMessageForm::Json);
+        assert_eq!(ui.iframe_case, IframeCase::Upper);
+        let e = Config::from_toml("[ui]\niframe_message = 'xml'", "f.toml").unwrap_err();
+        assert!(
+            e.0.contains("'ui.iframe_message'") && e.0.contains("object") && e.0.contains("json"),
+            "{e}"
+        );
+        let e = Config::from_toml("[ui]\niframe_case = 'title'", "f.toml").unwrap_err();
+        assert!(e.0.contains("'ui.iframe_case'"), "{e}");
     }
 
     #[test]

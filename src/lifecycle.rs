@@ -143,7 +143,7 @@ pub fn finish_session(
     with_usable_token(app, auth_token, now, |v| {
         let final_webhook = match outcome.auto_result() {
             Some(result) => finish_automatically(app, v, &result, now, Duration::ZERO),
-            None => expire(app, v, now, Duration::ZERO),
+            None => cancel(app, v, now),
         };
         Ok((v.clone(), final_webhook))
     })
@@ -276,9 +276,18 @@ pub fn review_policy(
     }
 }
 
-/// The token ran out (or the user left): EXPIRED, with its final webhook.
+/// The token or its session ran out: EXPIRED, with its final webhook.
 fn expire(app: &App, v: &mut Verification, now: i64, delay: Duration) -> Option<u64> {
     Some(app.webhooks.emit(expired(app, v, now, delay)))
+}
+
+/// The user left the page without a result ("leave unverified"): the token
+/// is used up and the verification ends `EXPIRED` (iDenfy's only overall
+/// status for a session without a result), but the final webhook says why:
+/// `IDENTIFICATION_CANCELLED`, not `IDENTIFICATION_EXPIRED`.
+fn cancel(app: &App, v: &mut Verification, now: i64) -> Option<u64> {
+    v.expire(now);
+    Some(emit(app, v, EventType::Cancelled, true, Duration::ZERO))
 }
 
 /// Marks `v` expired; its final webhook, not yet sent.

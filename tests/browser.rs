@@ -107,7 +107,8 @@ async fn partner_app() -> String {
                 Html(format!(
                     "<!DOCTYPE html><html><body><iframe id=\"idenfy\" src=\"{src}\" style=\"width:700px;height:800px\"></iframe>\
 <pre id=\"messages\"></pre><script>window.addEventListener('message',function(e){{\
-document.getElementById('messages').textContent+=e.data;}});</script></body></html>"
+var d=e.data;document.getElementById('messages').textContent+=\
+(typeof d)+' '+(typeof d==='string'?d:JSON.stringify(d));}});</script></body></html>"
                 ))
             }),
         );
@@ -201,9 +202,23 @@ async fn approve_in_a_real_browser_lands_on_success_url_with_a_signed_webhook() 
 
 #[tokio::test]
 #[ignore = "needs Debian's chromium and chromium-driver; scripts/test installs them and runs it"]
-async fn the_page_in_an_iframe_posts_its_result_to_the_parent() {
+async fn the_page_in_an_iframe_posts_its_result_to_the_parent_in_both_forms() {
+    // (config, the type the parent sees, the status value)
+    for (extra, kind, status) in [
+        ("", "object", "failed"),
+        (
+            "[ui]\niframe_message = 'json'\niframe_case = 'upper'",
+            "string",
+            "FAILED",
+        ),
+    ] {
+        iframe_posts(extra, kind, status).await;
+    }
+}
+
+async fn iframe_posts(extra: &str, kind: &str, status: &str) {
     let rx = Receiver::start().await;
-    let m = Mock::start(config(&rx.url, "")).await;
+    let m = Mock::start(config(&rx.url, extra)).await;
     let app = partner_app().await;
     let t = m.token(DEV, json!({"clientId": "iframe-user"})).await;
     let ui = format!(
@@ -238,10 +253,12 @@ async fn the_page_in_an_iframe_posts_its_result_to_the_parent() {
         (!t.is_empty()).then_some(t)
     })
     .await;
-    let message: Value = serde_json::from_str(&text).expect("the message is a JSON string");
+    let (seen, data) = text.split_once(' ').expect("type and data");
+    assert_eq!(seen, kind, "{text}");
+    let message: Value = serde_json::from_str(data).expect("the message as JSON");
     assert_eq!(
         message,
-        json!({"status": "failed", "manualStatus": "failed", "autoSuspected": false, "manualSuspected": false})
+        json!({"status": status, "manualStatus": status, "autoSuspected": false, "manualSuspected": false})
     );
     // The parent page stayed where it was: no redirect inside or outside the frame.
     assert!(c

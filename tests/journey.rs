@@ -157,7 +157,7 @@ async fn each_outcome_records_the_result_sends_the_webhook_and_redirects() {
             &[("outcome", "unverified")],
             "https://app.test/unverified",
             "EXPIRED",
-            "IDENTIFICATION_EXPIRED",
+            "IDENTIFICATION_CANCELLED",
         ),
     ];
     for (n, (fields, url, overall, event)) in cases.iter().enumerate() {
@@ -204,19 +204,31 @@ async fn without_partner_urls_the_user_lands_on_the_mock_result_page() {
     )
     .await;
     assert_eq!(status, 303);
-    assert_eq!(location.as_deref(), Some("/ui/result?status=approved"));
-    let page = m
-        .http
-        .get(m.url("/ui/result?status=approved"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(page.status(), 200);
-    assert!(page
-        .text()
-        .await
-        .unwrap()
-        .contains("id=\"result-approved\""));
+    assert_eq!(location.as_deref(), Some("/ui/result?status=success"));
+    for (outcome, status) in [("deny", "fail"), ("unverified", "unverified")] {
+        let t = m.token(DEV, json!({"clientId": "c"})).await;
+        let (_, location) = finish(
+            &m,
+            t["authToken"].as_str().unwrap(),
+            &[("outcome", outcome)],
+        )
+        .await;
+        assert_eq!(location, Some(format!("/ui/result?status={status}")));
+    }
+    for status in ["success", "fail", "unverified"] {
+        let page = m
+            .http
+            .get(m.url(&format!("/ui/result?status={status}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 200);
+        assert!(page
+            .text()
+            .await
+            .unwrap()
+            .contains(&format!("id=\"result-{status}\"")));
+    }
 }
 
 #[tokio::test]
@@ -239,8 +251,9 @@ async fn the_embedded_page_gets_the_iframe_message() {
     assert_eq!(status, 200);
     assert_eq!(
         body,
-        json!({"result": "approved", "redirectUrl": "/ui/result?status=approved",
-            "message": {"status": "approved", "manualStatus": "approved", "autoSuspected": true, "manualSuspected": true}})
+        json!({"result": "approved", "redirectUrl": "/ui/result?status=success",
+            "message": {"status": "approved", "manualStatus": "approved", "autoSuspected": true, "manualSuspected": true},
+            "postMessage": {"status": "approved", "manualStatus": "approved", "autoSuspected": true, "manualSuspected": true}})
     );
 }
 

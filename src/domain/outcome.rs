@@ -7,7 +7,7 @@ use super::status::{
     DocumentResult, FaceResult, FraudTag, FraudTagValue, MismatchTag, Open, Overall,
 };
 use super::verification::Verification;
-use crate::config::CannedResult;
+use crate::config::{CannedResult, IframeCase, IframeMessageForm, UiConfig};
 
 /// A fraud or mismatch tag, chosen for a SUSPECTED outcome.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,7 +45,7 @@ pub enum Outcome {
     Suspect {
         tag: Tag,
     },
-    /// The user leaves without a result.
+    /// The user leaves without a result ("leave unverified"): a cancel.
     Unverified,
 }
 
@@ -143,6 +143,16 @@ impl UserResult {
         }
     }
 
+    /// The `status` of the mock's own result page (`/ui/result?status=…`),
+    /// spelled as on `ui.idenfy.com/result`.
+    pub fn result_page_status(self) -> &'static str {
+        match self {
+            UserResult::Approved => "success",
+            UserResult::Failed => "fail",
+            UserResult::Unverified => "unverified",
+        }
+    }
+
     /// The partner's URL for this result, if it set one.
     pub fn url(self, v: &Verification) -> Option<&str> {
         match self {
@@ -153,8 +163,9 @@ impl UserResult {
     }
 }
 
-/// The message an embedded page posts to its parent window (as a JSON string,
-/// which iDenfy's docs `JSON.parse`).
+/// The message an embedded page posts to its parent window: by default this
+/// object with lower-case values (what production front ends read as
+/// `event.data.status`); see [`IframeMessage::posted`] for the other forms.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct IframeMessage {
@@ -182,9 +193,67 @@ impl IframeMessage {
     }
 }
 
+impl IframeMessage {
+    /// What the page posts, in the configured form: the object itself or its
+    /// JSON text (iDenfy's docs `JSON.parse(event.data)`), with `status` and
+    /// `manualStatus` in lower or upper case.
+    pub fn posted(&self, ui: &UiConfig) -> serde_json::Value {
+        let case = |s: &str| match ui.iframe_case {
+            IframeCase::Lower => s.to_owned(),
+            IframeCase::Upper => s.to_ascii_uppercase(),
+        };
+        let object = serde_json::json!({
+            "status": case(self.status.as_str()),
+            "manualStatus": case(self.manual_status),
+            "autoSuspected": self.auto_suspected,
+            "manualSuspected": self.manual_suspected,
+        });
+        match ui.iframe_message {
+            IframeMessageForm::Object => object,
+            IframeMessageForm::Json => serde_json::Value::String(object.to_string()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_posted_message_follows_the_configuration() {
+        let m = IframeMessage {
+            status: UserResult::Unverified,
+            manual_status: "waiting",
+            auto_suspected: false,
+            manual_suspected: false,
+        };
+        let ui = |iframe_message, iframe_case| UiConfig {
+            iframe_message,
+            iframe_case,
+        };
+        let lower = serde_json::json!({"status": "unverified", "manualStatus": "waiting",
+            "autoSuspected": false, "manualSuspected": false});
+        assert_eq!(
+            m.posted(&ui(IframeMessageForm::Object, IframeCase::Lower)),
+            lower
+        );
+        let upper = serde_json::json!({"status": "UNVERIFIED", "manualStatus": "WAITING",
+            "autoSuspected": false, "manualSuspected": false});
+        assert_eq!(
+            m.posted(&ui(IframeMessageForm::Object, IframeCase::Upper)),
+            upper
+        );
+        let text = m.posted(&ui(IframeMessageForm::Json, IframeCase::Upper));
+        let parsed: serde_json::Value = serde_json::from_str(text.as_str().unwrap()).unwrap();
+        assert_eq!(parsed, upper);
+    }
+
+    #[test]
+    fn result_page_statuses_are_idenfys() {
+        assert_eq!(UserResult::Approved.result_page_status(), "success");
+        assert_eq!(UserResult::Failed.result_page_status(), "fail");
+        assert_eq!(UserResult::Unverified.result_page_status(), "unverified");
+    }
 
     #[test]
     fn outcomes_from_parts() {

@@ -126,12 +126,22 @@ impl FinishAnswer {
         FinishAnswer {
             result,
             redirect_url: result.url(v).map_or_else(
-                || format!("/ui/result?status={}", result.as_str()),
+                || format!("/ui/result?status={}", result.result_page_status()),
                 str::to_owned,
             ),
             message: IframeMessage::of(v),
         }
     }
+}
+
+/// What the embedded page's fetch gets: the finish answer plus the message
+/// to post to the parent window, in the form `[ui]` configures.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PageAnswer {
+    #[serde(flatten)]
+    answer: FinishAnswer,
+    post_message: serde_json::Value,
 }
 
 /// Finishes the session and sends the browser on — or, for the embedded page
@@ -175,7 +185,12 @@ async fn finish(
         .and_then(|a| a.to_str().ok())
         .is_some_and(|a| a.contains("application/json"));
     if wants_json {
-        return Json(answer).into_response();
+        let post_message = answer.message.posted(&app.config.ui);
+        return Json(PageAnswer {
+            answer,
+            post_message,
+        })
+        .into_response();
     }
     Redirect::to(&answer.redirect_url).into_response()
 }
@@ -206,14 +221,15 @@ fn bad_form(why: &str) -> Response {
         .into_response()
 }
 
-/// Where the user lands when the partner gave no URL for the result.
+/// Where the user lands when the partner gave no URL for the result:
+/// `status=success`, `fail` or `unverified`, as on `ui.idenfy.com/result`.
 async fn result_page(params: Params) -> Response {
     let status = param(&params, "status")
-        .filter(|s| matches!(*s, "approved" | "failed" | "unverified"))
+        .filter(|s| matches!(*s, "success" | "fail" | "unverified"))
         .unwrap_or("unknown");
     let text = match status {
-        "approved" => "Your identity verification is complete.",
-        "failed" => "Your identity could not be verified.",
+        "success" => "Your identity verification is complete.",
+        "fail" => "Your identity could not be verified.",
         "unverified" => "The verification was not completed.",
         _ => "The verification session has ended.",
     };

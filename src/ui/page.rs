@@ -1,6 +1,8 @@
 //! Server-rendered HTML of the verification page. Works without JavaScript;
 //! the only script turns the forms into a fetch + `postMessage` when the page
-//! runs inside an iframe. Controls carry stable ids for browser tests.
+//! runs inside an iframe (it posts the server's `postMessage` as it comes, an
+//! object or a JSON string, so the form is configured in one place).
+//! Controls carry stable ids for browser tests.
 
 use crate::domain::status::{DocumentResult, FaceResult, FraudTag, MismatchTag};
 use crate::domain::verification::Verification;
@@ -17,7 +19,7 @@ select{font:inherit;padding:5px}.badge{background:#1e5aa0;color:#fff;border-radi
 const IFRAME_SCRIPT: &str = "(function(){if(window.parent===window)return;\
 document.querySelectorAll('form.finish').forEach(function(f){f.addEventListener('submit',function(e){e.preventDefault();\
 fetch(f.action,{method:'POST',body:new URLSearchParams(new FormData(f)),headers:{'Accept':'application/json'}})\
-.then(function(r){return r.json();}).then(function(j){window.parent.postMessage(JSON.stringify(j.message),'*');\
+.then(function(r){return r.json();}).then(function(j){window.parent.postMessage(j.postMessage,'*');\
 var m=document.querySelector('main');m.innerHTML='<h1 id=\"finished\">Verification finished</h1><p id=\"result\"></p>';\
 document.getElementById('result').textContent=j.result;});});});})();";
 
