@@ -43,6 +43,7 @@ pub mod logsafe;
 pub mod mock_server;
 pub mod openapi;
 pub mod partners;
+pub mod probe;
 pub mod report;
 pub mod serve;
 pub mod state;

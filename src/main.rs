@@ -62,6 +62,93 @@ enum Command {
         #[arg(long, value_name = "URL")]
         url: Option<String>,
     },
+    /// Check an iDenfy-compatible server (e.g. your iDenfy DEV account) against
+    /// this mock: sends a fixed, harmless set of DEV requests (dummy flows
+    /// only) to it and to an in-process mock with the same credentials, and
+    /// prints where the answers differ in shape (status codes, keys, types,
+    /// enum spellings). Exit 0: no differences; 1: some; 2: usage or
+    /// connection error. The secret is never printed.
+    Probe {
+        /// The server to check, e.g. https://ivs.idenfy.com.
+        #[arg(long, value_name = "URL")]
+        base_url: String,
+        /// Its API key.
+        #[arg(long, value_name = "K", env = "IDENFY_API_KEY")]
+        api_key: String,
+        /// Its API secret.
+        #[arg(
+            long,
+            value_name = "S",
+            env = "IDENFY_API_SECRET",
+            hide_env_values = true
+        )]
+        api_secret: String,
+        /// Seconds each request may take.
+        #[arg(long, value_name = "SECS", default_value_t = 10)]
+        timeout: u64,
+    },
+}
+
+/// `idenfy-mock probe`: the reference is a mock started here on a loopback
+/// port with the user's credentials.
+fn probe(base_url: &str, api_key: &str, api_secret: &str, timeout: u64) -> ExitCode {
+    if url::Url::parse(base_url).map_or(true, |u| !matches!(u.scheme(), "http" | "https")) {
+        eprintln!("idenfy-mock probe: --base-url must be an http:// or https:// URL");
+        return ExitCode::from(2);
+    }
+    if api_key.is_empty() || api_secret.is_empty() {
+        eprintln!("idenfy-mock probe: --api-key and --api-secret must not be empty");
+        return ExitCode::from(2);
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("idenfy-mock probe: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let per_request = std::time::Duration::from_secs(timeout.clamp(1, 60));
+    let result = runtime.block_on(async {
+        let partner = idenfy_mock::PartnerConfig::new(api_key, api_secret);
+        let mut config = Config::embedded();
+        config.listen = "127.0.0.1:0".into();
+        config.partners = vec![partner];
+        config
+            .validate("probe reference")
+            .map_err(|e| format!("the credentials cannot configure the reference mock: {e}"))?;
+        let server = idenfy_mock::Server::start(config)
+            .await
+            .map_err(|e| format!("cannot start the reference mock: {e}"))?;
+        let reference = idenfy_mock::probe::Target {
+            base_url: server.url(),
+            api_key,
+            api_secret,
+        };
+        let target = idenfy_mock::probe::Target {
+            base_url,
+            api_key,
+            api_secret,
+        };
+        idenfy_mock::probe::run(&reference, &target, per_request, per_request * 15).await
+    });
+    match result {
+        Ok(diffs) => {
+            for d in &diffs {
+                println!("{d}");
+            }
+            if diffs.is_empty() {
+                println!("probe: no differences from the mock");
+                ExitCode::SUCCESS
+            } else {
+                println!("probe: {} difference(s) from the mock", diffs.len());
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => {
+            eprintln!("idenfy-mock probe: {e}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 impl Cli {
@@ -112,6 +199,17 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
+    // Before logging starts: the reference mock's request log would mix
+    // with the report.
+    if let Some(Command::Probe {
+        base_url,
+        api_key,
+        api_secret,
+        timeout,
+    }) = &cli.command
+    {
+        return probe(base_url, api_key, api_secret, *timeout);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
