@@ -335,11 +335,13 @@ async fn the_dashboard_updates_live_filters_and_shows_the_inbox() {
         inbox.contains("by dev-key") && inbox.contains("forged"),
         "{inbox}"
     );
-    let hooks = text_of(&c, "#webhooks").await.unwrap();
-    assert!(
-        hooks.contains("delivered") && hooks.contains("valid"),
-        "{hooks}"
-    );
+    // Polled: a live update may replace the element between find and read.
+    let hooks = poll("the delivered, validly signed webhooks", || async {
+        let t = text_of(&c, "#webhooks").await?;
+        (t.contains("delivered") && t.contains("valid")).then_some(t)
+    })
+    .await;
+    assert!(hooks.contains("delivered"), "{hooks}");
 
     // Open the first webhook's body; it is the exact text, re-indented.
     let first = c
