@@ -119,10 +119,10 @@ async fn hundreds_of_long_polls_are_each_answered_with_their_own_webhook() {
                 .await
         }));
     }
-    // One waiter on no scanRef: any verification's EXPIRED webhook.
+    // One waiter on no scanRef: any verification's CANCELLED webhook (leave unverified).
     let m2 = m.clone();
     let expired_poll = tokio::spawn(async move {
-        m2.cget("/_mock/webhooks/wait?event=IDENTIFICATION_EXPIRED&state=any&timeoutMs=30000")
+        m2.cget("/_mock/webhooks/wait?event=IDENTIFICATION_CANCELLED&state=any&timeoutMs=30000")
             .await
     });
     let j = m.clone();
@@ -147,7 +147,7 @@ async fn hundreds_of_long_polls_are_each_answered_with_their_own_webhook() {
     assert_eq!(rx.received().len(), 200);
     assert!(
         !expired_poll.is_finished(),
-        "200 AUTO_FINISHED webhooks do not answer a wait for EXPIRED"
+        "200 AUTO_FINISHED webhooks do not answer a wait for CANCELLED"
     );
     assert_eq!(journal(&m).waiter_count(), 1);
 
@@ -156,7 +156,7 @@ async fn hundreds_of_long_polls_are_each_answered_with_their_own_webhook() {
     let (status, hook) = expired_poll.await.unwrap();
     assert_eq!(status, 200, "{hook}");
     assert_eq!(hook["scanRef"], late["scanRef"]);
-    assert_eq!(hook["event"], "IDENTIFICATION_EXPIRED");
+    assert_eq!(hook["event"], "IDENTIFICATION_CANCELLED");
     assert_eq!(journal(&m).waiter_count(), 0, "answered waiters are gone");
 }
 
