@@ -1,0 +1,136 @@
+//! `idenfy-mock probe`, the real binary: against a mock it finds nothing;
+//! against a server that deviates from the mock in known ways it reports
+//! each deviation, and nothing else.
+
+mod common;
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use common::{config, DEV};
+use idenfy_mock::Server;
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_idenfy-mock");
+
+/// Runs `idenfy-mock probe` against `base_url` as the DEV partner; returns
+/// the exit code and stdout. Gives up after 60 s.
+async fn probe(base_url: &str) -> (i32, String) {
+    let child = tokio::process::Command::new(BIN)
+        .args(["probe", "--base-url", base_url, "--timeout", "5"])
+        .args(["--api-key", DEV.0, "--api-secret", DEV.1])
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the binary starts");
+    let out = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
+        .await
+        .expect("the probe ends within 60 s")
+        .expect("the probe's output is read");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stdout.contains(DEV.1) && !stderr.contains(DEV.1),
+        "the secret is never printed"
+    );
+    (out.status.code().unwrap_or(-1), stdout)
+}
+
+#[tokio::test]
+async fn probe_finds_no_difference_between_the_mock_and_itself() {
+    let server = Server::start(config("", "")).await.expect("server starts");
+    let (code, stdout) = probe(server.url()).await;
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains("probe: no differences from the mock"),
+        "{stdout}"
+    );
+}
+
+/// A proxy in front of a real mock that changes its answers in four known
+/// ways: the token answer loses `expiryTime` and gains `extraKey`, wrong
+/// credentials get 403 instead of 401, `/api/v2/status` spells `APPROVED` as `APROVED`,
+/// and `/api/v2/data` gives `clientId` as a number.
+async fn deviant(
+    State(inner): State<(reqwest::Client, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (client, base) = inner;
+    let mut request = client.post(format!("{base}{}", uri.path())).body(body);
+    for name in ["authorization", "content-type"] {
+        if let Some(value) = headers.get(name) {
+            request = request.header(name, value.as_bytes());
+        }
+    }
+    let Ok(answer) = request.send().await else {
+        return StatusCode::BAD_GATEWAY.into_response();
+    };
+    let mut status =
+        StatusCode::from_u16(answer.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    let bytes = answer.bytes().await.unwrap_or_default();
+    let mut json: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    match (uri.path(), status.as_u16()) {
+        ("/api/v2/token", 201) => {
+            if let Some(o) = json.as_object_mut() {
+                o.remove("expiryTime");
+                o.insert("extraKey".into(), Value::Bool(true));
+            }
+        }
+        ("/api/v2/token", 401) => status = StatusCode::FORBIDDEN,
+        ("/api/v2/status", 200) if json["status"] == "APPROVED" => {
+            json["status"] = "APROVED".into()
+        }
+        ("/api/v2/data", 200) => json["clientId"] = 42.into(),
+        _ => {}
+    }
+    (status, axum::Json(json)).into_response()
+}
+
+#[tokio::test]
+async fn probe_reports_each_deviation_of_a_deviant_server_and_nothing_else() {
+    let inner = Server::start(config("", "")).await.expect("server starts");
+    let app = Router::new()
+        .fallback(deviant)
+        .with_state((reqwest::Client::new(), inner.url().to_owned()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let (code, stdout) = probe(&format!("http://{addr}")).await;
+    assert_eq!(code, 1, "{stdout}");
+    let mut lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines.pop(),
+        Some("probe: 12 difference(s) from the mock"),
+        "{stdout}"
+    );
+    let mut expected = Vec::new();
+    for step in [
+        "token/approved",
+        "token/plain",
+        "token/optional-fields",
+        "token/for-manual",
+    ] {
+        expected.push(format!("{step}: $.expiryTime: missing in target"));
+        expected.push(format!("{step}: $.extraKey: extra in target"));
+    }
+    expected.push("token/wrong-credentials: HTTP status: mock 401, target 403".into());
+    for step in ["status/approved", "status/manual"] {
+        expected.push(format!(
+            r#"{step}: $.status: mock "APPROVED", target "APROVED""#
+        ));
+    }
+    expected.push("data/approved: $.clientId: mock string, target number".into());
+    lines.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(lines, expected, "{stdout}");
+}
