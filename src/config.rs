@@ -13,10 +13,11 @@ use figment::providers::{Format, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::status::{
-    DocumentResult, DummyStatus, EventType, FaceResult, FraudTagValue, MismatchTagValue,
+pub use crate::domain::settings::{
+    is_http_url, CannedResult, Defaults, IframeCase, IframeMessageForm, UiConfig,
 };
-use crate::domain::token::{DocumentType, LOCALES};
+use crate::domain::status::{DummyStatus, EventType};
+use crate::domain::token::LOCALES;
 use crate::domain::Environment;
 
 /// The repository's `config.toml`, compiled in so the binary needs no file.
@@ -56,7 +57,7 @@ pub struct Config {
     pub partners: Vec<PartnerConfig>,
 }
 
-/// Keeping state across restarts (see [`crate::state`]).
+/// Keeping state across restarts (see [`crate::snapshot`]).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StateConfig {
@@ -75,21 +76,8 @@ impl Default for StateConfig {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Defaults {
-    pub expiry_time: u32,
-    pub session_length: u32,
-    pub locale: String,
-    pub documents: Vec<DocumentType>,
-    /// Seconds a `fileUrls` link works after it is issued (iDenfy's: an hour).
-    #[serde(default = "one_hour")]
-    pub file_url_ttl_secs: u64,
-}
-
-fn one_hour() -> u64 {
-    3600
-}
+/// A sane upper bound for `store.max_verifications`.
+pub const MAX_VERIFICATIONS: usize = 10_000_000;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -178,48 +166,6 @@ pub struct WebhookConfig {
 pub struct DummyConfig {
     pub simulate_manual_review: bool,
     pub results: BTreeMap<DummyStatus, CannedResult>,
-}
-
-/// The verification page (see [`crate::ui`]).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct UiConfig {
-    /// What the page in an iframe posts to its parent: the message object
-    /// (production front ends read `event.data.status`) or a JSON string
-    /// (iDenfy's docs `JSON.parse(event.data)`).
-    pub iframe_message: IframeMessageForm,
-    /// The case of the message's `status` and `manualStatus` values.
-    pub iframe_case: IframeCase,
-}
-
-/// How the iframe message travels (`ui.iframe_message`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum IframeMessageForm {
-    #[default]
-    Object,
-    Json,
-}
-
-/// The case of the iframe message's values (`ui.iframe_case`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum IframeCase {
-    #[default]
-    Lower,
-    Upper,
-}
-
-/// The automatic result a `dummyStatus` produces.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CannedResult {
-    pub auto_face: FaceResult,
-    pub auto_document: DocumentResult,
-    #[serde(default)]
-    pub fraud_tags: Vec<FraudTagValue>,
-    #[serde(default)]
-    pub mismatch_tags: Vec<MismatchTagValue>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -548,10 +494,10 @@ impl Config {
                 "must list at least one document type".into(),
             ));
         }
-        if !(1..=crate::store::MAX_CAPACITY).contains(&self.store.max_verifications) {
+        if !(1..=MAX_VERIFICATIONS).contains(&self.store.max_verifications) {
             return Err(err(
                 "store.max_verifications",
-                format!("must be 1 to {}", crate::store::MAX_CAPACITY),
+                format!("must be 1 to {}", MAX_VERIFICATIONS),
             ));
         }
         if !(1..=MAX_MEMORY_BUDGET_MIB).contains(&self.store.memory_budget_mib) {
@@ -787,17 +733,51 @@ fn display_path(path: &Path) -> String {
     PathBuf::from(path).display().to_string()
 }
 
-/// An absolute http or https URL with a host.
-pub fn is_http_url(s: &str) -> bool {
-    match url::Url::parse(s) {
-        Ok(u) => matches!(u.scheme(), "http" | "https") && u.host().is_some(),
-        Err(_) => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_domain_test_settings_are_the_embedded_ones() {
+        use crate::domain::settings::testing;
+        let c = Config::embedded();
+        let same = |a: &CannedResult, b: &CannedResult| {
+            serde_json::to_value(a).unwrap() == serde_json::to_value(b).unwrap()
+        };
+        assert!(same(
+            &c.dummy.results[&DummyStatus::Approved],
+            &testing::approved()
+        ));
+        assert!(same(
+            &c.dummy.results[&DummyStatus::Denied],
+            &testing::denied()
+        ));
+        assert!(same(
+            &c.dummy.results[&DummyStatus::Suspected],
+            &testing::suspected()
+        ));
+        assert_eq!(
+            serde_json::to_value(&c.defaults).unwrap(),
+            serde_json::to_value(testing::defaults()).unwrap()
+        );
+    }
+
+    #[test]
+    fn every_canned_result_reaches_its_status() {
+        use crate::domain::verification::{ReviewPolicy, Verification};
+        let c = Config::embedded();
+        for (status, canned) in &c.dummy.results {
+            let body = serde_json::json!({"clientId": "c"});
+            let req = crate::domain::token::TokenRequest::parse(
+                &crate::domain::fields::object_of(&body),
+                &c.defaults,
+            )
+            .unwrap();
+            let mut v = Verification::new("s".into(), "t".into(), 0, req, None, "k".into(), 1000);
+            assert!(v.finish_automatically(canned, ReviewPolicy::default(), 1001));
+            assert_eq!(Some(v.status), status.finished_overall());
+        }
+    }
 
     #[test]
     fn embedded_config_is_valid() {

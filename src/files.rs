@@ -93,40 +93,6 @@ pub fn open(v: &Verification, expires: &str, sig: &str, name: &str, now: i64) ->
     }
 }
 
-/// `GET /files/{scanRef}/{expires}/{signature}/{name}`: the image, a 403
-/// envelope once expired, or a 404 envelope.
-pub async fn serve(
-    axum::extract::State(app): axum::extract::State<crate::app::AppState>,
-    axum::extract::Path((scan_ref, expires, sig, name)): axum::extract::Path<(
-        String,
-        String,
-        String,
-        String,
-    )>,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let now = app.clock.now_secs();
-    let access = app
-        .store
-        .read_any(&scan_ref, |v| open(v, &expires, &sig, &name, now))
-        .unwrap_or(Access::NotFound);
-    match access {
-        Access::Image(bytes) => (
-            [
-                (axum::http::header::CONTENT_TYPE, "image/png"),
-                (axum::http::header::CACHE_CONTROL, "private, max-age=3600"),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Access::Expired(at) => crate::api::error::ApiError::file_url_expired(at).into_response(),
-        Access::NotFound => {
-            crate::api::error::ApiError::path_not_found(&format!("/files/{scan_ref}/…/{name}"))
-                .into_response()
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

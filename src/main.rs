@@ -191,7 +191,7 @@ fn served_listen(cmdline: &[u8]) -> Option<String> {
 
 fn main() -> ExitCode {
     // --help ends with what a default start serves, as start-up prints it.
-    let defaults = idenfy_mock::app::banner(&Config::embedded(), "http://127.0.0.1:8080");
+    let defaults = idenfy_mock::server::banner(&Config::embedded(), "http://127.0.0.1:8080");
     let matches = Cli::command()
         .after_help(format!("Defaults (embedded config.toml):\n{defaults}"))
         .get_matches();
@@ -262,7 +262,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(idenfy_mock::app::run_until_signal(config)) {
+    match runtime.block_on(idenfy_mock::server::run_until_signal(config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("idenfy-mock: cannot serve: {e}");

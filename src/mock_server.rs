@@ -38,10 +38,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::app::Server;
 use crate::clock::Clock;
 use crate::config::{Config, PartnerConfig, SubscriptionConfig};
 use crate::domain::Environment;
+use crate::server::Server;
 use crate::webhook::journal::{DeliveryState, Filter, Journal, WaitError, WebhookRecord};
 
 /// A running mock on `127.0.0.1:<random port>`, shut down on drop.

@@ -10,7 +10,7 @@ use subtle::ConstantTimeEq;
 use crate::config::PartnerConfig;
 
 /// Index of a partner in [`Partners`]; a verification belongs to exactly one.
-pub type PartnerId = usize;
+pub use crate::domain::settings::PartnerId;
 
 pub struct Partner {
     pub config: PartnerConfig,

@@ -27,8 +27,8 @@ use crate::domain::token::DocumentType;
 use crate::domain::verification::Verification;
 use crate::partners::PartnerId;
 
-/// A sane upper bound for `store.max_verifications`.
-pub const MAX_CAPACITY: usize = 10_000_000;
+/// A sane upper bound for `store.max_verifications` (config checks it).
+pub use crate::config::MAX_VERIFICATIONS as MAX_CAPACITY;
 
 /// What a deadline is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

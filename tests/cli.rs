@@ -594,3 +594,24 @@ fn an_unknown_token_field_is_logged_with_the_field_it_meant() {
     assert!(!line.contains('\u{1b}'), "{line:?}");
     terminate(&mut m.child, Duration::from_secs(10));
 }
+
+#[test]
+fn the_healthcheck_subcommand_passes_on_a_served_health_endpoint_only() {
+    let mut m = Logged::start(&[]);
+    let run = |url: String| {
+        Command::new(BIN)
+            .args(["healthcheck", "--url", &url])
+            .output()
+            .expect("the binary runs")
+    };
+    let ok = run(format!("http://{}/_mock/health", m.addr));
+    assert!(ok.status.success(), "{ok:?}");
+    let missing = run(format!("http://{}/nope", m.addr));
+    assert!(!missing.status.success());
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("404"),
+        "{missing:?}"
+    );
+    let _ = m.child.kill();
+    let _ = m.child.wait();
+}

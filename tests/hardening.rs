@@ -250,7 +250,7 @@ async fn the_inboxes_together_keep_at_most_32_mib() {
         assert_eq!(s, 200);
     }
     let held = m.server.app().inbox.bytes();
-    assert!(held <= idenfy_mock::control::inbox::TOTAL_BYTES, "{held}");
+    assert!(held <= idenfy_mock::inbox::TOTAL_BYTES, "{held}");
     let (_, inboxes) = m.cget("/_mock/inbox").await;
     let counts: Vec<(String, u64)> = inboxes
         .as_array()

@@ -4,10 +4,11 @@
 pub mod auth;
 pub mod body;
 pub mod error;
+pub mod files;
 pub mod token;
 pub mod verification;
 
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::Router;
 
 use crate::app::AppState;
@@ -35,4 +36,8 @@ pub fn router() -> Router<AppState> {
         .route(delete, post(verification::delete))
         .route(full, post(verification::full))
         .route(generate_pdf, post(verification::generate_pdf))
+        .route(
+            "/files/{scan_ref}/{expires}/{signature}/{name}",
+            get(files::serve),
+        )
 }

@@ -21,8 +21,8 @@ use crate::domain::status::{
 use crate::domain::verification::Verification;
 use crate::faults::{Fault, FaultSpec};
 use crate::lifecycle::{self, StepError};
-pub use crate::state::VerificationView;
-use crate::state::{self, Restored, Snapshot};
+pub use crate::snapshot::VerificationView;
+use crate::snapshot::{self, Restored, Snapshot};
 use crate::ui::FinishAnswer;
 use crate::webhook::journal::{DeliveryState, Filter, WaitError, WebhookRecord};
 
@@ -660,7 +660,7 @@ pub async fn scenarios(State(app): State<AppState>) -> Json<Scenarios> {
 /// Exports all state as JSON.
 #[utoipa::path(get, path = "/_mock/snapshot", tag = "control", responses((status = 200, body = Snapshot)))]
 pub async fn snapshot(State(app): State<AppState>) -> Json<Snapshot> {
-    Json(state::take(&app))
+    Json(snapshot::take(&app))
 }
 
 /// Replaces all state with a snapshot. Webhooks that were pending in it are
@@ -672,7 +672,7 @@ pub async fn restore(
     body: std::result::Result<Json<Snapshot>, JsonRejection>,
 ) -> Result<Json<Restored>> {
     let snap = json(body)?;
-    state::put(&app, snap)
+    snapshot::put(&app, snap)
         .map(Json)
         .map_err(ControlError::bad_request)
 }

@@ -63,7 +63,9 @@ impl IntoResponse for ControlError {
     }
 }
 
-pub fn router(state: AppState) -> Router<AppState> {
+/// The control API; `extra` (the OpenAPI documents, which the server layer
+/// builds from every surface) is served behind the same checks.
+pub fn router(state: AppState, extra: Router<AppState>) -> Router<AppState> {
     Router::new()
         .route("/_mock/", get(dashboard::page))
         .route("/_mock", get(dashboard::page))
@@ -116,8 +118,6 @@ pub fn router(state: AppState) -> Router<AppState> {
                         .saturating_mul(1 << 20),
                 )),
         )
-        .route("/_mock/openapi/idenfy.json", get(crate::openapi::idenfy))
-        .route("/_mock/openapi/control.json", get(crate::openapi::control))
         .route("/_mock/inbox", get(inbox::list_inboxes))
         .route(
             "/_mock/inbox/{name}",
@@ -125,6 +125,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             // so a test can make the built-in receiver fail and watch the retries.
             get(inbox::read).post(inbox::receive).delete(inbox::clear),
         )
+        .merge(extra)
         .layer(DefaultBodyLimit::max(state.config.body_limit_bytes))
         .layer(middleware::from_fn(same_site_only))
         .layer(middleware::from_fn_with_state(state, admin_token))

@@ -4,6 +4,7 @@
 pub mod fields;
 pub mod outcome;
 pub mod requests;
+pub mod settings;
 pub mod status;
 pub mod switches;
 pub mod token;

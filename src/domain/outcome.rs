@@ -3,11 +3,11 @@
 
 use serde::Serialize;
 
+use super::settings::{CannedResult, IframeCase, IframeMessageForm, UiConfig};
 use super::status::{
     DocumentResult, FaceResult, FraudTag, FraudTagValue, MismatchTag, Open, Overall,
 };
 use super::verification::Verification;
-use crate::config::{CannedResult, IframeCase, IframeMessageForm, UiConfig};
 
 /// A fraud or mismatch tag, chosen for a SUSPECTED outcome.
 #[derive(Debug, Clone, PartialEq, Eq)]

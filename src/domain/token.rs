@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::fields::{FieldError, FieldResult, Fields, JsonText, Object};
+use super::settings::{is_http_url, Defaults};
 use super::status::DummyStatus;
 use super::wire_enum;
-use crate::config::{is_http_url, Defaults};
 
 /// Largest `expiryTime` (30 days).
 pub const MAX_EXPIRY_TIME: u32 = 2_592_000;
@@ -643,13 +643,12 @@ fn redirect_url(f: &Fields, field: &str) -> FieldResult<Option<Box<str>>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
     use serde_json::{json, Value};
 
     fn parse(v: Value) -> FieldResult<TokenRequest> {
         TokenRequest::parse(
             &crate::domain::fields::object_of(&v),
-            &Config::embedded().defaults,
+            &crate::domain::settings::testing::defaults(),
         )
     }
 

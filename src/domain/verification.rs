@@ -3,12 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::settings::{CannedResult, PartnerId};
 use super::status::{
     overall_of, DocumentResult, FaceResult, FraudTagValue, MismatchTagValue, Overall,
 };
 use super::token::TokenRequest;
-use crate::config::CannedResult;
-use crate::partners::PartnerId;
 
 /// Serialized (control API, snapshots) with its wire-style names; the owning
 /// partner travels separately, by API key.
@@ -326,14 +325,13 @@ pub struct DocumentData {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
-    use crate::domain::status::DummyStatus;
+    use crate::domain::settings::testing;
     use serde_json::json;
 
     fn verification(body: serde_json::Value) -> Verification {
         let req = TokenRequest::parse(
             &crate::domain::fields::object_of(&body),
-            &Config::embedded().defaults,
+            &testing::defaults(),
         )
         .unwrap();
         Verification::new("s".into(), "t".into(), 0, req, None, "k".into(), 1000)
@@ -341,11 +339,14 @@ mod tests {
 
     #[test]
     fn dummy_results_reach_their_status() {
-        let config = Config::embedded();
-        for (status, canned) in &config.dummy.results {
+        for (canned, status) in [
+            (testing::approved(), Overall::Approved),
+            (testing::denied(), Overall::Denied),
+            (testing::suspected(), Overall::Suspected),
+        ] {
             let mut v = verification(json!({"clientId": "c"}));
-            assert!(v.finish_automatically(canned, ReviewPolicy::default(), 1001));
-            assert_eq!(Some(v.status), status.finished_overall());
+            assert!(v.finish_automatically(&canned, ReviewPolicy::default(), 1001));
+            assert_eq!(v.status, status);
             assert_eq!(v.reported_status(), v.status);
             assert_eq!(v.manual_face, v.auto_face);
         }
@@ -353,9 +354,7 @@ mod tests {
 
     #[test]
     fn reviewed_results_wait_for_the_manual_one() {
-        let config = Config::embedded();
-        let approved = &config.dummy.results[&DummyStatus::Approved];
-        let denied = &config.dummy.results[&DummyStatus::Denied];
+        let (approved, denied) = (&testing::approved(), &testing::denied());
         let only_failed = ReviewPolicy {
             successful: false,
             failed: true,
@@ -389,13 +388,8 @@ mod tests {
 
     #[test]
     fn manual_review_decides_and_clears_tags() {
-        let config = Config::embedded();
         let mut v = verification(json!({"clientId": "c"}));
-        v.finish_automatically(
-            &config.dummy.results[&DummyStatus::Suspected],
-            ReviewPolicy::default(),
-            1001,
-        );
+        v.finish_automatically(&testing::suspected(), ReviewPolicy::default(), 1001);
         assert_eq!(v.status, Overall::Suspected);
         v.review_manually(FaceResult::FaceMatch, DocumentResult::DocValidated, 1002);
         assert_eq!(v.status, Overall::Approved);
@@ -418,15 +412,10 @@ mod tests {
 
     #[test]
     fn data_is_filled_from_the_request() {
-        let config = Config::embedded();
         let mut v = verification(json!({"clientId": "c", "firstName": "John Tom",
             "lastName": "Smith", "sex": "F", "nationality": "lt", "documents": ["PASSPORT"]}));
         assert_eq!(v.document_data(), DocumentData::default());
-        v.finish_automatically(
-            &config.dummy.results[&DummyStatus::Approved],
-            ReviewPolicy::default(),
-            1001,
-        );
+        v.finish_automatically(&testing::approved(), ReviewPolicy::default(), 1001);
         let d = v.document_data();
         assert_eq!(d.full_name.as_deref(), Some("JOHN TOM SMITH"));
         assert_eq!(d.doc_sex, Some("FEMALE"));
@@ -435,11 +424,7 @@ mod tests {
         assert_eq!(d.duplicate_faces, None);
         // Nationality ALL sets none: the document's is the selected country.
         let mut v = verification(json!({"clientId": "c", "nationality": "all", "country": "xk"}));
-        v.finish_automatically(
-            &config.dummy.results[&DummyStatus::Approved],
-            ReviewPolicy::default(),
-            1001,
-        );
+        v.finish_automatically(&testing::approved(), ReviewPolicy::default(), 1001);
         let d = v.document_data();
         assert_eq!(d.doc_nationality.as_deref(), Some("XK"));
         assert_eq!(d.selected_country.as_deref(), Some("XK"));

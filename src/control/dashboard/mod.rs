@@ -21,11 +21,11 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::inbox::{InboxMessage, InboxSummary};
 use super::{finish_by_scan_ref, ControlError};
 use crate::app::{App, AppState};
 use crate::domain::outcome::Outcome;
 use crate::domain::status::{EventType, Overall};
+use crate::inbox::{InboxMessage, InboxSummary};
 use crate::ui::escape;
 use crate::webhook::journal::{DeliveryState, WebhookRecord};
 use crate::webhook::sign;
