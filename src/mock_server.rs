@@ -35,14 +35,12 @@
 //! # }
 //! ```
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use crate::clock::Clock;
 use crate::config::{Config, PartnerConfig, SubscriptionConfig};
 use crate::domain::Environment;
 use crate::server::Server;
-use crate::webhook::journal::{DeliveryState, Filter, Journal, WaitError, WebhookRecord};
+use crate::webhook::journal::{DeliveryState, Filter, WaitError, WebhookRecord};
 
 /// A running mock on `127.0.0.1:<random port>`, shut down on drop.
 pub struct MockServer {
@@ -51,19 +49,23 @@ pub struct MockServer {
 
 /// Configures a [`MockServer`] before it starts.
 pub struct MockServerBuilder {
-    config: Config,
+    /// TOML layers over the embedded defaults, in order.
+    layers: Vec<String>,
     partners: Vec<PartnerConfig>,
+    webhook_url: Option<String>,
+    seed: Option<u64>,
 }
 
 impl MockServer {
     /// A builder starting from the embedded defaults (the well-known DEV
-    /// partner `idenfy-mock-key` / `idenfy-mock-secret`).
+    /// partner `idenfy-mock-key` / `idenfy-mock-secret`) on a random
+    /// loopback port.
     pub fn builder() -> MockServerBuilder {
-        let mut config = Config::embedded();
-        config.listen = "127.0.0.1:0".into();
         MockServerBuilder {
-            config,
+            layers: vec!["listen = '127.0.0.1:0'".to_owned()],
             partners: Vec::new(),
+            webhook_url: None,
+            seed: None,
         }
     }
 
@@ -77,6 +79,11 @@ impl MockServer {
         self.server.url().to_owned()
     }
 
+    /// The address it listens on (`127.0.0.1:<port>`), for raw TCP clients.
+    pub fn address(&self) -> std::net::SocketAddr {
+        self.server.addr()
+    }
+
     /// The first configured partner's API key and secret.
     pub fn credentials(&self) -> (String, String) {
         let p = &self.server.app().config.partners[0];
@@ -86,26 +93,32 @@ impl MockServer {
     /// Every webhook produced so far (oldest first), with its exact body,
     /// headers and delivery attempts.
     pub fn webhooks(&self) -> Vec<WebhookRecord> {
-        self.journal().list(&Filter::default())
+        self.webhooks_matching(&Filter::default())
     }
 
-    /// The webhook journal.
-    pub fn journal(&self) -> &Arc<Journal> {
-        &self.server.app().webhooks.journal
+    /// The webhooks `filter` matches, oldest first.
+    pub fn webhooks_matching(&self, filter: &Filter) -> Vec<WebhookRecord> {
+        self.server.app().webhooks.journal.list(filter)
     }
 
     /// Waits until a webhook matching `filter` has settled (delivered,
-    /// failed, undeliverable or dropped; or is in the state `filter` names),
-    /// or `timeout` passes ([`WaitError::TimedOut`]). It is the same wait,
-    /// with the same default, as the control API's `/_mock/webhooks/wait`:
-    /// woken only by a change to a webhook it can match, and refused
-    /// ([`WaitError::TooManyWaiters`]) past `webhooks.max_waiters` open waits.
+    /// failed, undeliverable, dropped or not subscribed; or is in the state
+    /// `filter` names), or `timeout` passes ([`WaitError::TimedOut`]). It is
+    /// the same wait, with the same default, as the control API's
+    /// `/_mock/webhooks/wait`: woken only by a change to a webhook it can
+    /// match, and refused ([`WaitError::TooManyWaiters`]) past
+    /// `webhooks.max_waiters` open waits.
     pub async fn wait_for_webhook(
         &self,
         filter: Filter,
         timeout: Duration,
     ) -> Result<WebhookRecord, WaitError> {
-        self.journal().wait_for(&filter.for_wait(), timeout).await
+        self.server
+            .app()
+            .webhooks
+            .journal
+            .wait_for(&filter.for_wait(), timeout)
+            .await
     }
 
     /// Waits until a webhook matching `filter` was delivered to its target.
@@ -114,21 +127,35 @@ impl MockServer {
         filter: Filter,
         timeout: Duration,
     ) -> Result<WebhookRecord, WaitError> {
-        let filter = Filter {
-            state: Some(DeliveryState::Delivered),
-            ..filter
-        };
-        self.journal().wait_for(&filter, timeout).await
+        self.wait_for_webhook(filter.in_state(DeliveryState::Delivered), timeout)
+            .await
     }
 
-    /// The mock's clock: advance it to expire tokens without waiting.
-    pub fn clock(&self) -> &Arc<Clock> {
-        &self.server.app().clock
+    /// Shuts down as the binary does on SIGTERM: open waits are answered at
+    /// once, requests in flight get a short window, and pending webhooks are
+    /// delivered for up to `grace`. Returns how many were left undelivered.
+    /// (Dropping the mock stops it at once instead.)
+    pub async fn shutdown(self, grace: Duration) -> usize {
+        self.server.shutdown(grace).await
     }
 
-    /// The underlying server, for everything else.
-    pub fn server(&self) -> &Server {
-        &self.server
+    /// The mock's clock, in Unix seconds. It starts at the real time and
+    /// moves with it, plus whatever [`MockServer::advance_clock`] and
+    /// [`MockServer::set_clock`] added.
+    pub fn now(&self) -> i64 {
+        self.server.app().clock.now_secs()
+    }
+
+    /// Moves the mock's clock forward: tokens and sessions expire, and file
+    /// URLs and retention run out, as if `by` had passed.
+    pub fn advance_clock(&self, by: Duration) {
+        let secs = i64::try_from(by.as_secs()).unwrap_or(i64::MAX);
+        self.server.app().clock.advance_secs(secs);
+    }
+
+    /// Sets the mock's clock to `unix_secs`.
+    pub fn set_clock(&self, unix_secs: i64) {
+        self.server.app().clock.set_secs(unix_secs);
     }
 }
 
@@ -141,34 +168,60 @@ impl MockServerBuilder {
 
     /// The global webhook target (`[webhooks].url`).
     pub fn webhook_url(mut self, url: impl Into<String>) -> Self {
-        self.config.webhooks.url = url.into();
+        self.webhook_url = Some(url.into());
         self
     }
 
     /// Reproducible authToken, scanRef and digitString sequences.
     pub fn seed(mut self, seed: u64) -> Self {
-        self.config.seed = Some(seed);
+        self.seed = Some(seed);
         self
     }
 
-    /// Any other setting.
-    pub fn config(mut self, change: impl FnOnce(&mut Config)) -> Self {
-        change(&mut self.config);
+    /// Any other setting, as TOML in the form of `config.toml` (see the
+    /// README's Configuration section), merged over the defaults; later
+    /// calls win key by key. [`MockServerBuilder::partner`],
+    /// [`MockServerBuilder::webhook_url`] and [`MockServerBuilder::seed`]
+    /// win over it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "multi_thread")]
+    /// # async fn main() {
+    /// let mock = idenfy_mock::MockServer::builder()
+    ///     .toml("[webhooks]\nretries = 0\n[defaults]\nexpiry_time = 60")
+    ///     .start()
+    ///     .await;
+    /// # drop(mock);
+    /// # }
+    /// ```
+    pub fn toml(mut self, layer: impl Into<String>) -> Self {
+        self.layers.push(layer.into());
         self
     }
 
     /// Starts the server. Panics with the reason if the configuration is
     /// invalid or no loopback port can be bound: a test set-up error.
-    pub async fn start(mut self) -> MockServer {
+    pub async fn start(self) -> MockServer {
+        let layers: Vec<&str> = self.layers.iter().map(String::as_str).collect();
+        let mut config = match Config::from_toml_layers(&layers, "MockServer configuration") {
+            Ok(c) => c,
+            Err(e) => panic!("idenfy-mock: {e}"),
+        };
         if !self.partners.is_empty() {
-            self.config.partners = self.partners;
+            config.partners = self.partners;
         }
-        if let Err(e) = self.config.validate("MockServer configuration") {
+        if let Some(url) = self.webhook_url {
+            config.webhooks.url = url;
+        }
+        if self.seed.is_some() {
+            config.seed = self.seed;
+        }
+        if let Err(e) = config.validate("MockServer configuration") {
             panic!("idenfy-mock: {e}");
         }
-        match Server::start(self.config).await {
+        match Server::start(config).await {
             Ok(server) => MockServer { server },
-            Err(e) => panic!("idenfy-mock: cannot bind a loopback port: {e}"),
+            Err(e) => panic!("idenfy-mock: cannot start: {e}"),
         }
     }
 }

@@ -87,6 +87,7 @@ pub struct IdenfyDoc;
         description = "Test control under /_mock/: verifications, webhook journal, clock, reset, faults, scenarios, snapshots, inbox. Bearer admin token when configured."),
     paths(
         control::health,
+        control::stats,
         control::list_verifications,
         control::get_verification,
         control::finish_verification,

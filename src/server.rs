@@ -171,7 +171,7 @@ impl Server {
         &self.app.public_url
     }
 
-    pub fn app(&self) -> &AppState {
+    pub(crate) fn app(&self) -> &AppState {
         &self.app
     }
 

@@ -192,7 +192,7 @@ async fn approve_in_a_real_browser_lands_on_success_url_with_a_signed_webhook() 
     let body = hook.json();
     assert_eq!(body["scanRef"], t["scanRef"]);
     assert_eq!(body["status"]["overall"], "APPROVED");
-    assert!(idenfy_mock::webhook::sign::verify(
+    assert!(idenfy_mock::verify_signature(
         DEV_SIGNING_KEY.as_bytes(),
         &hook.body,
         &hook.header("idenfy-signature").unwrap()
@@ -223,7 +223,7 @@ async fn iframe_posts(extra: &str, kind: &str, status: &str) {
     let t = m.token(DEV, json!({"clientId": "iframe-user"})).await;
     let ui = format!(
         "{}/ui/?authToken={}&lang=en",
-        m.server.url(),
+        m.server.uri(),
         t["authToken"].as_str().unwrap()
     );
     let embed: String = url::form_urlencoded::byte_serialize(ui.as_bytes()).collect();

@@ -449,7 +449,7 @@ async fn webhook_faults_signature_drop_duplicate_delay() {
     dummy(&m, DEV, "APPROVED").await;
     let got = rx.wait_for(1).await;
     let sig = got[0].header("idenfy-signature").unwrap();
-    assert!(!idenfy_mock::webhook::sign::verify(
+    assert!(!idenfy_mock::verify_signature(
         DEV_SIGNING_KEY.as_bytes(),
         &got[0].body,
         &sig
@@ -519,7 +519,7 @@ async fn webhook_faults_reorder_and_non_final_first() {
     for h in &got[2..] {
         let sig = h.header("idenfy-signature").unwrap();
         assert!(
-            idenfy_mock::webhook::sign::verify(DEV_SIGNING_KEY.as_bytes(), &h.body, &sig),
+            idenfy_mock::verify_signature(DEV_SIGNING_KEY.as_bytes(), &h.body, &sig),
             "both correctly signed"
         );
     }

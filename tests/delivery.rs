@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use axum::routing::post;
 use axum::Router;
 use common::*;
-use idenfy_mock::webhook::journal::{DeliveryState, Filter, WebhookRecord};
+use idenfy_mock::{DeliveryState, WebhookFilter as Filter, WebhookRecord};
 use serde_json::{json, Value};
 
 /// A receiver that accepts connections and never answers; counts them.
@@ -82,12 +82,8 @@ async fn finish(m: &Mock, token: &str, outcome: &str) -> Option<String> {
         .map(|l| l.to_str().unwrap().to_owned())
 }
 
-fn journal(m: &Mock) -> &idenfy_mock::webhook::journal::Journal {
-    &m.server.app().webhooks.journal
-}
-
 fn records(m: &Mock, filter: Filter) -> Vec<WebhookRecord> {
-    journal(m).list(&filter)
+    m.server.webhooks_matching(&filter)
 }
 
 fn scan_ref(t: &Value) -> String {
@@ -125,9 +121,8 @@ async fn hundreds_of_long_polls_are_each_answered_with_their_own_webhook() {
         m2.cget("/_mock/webhooks/wait?event=IDENTIFICATION_CANCELLED&state=any&timeoutMs=30000")
             .await
     });
-    let j = m.clone();
-    eventually("201 registered waiters", || {
-        (journal(&j).waiter_count() == 201).then_some(())
+    m.stats_until("201 registered waiters", |s| {
+        s["webhooks"]["waiters"] == 201
     })
     .await;
 
@@ -149,7 +144,7 @@ async fn hundreds_of_long_polls_are_each_answered_with_their_own_webhook() {
         !expired_poll.is_finished(),
         "200 AUTO_FINISHED webhooks do not answer a wait for CANCELLED"
     );
-    assert_eq!(journal(&m).waiter_count(), 1);
+    assert_eq!(m.stats().await["webhooks"]["waiters"], 1);
 
     let late = m.token(DEV, json!({"clientId": "late"})).await;
     finish(&m, late["authToken"].as_str().unwrap(), "unverified").await;
@@ -157,7 +152,11 @@ async fn hundreds_of_long_polls_are_each_answered_with_their_own_webhook() {
     assert_eq!(status, 200, "{hook}");
     assert_eq!(hook["scanRef"], late["scanRef"]);
     assert_eq!(hook["event"], "IDENTIFICATION_CANCELLED");
-    assert_eq!(journal(&m).waiter_count(), 0, "answered waiters are gone");
+    assert_eq!(
+        m.stats().await["webhooks"]["waiters"],
+        0,
+        "answered waiters are gone"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -181,15 +180,9 @@ async fn a_stuck_target_does_not_delay_another_targets_webhook() {
     .await;
     let started = Instant::now();
     let other = dummy_to(&m, DEV2, None).await;
-    let delivered = journal(&m)
-        .wait_for(
-            &Filter {
-                scan_ref: Some(other.clone()),
-                state: Some(DeliveryState::Delivered),
-                ..Filter::default()
-            },
-            Duration::from_secs(10),
-        )
+    let delivered = m
+        .server
+        .wait_for_delivered(Filter::for_scan_ref(other.clone()), Duration::from_secs(10))
         .await
         .expect("the other target's webhook is delivered");
     let took = started.elapsed();
@@ -254,7 +247,7 @@ async fn webhooks_over_the_pending_bound_are_journaled_failed_with_the_reason() 
     seen.sort();
     refs.sort();
     assert_eq!(seen, refs);
-    assert_eq!(m.server.app().webhooks.engine.pending(), 5);
+    assert_eq!(m.stats().await["webhooks"]["pending"], 5);
 }
 
 #[tokio::test]
@@ -263,15 +256,9 @@ async fn a_huge_receiver_answer_does_not_break_delivery() {
     let m = Mock::start(config(&url, "")).await;
     for _ in 0..2 {
         let s = dummy_to(&m, DEV, None).await;
-        let r = journal(&m)
-            .wait_for(
-                &Filter {
-                    scan_ref: Some(s),
-                    state: Some(DeliveryState::Delivered),
-                    ..Filter::default()
-                },
-                Duration::from_secs(10),
-            )
+        let r = m
+            .server
+            .wait_for_delivered(Filter::for_scan_ref(s), Duration::from_secs(10))
             .await
             .expect("delivered");
         assert_eq!(r.attempts.len(), 1);
@@ -331,23 +318,23 @@ async fn a_webhook_pending_in_a_snapshot_is_delivered_after_restore() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn waits_past_the_cap_get_503_and_shutdown_answers_open_ones() {
-    let m = Arc::new(Mock::start(config("", "[webhooks]\nmax_waiters = 2")).await);
+    let m = Mock::start(config("", "[webhooks]\nmax_waiters = 2")).await;
     let open: Vec<_> = (0..2)
         .map(|i| {
-            let m = m.clone();
-            tokio::spawn(async move {
-                m.cget(&format!(
+            let (http, url) = (
+                m.http.clone(),
+                m.url(&format!(
                     "/_mock/webhooks/wait?scanRef=none-{i}&timeoutMs=30000"
-                ))
-                .await
-            })
+                )),
+            );
+            tokio::spawn(async move { parse(http.get(url).send().await.expect("sent")).await })
         })
         .collect();
-    let j = m.clone();
-    eventually("two waiters", || {
-        (journal(&j).waiter_count() == 2).then_some(())
-    })
-    .await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while m.stats().await["webhooks"]["waiters"] != 2 {
+        assert!(Instant::now() < deadline, "two waiters within 10 s");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     let (status, body) = m
         .cget("/_mock/webhooks/wait?scanRef=third&timeoutMs=30000")
         .await;
@@ -361,22 +348,13 @@ async fn waits_past_the_cap_get_503_and_shutdown_answers_open_ones() {
             .contains("too many waiters"),
         "{body}"
     );
-    // Shutdown: open waits are answered at once with the current state.
+    // Shutdown: open waits are answered at once.
     let started = Instant::now();
-    journal(&m).close_waiters();
+    m.server.shutdown(Duration::from_secs(1)).await;
     for poll in open {
         let (status, body) = poll.await.unwrap();
         assert_eq!(status, 503);
         assert_eq!(body["message"], "the server is shutting down");
     }
     assert!(started.elapsed() < Duration::from_secs(5));
-    // A later wait that matches still gets its record.
-    let s = dummy_to(&m, DEV, None).await;
-    let (status, hook) = m
-        .cget(&format!(
-            "/_mock/webhooks/wait?scanRef={s}&state=any&timeoutMs=30000"
-        ))
-        .await;
-    assert_eq!(status, 200, "{hook}");
-    assert_eq!(hook["state"], "undeliverable");
 }

@@ -29,9 +29,7 @@ async fn a_rust_user_starts_the_mock_in_process_and_sees_the_webhook() {
                 .with_signing_key("sig")
                 .with_webhook_url(hook),
         )
-        .partner(
-            PartnerConfig::new("t", "s").with_environment(idenfy_mock::domain::Environment::Test),
-        )
+        .partner(PartnerConfig::new("t", "s").with_environment(idenfy_mock::Environment::Test))
         .seed(1)
         .start()
         .await;
@@ -52,7 +50,7 @@ async fn a_rust_user_starts_the_mock_in_process_and_sees_the_webhook() {
         .expect("delivered");
     let received = rx.recv().await.expect("the receiver got it");
     assert_eq!(received.as_bytes(), &delivered.body[..]);
-    assert!(idenfy_mock::webhook::sign::verify(
+    assert!(idenfy_mock::verify_signature(
         b"sig",
         &delivered.body,
         delivered.header("Idenfy-Signature").unwrap()

@@ -4,9 +4,9 @@
 mod common;
 
 use common::*;
-use idenfy_mock::domain::status::EventType;
-use idenfy_mock::webhook::journal::Filter;
+use idenfy_mock::EventType;
 use serde_json::{json, Value};
+use std::time::Duration;
 
 fn no_redirects() -> reqwest::Client {
     reqwest::Client::builder()
@@ -328,9 +328,9 @@ async fn an_unused_token_expires_by_the_clock_with_a_final_webhook() {
     let t = m
         .token(DEV, json!({"clientId": "c", "expiryTime": 60}))
         .await;
-    m.server.app().clock.advance_secs(59);
+    m.server.advance_clock(Duration::from_secs(59));
     assert_eq!(status_of(&m, &t["scanRef"]).await["status"], "ACTIVE");
-    m.server.app().clock.advance_secs(2);
+    m.server.advance_clock(Duration::from_secs(2));
     let r = m.wait_journal(of_event(EventType::Expired)).await;
     assert_eq!(r.scan_ref, t["scanRef"].as_str().unwrap());
     assert_eq!(status_of(&m, &t["scanRef"]).await["status"], "EXPIRED");
@@ -368,12 +368,11 @@ async fn an_opened_session_is_bounded_by_session_length_not_expiry_time() {
         m.get(&format!("/ui/?authToken={token}")).await.status(),
         200
     );
-    let clock = &m.server.app().clock;
-    clock.advance_secs(100); // past expiryTime, inside the session
+    m.server.advance_clock(Duration::from_secs(100)); // past expiryTime, inside the session
     let page = m.get(&format!("/ui/?authToken={token}")).await;
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("data-seconds=\"20\""));
-    clock.advance_secs(21);
+    m.server.advance_clock(Duration::from_secs(21));
     m.wait_journal(of_event(EventType::Expired)).await;
     assert_eq!(status_of(&m, &t["scanRef"]).await["status"], "EXPIRED");
     assert_eq!(finish(&m, &token, &[("outcome", "approve")]).await.0, 410);
@@ -383,13 +382,13 @@ async fn an_opened_session_is_bounded_by_session_length_not_expiry_time() {
 async fn times_come_from_the_mock_clock() {
     let rx = Receiver::start().await;
     let m = Mock::start(config(&rx.url, "")).await;
-    m.server.app().clock.set_secs(2_000_000_000);
+    m.server.set_clock(2_000_000_000);
     m.token(DEV, json!({"clientId": "c", "dummyStatus": "APPROVED"}))
         .await;
     let hook = rx.wait_for(1).await[0].json();
     let start = hook["startTime"].as_i64().unwrap();
     assert!((2_000_000_000..2_000_000_005).contains(&start), "{start}");
-    let record = &m.server.app().webhooks.journal.list(&Filter::default())[0];
+    let record = &m.server.webhooks()[0];
     assert!(record.created_at_ms / 1000 >= 2_000_000_000);
 }
 
@@ -402,11 +401,11 @@ async fn finished_verifications_are_purged_after_retention() {
     let active = m
         .token(DEV, json!({"clientId": "c", "expiryTime": 1000}))
         .await;
-    m.server.app().clock.advance_secs(99);
+    m.server.advance_clock(Duration::from_secs(99));
     assert_eq!(status_of(&m, &t["scanRef"]).await["status"], "APPROVED");
-    m.server.app().clock.advance_secs(2);
-    let store = m.server.app().store.clone();
-    eventually("purge", || (store.stats().purged == 1).then_some(())).await;
+    m.server.advance_clock(Duration::from_secs(2));
+    m.stats_until("the purge", |s| s["verifications"]["purged"] == 1)
+        .await;
     let got = m
         .post("/api/v2/status", DEV, json!({"scanRef": t["scanRef"]}))
         .await;
@@ -426,8 +425,11 @@ async fn the_store_cap_evicts_the_oldest_and_counts() {
         let (status, _) = m.post("/api/v2/status", DEV, json!({"scanRef": r})).await;
         assert_eq!(status, if i < 2 { 404 } else { 200 }, "verification {i}");
     }
-    let stats = m.server.app().store.stats();
-    assert_eq!((stats.stored, stats.evicted), (3, 2));
+    let stats = &m.stats().await["verifications"];
+    assert_eq!(
+        (&stats["stored"], &stats["evicted"]),
+        (&json!(3), &json!(2))
+    );
 }
 
 #[tokio::test]
@@ -437,8 +439,8 @@ async fn deadlines_of_evicted_verifications_do_not_pile_up() {
         let batch = (0..50).map(|i| m.token(DEV, json!({"clientId": format!("c{chunk}-{i}")})));
         futures_util::future::join_all(batch).await;
     }
-    let app = m.server.app().clone();
-    assert_eq!(app.store.stats().evicted, 2_097);
+    let stats = &m.stats().await["verifications"];
+    assert_eq!(stats["evicted"], 2_097);
     // 2,100 tokens had an expiry; an evicted verification takes its deadline with it.
-    assert_eq!(app.store.deadlines(), 3);
+    assert_eq!(stats["deadlines"], 3);
 }

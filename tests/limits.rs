@@ -207,7 +207,7 @@ async fn urls_with_control_characters_are_refused() {
         m.token(DEV, body(json!({ field: "http://e.test/a?b=c%0A" })))
             .await;
     }
-    assert_eq!(m.server.app().store.len(), fields.len());
+    assert_eq!(m.stats().await["verifications"]["stored"], fields.len());
 }
 
 #[tokio::test]
@@ -289,15 +289,20 @@ async fn the_count_cap_evicts_the_oldest_settled_first() {
     for r in [&active_c, &active_d, &active_e] {
         assert_eq!(status_code(&m, r).await, 200);
     }
-    let stats = m.server.app().store.stats();
-    assert_eq!((stats.stored, stats.evicted), (3, 2));
+    let stats = &m.stats().await["verifications"];
+    assert_eq!(
+        (&stats["stored"], &stats["evicted"]),
+        (&json!(3), &json!(2))
+    );
 }
 
 #[tokio::test]
 async fn the_byte_budget_evicts_the_oldest_settled_first() {
     // 1 MiB in all: half of it, 512 KiB, for the store.
     let m = Mock::start(config("", "[store]\nmemory_budget_mib = 1")).await;
-    let budget = m.server.app().store.stats().max_bytes;
+    let budget = m.stats().await["verifications"]["maxBytes"]
+        .as_u64()
+        .unwrap();
     assert_eq!(budget, 512 * 1024);
     let big = |client: &str, dummy: bool| {
         let mut b = json!({"clientId": client, "additionalSteps": object_of_len(16 * 1024)});
@@ -310,17 +315,19 @@ async fn the_byte_budget_evicts_the_oldest_settled_first() {
     for i in 0..20 {
         active.push(scan_ref(&m.token(DEV, big(&format!("a{i}"), false)).await));
         settled.push(scan_ref(&m.token(DEV, big(&format!("s{i}"), true)).await));
-        let stats = m.server.app().store.stats();
-        assert!(stats.bytes <= budget, "{} > {budget}", stats.bytes);
+        let bytes = m.stats().await["verifications"]["bytes"].as_u64().unwrap();
+        assert!(bytes <= budget, "{bytes} > {budget}");
     }
     // 40 verifications of over 16 KiB each do not fit in 512 KiB: some went,
     // all of them settled, the oldest first.
-    let stats = m.server.app().store.stats();
-    assert!(stats.evicted > 0);
+    let evicted = m.stats().await["verifications"]["evicted"]
+        .as_u64()
+        .unwrap();
+    assert!(evicted > 0);
     for r in &active {
         assert_eq!(status_code(&m, r).await, 200, "active {r} kept");
     }
-    let gone = stats.evicted as usize;
+    let gone = evicted as usize;
     for (i, r) in settled.iter().enumerate() {
         let want = if i < gone { 404 } else { 200 };
         assert_eq!(status_code(&m, r).await, want, "settled #{i}");

@@ -12,8 +12,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use common::{config, DEV};
-use idenfy_mock::Server;
+use common::{config, Mock, DEV};
+
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_idenfy-mock");
@@ -45,8 +45,8 @@ async fn probe(base_url: &str) -> (i32, String) {
 
 #[tokio::test]
 async fn probe_finds_no_difference_between_the_mock_and_itself() {
-    let server = Server::start(config("", "")).await.expect("server starts");
-    let (code, stdout) = probe(server.url()).await;
+    let server = Mock::start(config("", "")).await.server;
+    let (code, stdout) = probe(&server.uri()).await;
     assert_eq!(code, 0, "{stdout}");
     assert!(
         stdout.contains("probe: no differences from the mock"),
@@ -97,10 +97,10 @@ async fn deviant(
 
 #[tokio::test]
 async fn probe_reports_each_deviation_of_a_deviant_server_and_nothing_else() {
-    let inner = Server::start(config("", "")).await.expect("server starts");
+    let inner = Mock::start(config("", "")).await.server;
     let app = Router::new()
         .fallback(deviant)
-        .with_state((reqwest::Client::new(), inner.url().to_owned()));
+        .with_state((reqwest::Client::new(), inner.uri()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });

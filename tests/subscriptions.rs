@@ -84,15 +84,8 @@ async fn an_event_nobody_subscribed_to_is_journaled_and_never_sent() {
     // The Rust wait returns for it as well.
     let rec = m
         .server
-        .app()
-        .webhooks
-        .journal
-        .wait_for(
-            &idenfy_mock::WebhookFilter {
-                event: Some(idenfy_mock::domain::status::EventType::ManualFinished),
-                ..Default::default()
-            }
-            .for_wait(),
+        .wait_for_webhook(
+            idenfy_mock::WebhookFilter::any().event(idenfy_mock::EventType::ManualFinished),
             std::time::Duration::from_secs(5),
         )
         .await

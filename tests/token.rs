@@ -138,7 +138,7 @@ async fn seed_example_full_response() {
         "videoCallQuestions": [],
         "personScanRef": "100000",
         "digitString": digits,
-        "redirectUrl": format!("{}/api/v2/redirect?authToken={auth}", m.server.url()),
+        "redirectUrl": format!("{}/api/v2/redirect?authToken={auth}", m.server.uri()),
         "allowedDocuments": {"LT": ["PASSPORT", "ID_CARD"]},
     });
     assert_eq!(r, expected);

@@ -196,7 +196,7 @@ async fn data_and_files_follow_the_result() {
     assert_eq!(files.keys().collect::<Vec<_>>(), ["BACK", "FACE", "FRONT"]);
     for url in files.values() {
         let url = url.as_str().unwrap();
-        assert!(url.starts_with(m.server.url()), "{url}");
+        assert!(url.starts_with(&m.server.uri()), "{url}");
         let resp = m.http.get(url).send().await.unwrap();
         assert_eq!(resp.status(), 200);
         assert_eq!(resp.headers()["content-type"], "image/png");

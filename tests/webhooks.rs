@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::*;
 use hmac::{Hmac, Mac};
-use idenfy_mock::webhook::journal::{DeliveryState, Filter};
+use idenfy_mock::{DeliveryState, WebhookFilter as Filter};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
@@ -249,8 +249,7 @@ async fn denied_suspected_and_expired_payloads() {
     assert_eq!(sorted_keys(&e["data"]), sorted(DATA_KEYS));
 
     // ACTIVE sends nothing: the journal holds exactly the three others.
-    let journal = &m.server.app().webhooks.journal;
-    assert_eq!(journal.len(), 3);
+    assert_eq!(m.server.webhooks().len(), 3);
 }
 
 #[tokio::test]
@@ -357,9 +356,9 @@ async fn target_precedence_callback_then_partner_then_global() {
         partner_rx.wait_for(1).await[0].json()["clientId"],
         "partner"
     );
-    let journal = &m.server.app().webhooks.journal;
-    let targets: Vec<_> = journal
-        .list(&Filter::default())
+    let targets: Vec<_> = m
+        .server
+        .webhooks()
         .into_iter()
         .map(|r| r.target.unwrap())
         .collect();
@@ -389,11 +388,9 @@ async fn with_no_target_the_webhook_is_journaled_as_undeliverable() {
     let t = m
         .token(DEV, json!({"clientId": "c", "dummyStatus": "APPROVED"}))
         .await;
-    let journal = &m.server.app().webhooks.journal;
-    let records = journal.list(&Filter {
-        scan_ref: t["scanRef"].as_str().map(String::from),
-        ..Filter::default()
-    });
+    let records = m
+        .server
+        .webhooks_matching(&Filter::for_scan_ref(t["scanRef"].as_str().unwrap()));
     assert_eq!(records.len(), 1);
     let r = &records[0];
     assert_eq!(r.state, DeliveryState::Undeliverable);
@@ -445,13 +442,18 @@ async fn a_webhook_given_up_stays_visible_as_failed_and_marks_the_verification()
         .map(|w| w[1].at_ms - w[0].at_ms)
         .collect();
     assert!(gaps[1] >= 20 && gaps[0] >= 10, "{gaps:?}");
-    let store = m.server.app().store.clone();
-    eventually("final_webhook_failed", || {
-        store
-            .read_any(&scan_ref, |v| v.final_webhook_failed)
-            .filter(|f| *f)
-    })
-    .await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, v) = m.cget(&format!("/_mock/verifications/{scan_ref}")).await;
+        if v["finalWebhookFailed"] == true {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "finalWebhookFailed within 10 s: {v}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }
 
 #[tokio::test]
@@ -573,11 +575,12 @@ async fn journal_is_capped_dropping_the_oldest_with_a_counter() {
             .await;
         refs.push(t["scanRef"].as_str().unwrap().to_owned());
     }
-    let journal = &m.server.app().webhooks.journal;
-    assert_eq!(journal.len(), 3);
-    assert_eq!(journal.dropped(), 2);
-    let kept: Vec<_> = journal
-        .list(&Filter::default())
+    let stats = m.stats().await;
+    assert_eq!(stats["webhooks"]["journaled"], 3, "{stats}");
+    assert_eq!(stats["webhooks"]["dropped"], 2, "{stats}");
+    let kept: Vec<_> = m
+        .server
+        .webhooks()
         .into_iter()
         .map(|r| r.scan_ref)
         .collect();
@@ -719,8 +722,7 @@ async fn the_partner_default_applies_when_the_token_sends_no_switch() {
         "listen = '127.0.0.1:0'\n[webhooks]\nretry_delay_ms = 20\n[[partners]]\napi_key = 'r-key'\napi_secret = 'r-secret'\nwebhook_url = '{}'\nreview_successful = true\n",
         receiver.url
     );
-    let m =
-        Mock::start(idenfy_mock::config::Config::from_toml_layers(&[&toml], "test").unwrap()).await;
+    let m = Mock::start(Setup::toml(&toml)).await;
     let auth = ("r-key", "r-secret");
     let reviewed = m
         .token(auth, json!({"clientId": "c", "dummyStatus": "APPROVED"}))

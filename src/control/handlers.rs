@@ -100,6 +100,84 @@ pub async fn health(State(app): State<AppState>) -> Json<Health> {
     })
 }
 
+/// What the mock holds and its bounds: to see memory stay bounded in a long
+/// CI run, or to assert on eviction in a test.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Stats {
+    pub verifications: VerificationStats,
+    pub webhooks: WebhookStats,
+    pub inbox: InboxStats,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VerificationStats {
+    /// Verifications stored now, and at most (`store.max_verifications`).
+    pub stored: usize,
+    pub max: usize,
+    /// Their estimated size, and the store's share of `store.memory_budget_mib`.
+    pub bytes: usize,
+    pub max_bytes: usize,
+    /// Removed to stay within `max` or `max_bytes` (oldest settled first).
+    pub evicted: u64,
+    /// Removed when their retention ended.
+    pub purged: u64,
+    /// Pending deadlines (expiry, session end, retention).
+    pub deadlines: usize,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookStats {
+    /// Journal entries kept, and their size in bytes.
+    pub journaled: usize,
+    pub bytes: usize,
+    /// Settled entries the journal let go to stay within its bounds.
+    pub dropped: u64,
+    /// Queued or in flight.
+    pub pending: usize,
+    /// Open long-polls (`/_mock/webhooks/wait`, at most `webhooks.max_waiters`).
+    pub waiters: usize,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InboxStats {
+    /// Bytes held over all inboxes, and at most.
+    pub bytes: usize,
+    pub max_bytes: usize,
+}
+
+/// Counts and sizes of what is stored, with their bounds.
+#[utoipa::path(get, path = "/_mock/stats", tag = "control",
+    responses((status = 200, body = Stats)))]
+pub async fn stats(State(app): State<AppState>) -> Json<Stats> {
+    let s = app.store.stats();
+    Json(Stats {
+        verifications: VerificationStats {
+            stored: s.stored,
+            max: s.max,
+            bytes: s.bytes,
+            max_bytes: s.max_bytes,
+            evicted: s.evicted,
+            purged: s.purged,
+            deadlines: app.store.deadlines(),
+        },
+        webhooks: WebhookStats {
+            journaled: app.webhooks.journal.len(),
+            bytes: app.webhooks.journal.bytes(),
+            dropped: app.webhooks.journal.dropped(),
+            pending: app.webhooks.engine.pending(),
+            waiters: app.webhooks.journal.waiter_count(),
+        },
+        inbox: InboxStats {
+            bytes: app.inbox.bytes(),
+            max_bytes: crate::inbox::TOTAL_BYTES,
+        },
+    })
+}
+
 #[derive(Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]

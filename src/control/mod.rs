@@ -77,6 +77,7 @@ pub fn router(state: AppState, extra: Router<AppState>) -> Router<AppState> {
         )
         .route("/_mock/health", get(handlers::health))
         .route("/_mock/ready", get(handlers::health))
+        .route("/_mock/stats", get(handlers::stats))
         .route("/_mock/verifications", get(handlers::list_verifications))
         .route(
             "/_mock/verifications/{scan_ref}",

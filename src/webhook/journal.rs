@@ -125,6 +125,36 @@ pub struct Filter {
 }
 
 impl Filter {
+    /// Every webhook (the same as `Filter::default()`).
+    pub fn any() -> Filter {
+        Filter::default()
+    }
+
+    /// The webhooks of one verification.
+    pub fn for_scan_ref(scan_ref: impl Into<String>) -> Filter {
+        Filter {
+            scan_ref: Some(scan_ref.into()),
+            ..Filter::default()
+        }
+    }
+
+    /// Only webhooks of this event type.
+    pub fn event(self, event: EventType) -> Filter {
+        Filter {
+            event: Some(event),
+            ..self
+        }
+    }
+
+    /// Only webhooks in this delivery state.
+    pub fn in_state(self, state: DeliveryState) -> Filter {
+        Filter {
+            state: Some(state),
+            ..self
+        }
+    }
+
+    /// Whether `r` matches.
     pub fn matches(&self, r: &WebhookRecord) -> bool {
         self.scan_ref.as_ref().is_none_or(|s| *s == r.scan_ref)
             && self.event.is_none_or(|e| e == r.event)

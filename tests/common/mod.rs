@@ -11,8 +11,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
-use idenfy_mock::webhook::journal::{DeliveryState, Filter, WebhookRecord};
-use idenfy_mock::{Config, Server};
+use idenfy_mock::{DeliveryState, EventType, MockServer, WebhookFilter as Filter, WebhookRecord};
 use serde_json::Value;
 use tokio::sync::Notify;
 
@@ -85,26 +84,45 @@ webhook_url = "{hook}"
     )
 }
 
+/// A configuration, as TOML layers over the embedded defaults.
+pub struct Setup {
+    layers: Vec<String>,
+}
+
+impl Setup {
+    /// Exactly `toml` over the embedded defaults (no test partners).
+    pub fn toml(toml: &str) -> Setup {
+        Setup {
+            layers: vec![toml.to_owned()],
+        }
+    }
+}
+
 /// A config on a free loopback port with the test partners; `extra` is TOML
 /// merged on top.
-pub fn config(hook: &str, extra: &str) -> Config {
+pub fn config(hook: &str, extra: &str) -> Setup {
     let base = format!(
         "listen = '127.0.0.1:0'\n[webhooks]\nretry_delay_ms = 20\ntimeout_secs = 2\n{}",
         partners_toml(hook)
     );
-    Config::from_toml_layers(&[&base, extra], "test config").expect("test config is valid")
+    Setup {
+        layers: vec![base, extra.to_owned()],
+    }
 }
 
 pub struct Mock {
-    pub server: Server,
+    pub server: MockServer,
     pub http: reqwest::Client,
 }
 
 impl Mock {
-    pub async fn start(config: Config) -> Mock {
-        let server = Server::start(config).await.expect("server starts");
+    pub async fn start(setup: Setup) -> Mock {
+        let builder = setup
+            .layers
+            .into_iter()
+            .fold(MockServer::builder(), |b, layer| b.toml(layer));
         Mock {
-            server,
+            server: builder.start().await,
             http: reqwest::Client::new(),
         }
     }
@@ -115,7 +133,7 @@ impl Mock {
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.server.url())
+        format!("{}{path}", self.server.uri())
     }
 
     /// POSTs `body` as JSON with Basic auth; returns the status and the
@@ -148,15 +166,36 @@ impl Mock {
         parse(resp).await
     }
 
-    /// Waits (up to 10 s) in the journal for a webhook matching `filter`.
+    /// Waits (up to 10 s) for a webhook matching `filter` to settle (or to
+    /// be in the state it names).
     pub async fn wait_journal(&self, filter: Filter) -> WebhookRecord {
         self.server
-            .app()
-            .webhooks
-            .journal
-            .wait_for(&filter, Duration::from_secs(10))
+            .wait_for_webhook(filter, Duration::from_secs(10))
             .await
             .expect("a matching webhook within 10 s")
+    }
+
+    /// Polls `GET /_mock/stats` until `check` holds, for up to 10 s.
+    pub async fn stats_until(&self, what: &str, check: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let stats = self.stats().await;
+            if check(&stats) {
+                return stats;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out waiting for {what}: {stats}"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// `GET /_mock/stats`: what is stored, with its bounds.
+    pub async fn stats(&self) -> Value {
+        let (status, stats) = self.cget("/_mock/stats").await;
+        assert_eq!(status, StatusCode::OK, "{stats}");
+        stats
     }
 
     /// GET a control-API path; returns status and JSON.
@@ -237,18 +276,12 @@ pub fn assert_error(got: &(StatusCode, Value), status: u16, identifier: &str, me
 
 /// A journal filter on the delivery state alone.
 pub fn in_state(state: DeliveryState) -> Filter {
-    Filter {
-        state: Some(state),
-        ..Filter::default()
-    }
+    Filter::any().in_state(state)
 }
 
 /// A journal filter on the event alone.
-pub fn of_event(event: idenfy_mock::domain::status::EventType) -> Filter {
-    Filter {
-        event: Some(event),
-        ..Filter::default()
-    }
+pub fn of_event(event: EventType) -> Filter {
+    Filter::any().event(event)
 }
 
 /// One webhook as the receiver got it.
