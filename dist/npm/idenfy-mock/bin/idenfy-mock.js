@@ -38,6 +38,16 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
   });
 }
+// npx (npm 9.6 and later) does not forward a SIGTERM sent to it: it exits
+// 143 and leaves this launcher and the binary running, reparented. So when our
+// parent changes, stop the binary as if the signal had reached us.
+const parent = process.ppid;
+const orphanWatch = setInterval(() => {
+  if (process.ppid !== parent && child.exitCode === null && child.signalCode === null) {
+    child.kill("SIGTERM");
+  }
+}, 200);
+orphanWatch.unref();
 child.on("error", (err) => {
   console.error(`idenfy-mock: cannot start the binary: ${err.message}`);
   process.exit(1);
