@@ -20,6 +20,8 @@ import json
 import os
 import sys
 import threading
+import time
+import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -59,8 +61,21 @@ request = urllib.request.Request(
         "Authorization": "Basic " + base64.b64encode(f"{KEY}:{SECRET}".encode()).decode(),
     },
 )
-with urllib.request.urlopen(request, timeout=10) as response:
-    token = json.load(response)
+# The mock may still be starting (not every compose honours depends_on's
+# condition): retry a refused connection for up to 30 s.
+deadline = time.monotonic() + 30
+while True:
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            token = json.load(response)
+        break
+    except urllib.error.HTTPError:
+        raise
+    except (urllib.error.URLError, ConnectionError) as err:
+        if time.monotonic() > deadline:
+            print(f"cannot reach {BASE}: {err}", flush=True)
+            sys.exit(1)
+        time.sleep(0.2)
 print(f"token created: scanRef={token['scanRef']}", flush=True)
 
 if not done.wait(timeout=20):
