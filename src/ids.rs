@@ -21,7 +21,7 @@ impl Ids {
 
     fn with_rng<R>(&self, f: impl FnOnce(&mut dyn RngCore) -> R) -> R {
         match &self.seeded {
-            Some(m) => f(&mut *m.lock().unwrap_or_else(|p| p.into_inner())),
+            Some(m) => f(&mut *crate::sync::lock(m)),
             None => f(&mut rand::rng()),
         }
     }

@@ -120,7 +120,7 @@ impl Boxes {
 
 impl Inbox {
     fn lock(&self) -> std::sync::MutexGuard<'_, Boxes> {
-        self.boxes.lock().unwrap_or_else(|p| p.into_inner())
+        crate::sync::lock(&self.boxes)
     }
 
     pub fn clear_all(&self) {

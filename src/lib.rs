@@ -55,6 +55,7 @@ mod logsafe;
 mod partners;
 mod report;
 mod store;
+mod sync;
 #[doc(hidden)]
 pub mod webhook;
 // lifecycle: each state change and its webhook.

@@ -61,7 +61,7 @@ impl Partner {
         if let (Some(left), Some(start)) = (&self.credits_left, self.config.credits) {
             left.store(start, Ordering::Release);
         }
-        *self.window.lock().unwrap_or_else(|p| p.into_inner()) = (0, 0);
+        *crate::sync::lock(&self.window) = (0, 0);
     }
 
     /// Counts one request in the current hour; false when over the limit.
@@ -69,7 +69,7 @@ impl Partner {
         let Some(limit) = self.config.rate_limit_per_hour else {
             return true;
         };
-        let mut w = self.window.lock().unwrap_or_else(|p| p.into_inner());
+        let mut w = crate::sync::lock(&self.window);
         if now_secs - w.0 >= 3600 || now_secs < w.0 {
             *w = (now_secs, 0);
         }

@@ -187,7 +187,7 @@ pub fn verdict(a: &Activity, now: Instant, limits: &Limits) -> Verdict {
 type Shared = Arc<Mutex<Activity>>;
 
 fn lock(a: &Shared) -> MutexGuard<'_, Activity> {
-    a.lock().unwrap_or_else(|p| p.into_inner())
+    crate::sync::lock(a)
 }
 
 /// A socket that records when bytes move.

@@ -335,9 +335,7 @@ impl Store {
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
-        // A closure that panicked leaves data that is still memory-safe;
-        // serving on beats refusing every later request.
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+        crate::sync::lock(&self.inner)
     }
 
     /// Stores `v` (replacing one with the same scanRef or authToken) and

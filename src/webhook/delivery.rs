@@ -134,7 +134,7 @@ struct TargetSlot {
 
 impl Queue {
     fn lock(&self) -> std::sync::MutexGuard<'_, Pending> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        crate::sync::lock(&self.state)
     }
 
     /// Counts a job for `target` in, or says why it cannot be.

@@ -300,7 +300,7 @@ impl Webhooks {
     }
 
     fn lock_held(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<Job>>> {
-        self.held.lock().unwrap_or_else(|p| p.into_inner())
+        crate::sync::lock(&self.held)
     }
 
     /// Journals one webhook; returns its entry for queueing.
@@ -420,7 +420,7 @@ fn extra_headers(s: &SubscriptionConfig) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Where the webhooks of `event` go for `partner` (contract §7):
+/// Where the webhooks of `event` go for `partner` (README: Webhooks, "Where it goes"):
 /// - without subscriptions, one copy to the token's `callbackUrl` → the
 ///   partner's `webhook_url` → the global URL, signed with the partner's key;
 /// - with them, one copy per subscription that lists the event (sent as that
