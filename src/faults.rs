@@ -45,6 +45,42 @@ pub enum FaultAction {
 }
 
 impl FaultAction {
+    /// One of each action (parameters are placeholders), in documentation
+    /// order: the scenario catalogue lists their names from here.
+    const EACH: [FaultAction; 8] = [
+        FaultAction::Status { status: 500 },
+        FaultAction::Delay { ms: 0 },
+        FaultAction::Drop,
+        FaultAction::Duplicate,
+        FaultAction::Reorder,
+        FaultAction::BadSignature,
+        FaultAction::NoSignature,
+        FaultAction::NonFinalFirst,
+    ];
+
+    /// The action's `type`, as serde spells it on the wire.
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultAction::Status { .. } => "status",
+            FaultAction::Delay { .. } => "delay",
+            FaultAction::Drop => "drop",
+            FaultAction::Duplicate => "duplicate",
+            FaultAction::Reorder => "reorder",
+            FaultAction::BadSignature => "bad_signature",
+            FaultAction::NoSignature => "no_signature",
+            FaultAction::NonFinalFirst => "non_final_first",
+        }
+    }
+
+    /// The names of the actions a fault on `target` can take.
+    pub fn names_for(target: FaultTarget) -> Vec<&'static str> {
+        Self::EACH
+            .into_iter()
+            .filter(|a| a.applies_to(target))
+            .map(FaultAction::name)
+            .collect()
+    }
+
     fn applies_to(self, target: FaultTarget) -> bool {
         match self {
             FaultAction::Delay { .. } | FaultAction::Drop => true,
@@ -103,7 +139,7 @@ impl Faults {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Fault>> {
-        self.list.lock().unwrap_or_else(|p| p.into_inner())
+        crate::sync::lock(&self.list)
     }
 
     /// Registers a fault; the message says why one is refused.
@@ -213,6 +249,21 @@ impl Faults {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn action_names_are_serdes_and_each_action_is_listed_once() {
+        let mut seen = std::collections::HashSet::new();
+        for a in FaultAction::EACH {
+            let wire = serde_json::to_value(a).unwrap();
+            assert_eq!(wire["type"], a.name());
+            assert!(seen.insert(a.name()), "{} listed twice", a.name());
+        }
+        assert_eq!(
+            FaultAction::names_for(FaultTarget::Api),
+            ["status", "delay", "drop"]
+        );
+        assert_eq!(FaultAction::names_for(FaultTarget::Webhook).len(), 7);
+    }
 
     fn spec(target: FaultTarget, action: FaultAction, times: u32) -> FaultSpec {
         FaultSpec {

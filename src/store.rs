@@ -50,18 +50,23 @@ pub struct Limits {
     pub retention_secs: i64,
 }
 
-/// Counters for the control API, tests and benchmarks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+/// Counters for the control API (`GET /_mock/stats`), tests and benchmarks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct StoreStats {
+    /// Verifications stored now, and at most (`store.max_verifications`).
     pub stored: usize,
     pub max: usize,
-    /// Approximate bytes the stored verifications take ([`approx_size`]).
+    /// Their estimated size ([`approx_size`]), and the store's share of
+    /// `store.memory_budget_mib`.
     pub bytes: usize,
     pub max_bytes: usize,
-    /// Removed to stay within `max` or `max_bytes`.
+    /// Removed to stay within `max` or `max_bytes` (oldest settled first).
     pub evicted: u64,
-    /// Removed because their retention ended.
+    /// Removed when their retention ended.
     pub purged: u64,
+    /// Pending deadlines (expiry, session end, retention).
+    pub deadlines: usize,
 }
 
 pub struct Store {
@@ -546,6 +551,7 @@ impl Store {
             max_bytes: self.limits.max_bytes,
             evicted: inner.evicted,
             purged: inner.purged,
+            deadlines: inner.deadlines.len(),
         }
     }
 }

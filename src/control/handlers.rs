@@ -14,12 +14,12 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::ControlError;
 use crate::app::{App, AppState};
-use crate::domain::outcome::Outcome;
+use crate::domain::outcome::{Outcome, OutcomeKind};
 use crate::domain::status::{
     DocumentResult, DummyStatus, EventType, FaceResult, FraudTag, MismatchTag, Overall,
 };
 use crate::domain::verification::Verification;
-use crate::faults::{Fault, FaultSpec};
+use crate::faults::{Fault, FaultAction, FaultSpec, FaultTarget};
 use crate::lifecycle::{self, StepError};
 pub use crate::snapshot::VerificationView;
 use crate::snapshot::{self, Restored, Snapshot};
@@ -105,26 +105,9 @@ pub async fn health(State(app): State<AppState>) -> Json<Health> {
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Stats {
-    pub verifications: VerificationStats,
+    pub verifications: crate::store::StoreStats,
     pub webhooks: WebhookStats,
     pub inbox: InboxStats,
-}
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct VerificationStats {
-    /// Verifications stored now, and at most (`store.max_verifications`).
-    pub stored: usize,
-    pub max: usize,
-    /// Their estimated size, and the store's share of `store.memory_budget_mib`.
-    pub bytes: usize,
-    pub max_bytes: usize,
-    /// Removed to stay within `max` or `max_bytes` (oldest settled first).
-    pub evicted: u64,
-    /// Removed when their retention ended.
-    pub purged: u64,
-    /// Pending deadlines (expiry, session end, retention).
-    pub deadlines: usize,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -153,17 +136,8 @@ pub struct InboxStats {
 #[utoipa::path(get, path = "/_mock/stats", tag = "control",
     responses((status = 200, body = Stats)))]
 pub async fn stats(State(app): State<AppState>) -> Json<Stats> {
-    let s = app.store.stats();
     Json(Stats {
-        verifications: VerificationStats {
-            stored: s.stored,
-            max: s.max,
-            bytes: s.bytes,
-            max_bytes: s.max_bytes,
-            evicted: s.evicted,
-            purged: s.purged,
-            deadlines: app.store.deadlines(),
-        },
+        verifications: app.store.stats(),
         webhooks: WebhookStats {
             journaled: app.webhooks.journal.len(),
             bytes: app.webhooks.journal.bytes(),
@@ -671,7 +645,7 @@ pub struct Scenarios {
     pub dummy_statuses: Vec<DummyScenario>,
     pub manual_face_results: Vec<FaceResult>,
     pub manual_document_results: Vec<DocumentResult>,
-    pub page_outcomes: Vec<&'static str>,
+    pub page_outcomes: Vec<OutcomeKind>,
     pub events: Vec<EventType>,
     pub overall_statuses: Vec<Overall>,
     pub fraud_tags: Vec<FraudTag>,
@@ -717,21 +691,13 @@ pub async fn scenarios(State(app): State<AppState>) -> Json<Scenarios> {
         dummy_statuses,
         manual_face_results: FaceResult::ALL.to_vec(),
         manual_document_results: DocumentResult::ALL.to_vec(),
-        page_outcomes: vec!["approve", "deny", "suspect", "unverified"],
+        page_outcomes: OutcomeKind::ALL.to_vec(),
         events: EventType::ALL.to_vec(),
         overall_statuses: Overall::ALL.to_vec(),
         fraud_tags: FraudTag::ALL.to_vec(),
         mismatch_tags: MismatchTag::ALL.to_vec(),
-        api_fault_actions: vec!["status", "delay", "drop"],
-        webhook_fault_actions: vec![
-            "delay",
-            "drop",
-            "duplicate",
-            "reorder",
-            "bad_signature",
-            "no_signature",
-            "non_final_first",
-        ],
+        api_fault_actions: FaultAction::names_for(FaultTarget::Api),
+        webhook_fault_actions: FaultAction::names_for(FaultTarget::Webhook),
     })
 }
 

@@ -34,6 +34,17 @@ impl Tag {
     }
 }
 
+super::wire_enum!(
+    /// The names of the outcomes, as the page's forms, the control API and the
+    /// scenario catalogue spell them.
+    OutcomeKind {
+        Approve = "approve",
+        Deny = "deny",
+        Suspect = "suspect",
+        Unverified = "unverified",
+    }
+);
+
 /// How a session is finished.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -60,16 +71,18 @@ impl Outcome {
         document: Option<&str>,
         tag: Option<&str>,
     ) -> Result<Outcome, String> {
-        match outcome {
-            "approve" => Ok(Outcome::Approve),
-            "deny" => Ok(Outcome::Deny {
+        let kind = OutcomeKind::parse(outcome)
+            .ok_or_else(|| format!("outcome must be one of: {}", OutcomeKind::list()))?;
+        match kind {
+            OutcomeKind::Approve => Ok(Outcome::Approve),
+            OutcomeKind::Deny => Ok(Outcome::Deny {
                 face: FaceResult::parse(face.unwrap_or("FACE_MISMATCH"))
                     .ok_or_else(|| format!("face must be one of: {}", FaceResult::list()))?,
                 document: DocumentResult::parse(document.unwrap_or("DOC_VALIDATED")).ok_or_else(
                     || format!("document must be one of: {}", DocumentResult::list()),
                 )?,
             }),
-            "suspect" => Ok(Outcome::Suspect {
+            OutcomeKind::Suspect => Ok(Outcome::Suspect {
                 tag: Tag::parse(tag.unwrap_or("NAME")).ok_or_else(|| {
                     format!(
                         "tag must be one of: {}, {}, or another upper-case word (A-Z, 0-9, _)",
@@ -78,8 +91,7 @@ impl Outcome {
                     )
                 })?,
             }),
-            "unverified" => Ok(Outcome::Unverified),
-            _ => Err("outcome must be one of: approve, deny, suspect, unverified".into()),
+            OutcomeKind::Unverified => Ok(Outcome::Unverified),
         }
     }
 
