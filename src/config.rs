@@ -200,7 +200,7 @@ pub struct PartnerConfig {
     /// The same for DENIED and SUSPECTED results (`reviewFailed`).
     #[serde(default)]
     pub review_failed: Option<bool>,
-    /// Webhook subscriptions per event (contract §7); empty: every webhook
+    /// Webhook subscriptions per event; empty: every webhook
     /// goes to the one target, as without subscriptions.
     #[serde(default)]
     pub subscriptions: Vec<SubscriptionConfig>,

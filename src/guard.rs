@@ -292,8 +292,8 @@ fn dropped_connection() -> Response {
     })))
 }
 
-/// The envelope for an injected status, with the identifier the contract
-/// uses for that status.
+/// The envelope for an injected status, with the identifier iDenfy uses for
+/// that status.
 fn injected_status(status: u16) -> ApiError {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let identifier = match status {

@@ -286,7 +286,7 @@ impl PartnerConfig {
         self
     }
 
-    /// Adds a webhook subscription (contract §7): once any is listed, only
+    /// Adds a webhook subscription: once any is listed, only
     /// the events some subscription lists are sent.
     pub fn with_subscription(mut self, subscription: SubscriptionConfig) -> Self {
         self.subscriptions.push(subscription);

@@ -1,4 +1,4 @@
-//! The PDF report of `/api/v2/generate-pdf` (contract §8): one A4 page with
+//! The PDF report of `/api/v2/generate-pdf`: one A4 page with
 //! the verification's identifiers, statuses, document data and times, and
 //! the document photos when it has them. Written with `pdf-writer`; the text
 //! is in Helvetica (a standard font: nothing embedded) with WinAnsi encoding.

@@ -1,5 +1,5 @@
-//! Every row of the contract's error table (§2), the check order, and the
-//! protocol errors, over HTTP against the real server.
+//! Every error answer (credentials, funds, fields, unknown ids), the order of
+//! the checks, and the protocol errors, over HTTP against the real server.
 
 mod common;
 
@@ -9,7 +9,7 @@ use serde_json::json;
 const TOKEN: &str = "/api/v2/token";
 
 #[tokio::test]
-async fn row1_bad_credentials_are_401_unauthorized() {
+async fn bad_credentials_are_401_unauthorized() {
     let m = Mock::plain().await;
     let body = serde_json::to_vec(&json!({"clientId": "c"})).unwrap();
     let cases: Vec<Option<(&str, &str)>> = vec![
@@ -67,7 +67,7 @@ async fn the_secret_is_never_echoed() {
 }
 
 #[tokio::test]
-async fn row2_inactive_partner_is_403() {
+async fn inactive_partner_is_403() {
     let m = Mock::plain().await;
     let got = m.post(TOKEN, INACTIVE, json!({"clientId": "c"})).await;
     assert_error(&got, 403, "PERMISSIONS_ERROR", "Partner inactive");
@@ -78,7 +78,7 @@ async fn row2_inactive_partner_is_403() {
 }
 
 #[tokio::test]
-async fn row3_dummy_features_are_dev_only() {
+async fn dummy_features_are_dev_only() {
     let m = Mock::plain().await;
     let dummy = json!({"clientId": "c", "dummyStatus": "APPROVED"});
     for who in [TEST, PROD] {
@@ -116,7 +116,7 @@ async fn row3_dummy_features_are_dev_only() {
 }
 
 #[tokio::test]
-async fn row4_no_funds_is_402() {
+async fn no_funds_is_402() {
     let m = Mock::plain().await;
     let got = m.post(TOKEN, BROKE, json!({"clientId": "c"})).await;
     assert_error(
@@ -128,7 +128,7 @@ async fn row4_no_funds_is_402() {
 }
 
 #[tokio::test]
-async fn row5_credits_used_up_is_400_and_only_successes_use_credits() {
+async fn credits_used_up_is_400_and_only_successes_use_credits() {
     let m = Mock::plain().await;
     // A refused request uses no credit.
     let (status, _) = m.post(TOKEN, LIMITED, json!({"clientId": 1})).await;
@@ -146,7 +146,7 @@ async fn row5_credits_used_up_is_400_and_only_successes_use_credits() {
 }
 
 #[tokio::test]
-async fn row6_bad_json_is_json_error() {
+async fn bad_json_is_json_error() {
     let m = Mock::plain().await;
     let ct = Some("application/json");
     let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
@@ -165,7 +165,7 @@ async fn row6_bad_json_is_json_error() {
 }
 
 #[tokio::test]
-async fn row7_missing_required_field_names_it() {
+async fn missing_required_field_names_it() {
     let m = Mock::plain().await;
     let got = m.post(TOKEN, DEV, json!({"firstName": "Ann"})).await;
     assert_error(&got, 400, "MISSING_VALUE", "'clientId'");
@@ -182,7 +182,7 @@ async fn row7_missing_required_field_names_it() {
 }
 
 #[tokio::test]
-async fn row8_bad_value_names_field_and_rule() {
+async fn bad_value_names_field_and_rule() {
     let m = Mock::plain().await;
     let got = m
         .post(TOKEN, DEV, json!({"clientId": "c", "country": "XX"}))
@@ -205,7 +205,7 @@ async fn row8_bad_value_names_field_and_rule() {
 }
 
 #[tokio::test]
-async fn row9_unknown_scan_ref_is_404_naming_it() {
+async fn unknown_scan_ref_is_404_naming_it() {
     let m = Mock::plain().await;
     for path in [
         "/api/v2/status",
@@ -309,7 +309,7 @@ async fn unknown_path_is_404_envelope() {
 }
 
 #[tokio::test]
-async fn checks_run_in_the_contract_order() {
+async fn checks_run_in_idenfys_order() {
     let m = Mock::plain().await;
     // 1 before 2: an inactive partner with a wrong secret is unauthorized.
     let got = m

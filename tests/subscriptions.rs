@@ -1,4 +1,4 @@
-//! Webhook subscriptions per event (contract §7), end to end with real
+//! Webhook subscriptions per event, end to end with real
 //! receivers: only subscribed events are sent, each subscription with its
 //! own URL, signing key and extra headers; the legacy `IDENTIFICATION`
 //! subscription receives every result event; `callbackUrl` still wins.

@@ -1,5 +1,6 @@
-//! HTTP Basic → partner, and the partner checks in the contract's order
-//! (§2 rows 1–3; funds and credits are token creation's own).
+//! HTTP Basic → partner, and the partner checks in iDenfy's order
+//! (missing, malformed and wrong credentials; funds and credits are token
+//! creation's own).
 
 use axum::http::{header, HeaderMap};
 use base64::Engine as _;

@@ -1,4 +1,4 @@
-//! The four-key error envelope every failed call answers with (contract §2).
+//! The four-key error envelope every failed call answers with (`identifier`, `message`, `errorCode`, `errorDetails`).
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};

@@ -1,4 +1,4 @@
-//! `POST /api/v2/token` (contract §3–§4).
+//! `POST /api/v2/token`.
 
 use axum::extract::{Request, State};
 use axum::http::StatusCode;

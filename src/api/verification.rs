@@ -1,6 +1,6 @@
 //! The calls on an existing verification, each `POST {"scanRef": …}`:
-//! `add-dummy-status` (§5), `status`, `data`, `files`, `full`,
-//! `generate-pdf`, `delete` (§8).
+//! `add-dummy-status`, `status`, `data`, `files`, `full`,
+//! `generate-pdf`, `delete`.
 
 use std::collections::BTreeMap;
 

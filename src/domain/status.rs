@@ -4,7 +4,7 @@
 use super::wire_enum;
 
 wire_enum!(
-    /// Overall status of a verification (contract §6).
+    /// Overall status of a verification.
     Overall {
         Approved = "APPROVED",
         Denied = "DENIED",
@@ -162,7 +162,7 @@ wire_enum!(
 );
 
 wire_enum!(
-    /// `dummyStatus` values accepted on token creation in DEV (contract §4).
+    /// `dummyStatus` values accepted on token creation in DEV.
     DummyStatus {
         Approved = "APPROVED",
         Denied = "DENIED",
@@ -186,7 +186,7 @@ impl DummyStatus {
 }
 
 wire_enum!(
-    /// Values of the `Idenfy-Event-Type` webhook header (contract §7).
+    /// Values of the `Idenfy-Event-Type` webhook header.
     EventType {
         AutoFinished = "IDENTIFICATION_AUTO_FINISHED",
         ManualFinished = "IDENTIFICATION_MANUAL_FINISHED",
@@ -285,7 +285,7 @@ pub type FraudTagValue = Open<FraudTag>;
 /// A mismatch tag as stored and sent: any upper-case word is accepted.
 pub type MismatchTagValue = Open<MismatchTag>;
 
-/// The overall-status rule for a finished verification (contract §6), given the
+/// The overall-status rule for a finished verification, given the
 /// effective face and document results (manual ?? auto): any fraud or mismatch
 /// tag → SUSPECTED; else FACE_MATCH and DOC_VALIDATED → APPROVED; else DENIED.
 pub fn overall_of(

@@ -1,5 +1,5 @@
 //! `POST /api/v2/token` request: parsed once into a typed, normalised value
-//! (contract §3), or refused with an error that names the field.
+//! or refused with an error that names the field.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;

@@ -274,7 +274,7 @@ impl Verification {
 }
 
 /// The `data` object of webhooks and `/api/v2/data`: every key present,
-/// `null` where there is nothing (contract §7).
+/// `null` where there is nothing.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DocumentData {

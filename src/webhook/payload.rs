@@ -1,4 +1,4 @@
-//! The result webhook's JSON body (contract §7), built from a verification.
+//! The result webhook's JSON body (README: Webhooks, "What is sent"), built from a verification.
 //! Every key is present; types follow what strict clients decode.
 
 use std::collections::BTreeMap;

@@ -28,7 +28,7 @@ pub const NO_CALLBACK: (&str, &str) = ("nocb-key", "nocb-secret");
 pub const THROTTLED: (&str, &str) = ("throttled-key", "throttled-secret");
 pub const UNSIGNED: (&str, &str) = ("unsigned-key", "unsigned-secret");
 
-/// Partners for every check in the contract. `{hook}` is the receiver's URL
+/// Partners for every check the API makes. `{hook}` is the receiver's URL
 /// (or empty).
 fn partners_toml(hook: &str) -> String {
     format!(
@@ -255,7 +255,7 @@ pub async fn parse(resp: reqwest::Response) -> (StatusCode, Value) {
     (status, json)
 }
 
-/// Asserts the contract's four-key error envelope.
+/// Asserts iDenfy's four-key error envelope.
 #[track_caller]
 pub fn assert_error(got: &(StatusCode, Value), status: u16, identifier: &str, message_part: &str) {
     let (s, body) = got;
