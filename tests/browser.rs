@@ -4,7 +4,8 @@
 //!
 //! Ignored by a plain `cargo test` because it needs the browser;
 //! `scripts/test` installs it and runs these with `--include-ignored`.
-//! `UPDATE_SCREENSHOTS=1` rewrites docs/verification-page.png.
+//! `UPDATE_SCREENSHOTS=1` rewrites docs/verification-page.png, docs/dashboard.png
+//! and docs/dashboard-inbox.png.
 
 mod common;
 
@@ -374,6 +375,22 @@ async fn the_dashboard_updates_live_filters_and_shows_the_inbox() {
     if std::env::var_os("UPDATE_SCREENSHOTS").is_some() {
         std::fs::create_dir_all("docs").unwrap();
         std::fs::write("docs/dashboard.png", c.screenshot().await.unwrap()).unwrap();
+        // The inbox is below the fold: its own picture. Polled, as a live
+        // update may replace the element between find and screenshot.
+        let inbox_png = poll("a screenshot of the inbox", || async {
+            c.find(Locator::Css("#inbox"))
+                .await
+                .ok()?
+                .screenshot()
+                .await
+                .ok()
+        })
+        .await;
+        std::fs::write("docs/dashboard-inbox.png", inbox_png).unwrap();
+        // Back to the top, where the rest of the test clicks.
+        c.execute("window.scrollTo(0, 0); return null;", vec![])
+            .await
+            .unwrap();
     }
 
     // A live update: no reload (the marker survives), the open body stays open.
@@ -381,14 +398,17 @@ async fn the_dashboard_updates_live_filters_and_shows_the_inbox() {
         .await
         .unwrap();
     let waiting_ref = waiting["scanRef"].as_str().unwrap().to_owned();
-    c.find(Locator::Css(&format!(
-        "tr.verification[data-scan-ref='{waiting_ref}'] button.finish-approve"
-    )))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    // Polled: a live update may replace the button between find and click.
+    let approve = format!("tr.verification[data-scan-ref='{waiting_ref}'] button.finish-approve");
+    poll("a click on the approve button", || async {
+        c.find(Locator::Css(&approve))
+            .await
+            .ok()?
+            .click()
+            .await
+            .ok()
+    })
+    .await;
     poll("the finished row", || async {
         let t = text_of(
             &c,
