@@ -855,3 +855,32 @@ async fn unknown_control_paths_get_the_control_error_shape() {
     let got = parse(m.get("/api/v2/nothing-here").await).await;
     assert_error(&got, 404, "NOT_FOUND", "/api/v2/nothing-here");
 }
+
+#[tokio::test]
+async fn bad_path_query_and_body_get_the_control_error_shape() {
+    let m = Mock::plain().await;
+    let (s, e) = m.cget("/_mock/webhooks/abc").await;
+    assert_eq!((s.as_u16(), &e["status"]), (400, &json!(400)), "{e}");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("bad path parameter"),
+        "{e}"
+    );
+    let (s, e) = m.cget("/_mock/webhooks?limit=many").await;
+    assert_eq!((s.as_u16(), &e["status"]), (400, &json!(400)), "{e}");
+    assert!(
+        e["message"].as_str().unwrap().starts_with("bad query"),
+        "{e}"
+    );
+    let (s, e) = m
+        .cpost("/_mock/clock/advance", json!({"seconds": "ten"}))
+        .await;
+    assert_eq!((s.as_u16(), &e["status"]), (400, &json!(400)), "{e}");
+    assert!(
+        e["message"].as_str().unwrap().starts_with("bad JSON body"),
+        "{e}"
+    );
+    assert!(e.get("identifier").is_none(), "{e}");
+}

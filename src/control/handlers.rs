@@ -4,14 +4,14 @@
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::extract::{CJson, CPath, CQuery};
 use super::ControlError;
 use crate::app::{App, AppState};
 use crate::domain::outcome::{Outcome, OutcomeKind};
@@ -27,28 +27,6 @@ use crate::ui::FinishAnswer;
 use crate::webhook::journal::{DeliveryState, Filter, WaitError, WebhookRecord};
 
 type Result<T> = std::result::Result<T, ControlError>;
-
-fn path<T>(p: std::result::Result<Path<T>, PathRejection>) -> Result<T> {
-    p.map(|Path(v)| v)
-        .map_err(|e| ControlError::bad_request(format!("bad path parameter: {}", e.body_text())))
-}
-
-fn query<T>(q: std::result::Result<Query<T>, QueryRejection>) -> Result<T> {
-    q.map(|Query(v)| v)
-        .map_err(|e| ControlError::bad_request(format!("bad query: {}", e.body_text())))
-}
-
-fn json<T>(j: std::result::Result<Json<T>, JsonRejection>) -> Result<T> {
-    j.map(|Json(v)| v).map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            return ControlError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "request body is larger than this route accepts",
-            );
-        }
-        ControlError::bad_request(format!("bad JSON body: {}", e.body_text()))
-    })
-}
 
 /// A page of results.
 #[derive(Serialize, ToSchema)]
@@ -171,9 +149,8 @@ pub struct VerificationQuery {
     responses((status = 200, body = Page<VerificationView>), (status = 400, body = ControlError)))]
 pub async fn list_verifications(
     State(app): State<AppState>,
-    q: std::result::Result<Query<VerificationQuery>, QueryRejection>,
+    CQuery(q): CQuery<VerificationQuery>,
 ) -> Result<Json<Page<VerificationView>>> {
-    let q = query(q)?;
     let status = match q.status.as_deref() {
         None => None,
         Some(s) => Some(Overall::parse(s).ok_or_else(|| {
@@ -229,9 +206,8 @@ fn scan_ref_unknown(scan_ref: &str) -> ControlError {
         (status = 404, body = ControlError)))]
 pub async fn get_verification(
     State(app): State<AppState>,
-    p: std::result::Result<Path<String>, PathRejection>,
+    CPath(scan_ref): CPath<String>,
 ) -> Result<Json<VerificationDetail>> {
-    let scan_ref = path(p)?;
     let view = app
         .store
         .read_any(&scan_ref, |v| VerificationView::of(&app, v))
@@ -271,11 +247,9 @@ pub struct FinishResponse {
         (status = 404, body = ControlError), (status = 409, body = ControlError)))]
 pub async fn finish_verification(
     State(app): State<AppState>,
-    p: std::result::Result<Path<String>, PathRejection>,
-    body: std::result::Result<Json<FinishRequest>, JsonRejection>,
+    CPath(scan_ref): CPath<String>,
+    CJson(req): CJson<FinishRequest>,
 ) -> Result<Json<FinishResponse>> {
-    let scan_ref = path(p)?;
-    let req = json(body)?;
     let outcome = Outcome::from_parts(
         &req.outcome,
         req.face.as_deref(),
@@ -361,9 +335,8 @@ impl WebhookQuery {
     responses((status = 200, body = Page<WebhookRecord>), (status = 400, body = ControlError)))]
 pub async fn list_webhooks(
     State(app): State<AppState>,
-    q: std::result::Result<Query<WebhookQuery>, QueryRejection>,
+    CQuery(q): CQuery<WebhookQuery>,
 ) -> Result<Json<Page<WebhookRecord>>> {
-    let q = query(q)?;
     let all = app.webhooks.journal.list(&q.filter()?);
     Ok(Json(page(all, q.offset, q.limit)))
 }
@@ -378,9 +351,8 @@ pub async fn list_webhooks(
         (status = 503, description = "too many open waits (`webhooks.max_waiters`), or the server is shutting down", body = ControlError)))]
 pub async fn wait_webhook(
     State(app): State<AppState>,
-    q: std::result::Result<Query<WebhookQuery>, QueryRejection>,
+    CQuery(q): CQuery<WebhookQuery>,
 ) -> Result<Json<WebhookRecord>> {
-    let q = query(q)?;
     let filter = match q.state.as_deref() {
         Some("any") => q.filter()?,
         _ => q.filter()?.for_wait(),
@@ -411,9 +383,8 @@ pub async fn wait_webhook(
         (status = 404, body = ControlError)))]
 pub async fn get_webhook(
     State(app): State<AppState>,
-    p: std::result::Result<Path<u64>, PathRejection>,
+    CPath(id): CPath<u64>,
 ) -> Result<Json<WebhookRecord>> {
-    let id = path(p)?;
     app.webhooks
         .journal
         .get(id)
@@ -433,9 +404,8 @@ pub struct Replayed {
         (status = 404, body = ControlError)))]
 pub async fn replay_webhook(
     State(app): State<AppState>,
-    p: std::result::Result<Path<u64>, PathRejection>,
+    CPath(id): CPath<u64>,
 ) -> Result<Response> {
-    let id = path(p)?;
     let new_id = app
         .webhooks
         .replay(id)
@@ -479,9 +449,8 @@ pub struct Advance {
     responses((status = 200, body = ClockView), (status = 400, body = ControlError)))]
 pub async fn advance_clock(
     State(app): State<AppState>,
-    body: std::result::Result<Json<Advance>, JsonRejection>,
+    CJson(a): CJson<Advance>,
 ) -> Result<Json<ClockView>> {
-    let a = json(body)?;
     if !app.clock.try_advance_secs(a.seconds) {
         return Err(ControlError::bad_request(format!(
             "seconds: {} would move the clock outside 1970-01-01 to 3000-01-01 \
@@ -505,9 +474,8 @@ pub struct SetClock {
     responses((status = 200, body = ClockView), (status = 400, body = ControlError)))]
 pub async fn set_clock(
     State(app): State<AppState>,
-    body: std::result::Result<Json<SetClock>, JsonRejection>,
+    CJson(s): CJson<SetClock>,
 ) -> Result<Json<ClockView>> {
-    let s = json(body)?;
     if !crate::clock::in_range(s.now) {
         return Err(ControlError::bad_request(format!(
             "now must be Unix seconds from {} (1970-01-01) to {} (3000-01-01)",
@@ -586,9 +554,8 @@ pub async fn list_faults(State(app): State<AppState>) -> Json<Vec<Fault>> {
     responses((status = 201, body = Fault), (status = 400, body = ControlError)))]
 pub async fn add_fault(
     State(app): State<AppState>,
-    body: std::result::Result<Json<FaultSpec>, JsonRejection>,
+    CJson(spec): CJson<FaultSpec>,
 ) -> Result<Response> {
-    let spec = json(body)?;
     if let Some(key) = spec.partner.as_deref() {
         if app.partners.by_key(key).is_none() {
             return Err(ControlError::bad_request(format!(
@@ -613,9 +580,8 @@ pub async fn clear_faults(State(app): State<AppState>) -> StatusCode {
         (status = 404, body = ControlError)))]
 pub async fn delete_fault(
     State(app): State<AppState>,
-    p: std::result::Result<Path<u64>, PathRejection>,
+    CPath(id): CPath<u64>,
 ) -> Result<StatusCode> {
-    let id = path(p)?;
     if app.faults.remove(id) {
         Ok(StatusCode::NO_CONTENT)
     } else {
@@ -713,9 +679,8 @@ pub async fn snapshot(State(app): State<AppState>) -> Json<Snapshot> {
     responses((status = 200, body = Restored), (status = 400, body = ControlError)))]
 pub async fn restore(
     State(app): State<AppState>,
-    body: std::result::Result<Json<Snapshot>, JsonRejection>,
+    CJson(snap): CJson<Snapshot>,
 ) -> Result<Json<Restored>> {
-    let snap = json(body)?;
     snapshot::put(&app, snap)
         .map(Json)
         .map_err(ControlError::bad_request)

@@ -4,19 +4,18 @@
 //! The messages and their bounds are in [`crate::inbox`].
 
 use axum::body::Body;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::extract::CPath;
 use super::ControlError;
 use crate::app::AppState;
 use crate::inbox::{check_signature, InboxMessage, InboxSummary, Refs, INBOXES, TOTAL_BYTES};
 
-fn valid_name(p: Result<Path<String>, PathRejection>) -> Result<String, ControlError> {
-    let Path(name) = p.map_err(|e| ControlError::bad_request(e.body_text()))?;
+fn valid_name(name: String) -> Result<String, ControlError> {
     let ok = (1..=64).contains(&name.len())
         && name
             .bytes()
@@ -42,11 +41,11 @@ pub struct Received {
         (status = 413, description = "over body_limit_bytes", body = ControlError)))]
 pub async fn receive(
     State(app): State<AppState>,
-    p: Result<Path<String>, PathRejection>,
+    CPath(name): CPath<String>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Received>, ControlError> {
-    let name = valid_name(p)?;
+    let name = valid_name(name)?;
     let limit = app.config.body_limit_bytes.min(TOTAL_BYTES / 2);
     let body = axum::body::to_bytes(body, limit).await.map_err(|_| {
         ControlError::new(
@@ -99,9 +98,9 @@ pub struct InboxView {
     responses((status = 200, body = InboxView), (status = 400, body = ControlError)))]
 pub async fn read(
     State(app): State<AppState>,
-    p: Result<Path<String>, PathRejection>,
+    CPath(name): CPath<String>,
 ) -> Result<Json<InboxView>, ControlError> {
-    let name = valid_name(p)?;
+    let name = valid_name(name)?;
     let messages = app.inbox.messages(&name);
     Ok(Json(InboxView { name, messages }))
 }
@@ -111,9 +110,9 @@ pub async fn read(
     responses((status = 204), (status = 400, body = ControlError)))]
 pub async fn clear(
     State(app): State<AppState>,
-    p: Result<Path<String>, PathRejection>,
+    CPath(name): CPath<String>,
 ) -> Result<StatusCode, ControlError> {
-    let name = valid_name(p)?;
+    let name = valid_name(name)?;
     app.inbox.remove(&name);
     Ok(StatusCode::NO_CONTENT)
 }

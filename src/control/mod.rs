@@ -11,6 +11,7 @@
 //! (`DELETE` always needs a preflight, so it needs neither.)
 
 mod dashboard;
+mod extract;
 mod handlers;
 pub mod inbox;
 

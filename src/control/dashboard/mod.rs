@@ -12,8 +12,8 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, LazyLock};
 
-use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Json;
@@ -21,6 +21,7 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::extract::{CPath, CQuery};
 use super::{finish_by_scan_ref, ControlError};
 use crate::app::{App, AppState};
 use crate::domain::outcome::Outcome;
@@ -222,10 +223,8 @@ fn parsed<T>(
 /// filtered as [`DataQuery`] says. Under the admin token like the rest.
 pub async fn data(
     State(app): State<AppState>,
-    q: Result<Query<DataQuery>, QueryRejection>,
+    CQuery(q): CQuery<DataQuery>,
 ) -> Result<Json<DashboardData>, ControlError> {
-    let Query(q) =
-        q.map_err(|e| ControlError::bad_request(format!("bad query: {}", e.body_text())))?;
     let status = parsed("status", &q.status, Overall::parse, Overall::list())?;
     let event = parsed("event", &q.event, EventType::parse, EventType::list())?;
     let state = parsed(
@@ -369,12 +368,9 @@ fn token_suffix(params: &HashMap<String, String>) -> String {
 
 pub async fn replay(
     State(app): State<AppState>,
-    p: Result<Path<u64>, PathRejection>,
-    Query(params): Query<HashMap<String, String>>,
+    CPath(id): CPath<u64>,
+    CQuery(params): CQuery<HashMap<String, String>>,
 ) -> Response {
-    let Ok(Path(id)) = p else {
-        return ControlError::bad_request("bad webhook id").into_response();
-    };
     match app.webhooks.replay(id) {
         Some(_) => Redirect::to(&format!("/_mock/{}", token_suffix(&params))).into_response(),
         None => ControlError::not_found(format!("no webhook with id {id}")).into_response(),
@@ -388,11 +384,11 @@ pub struct FinishForm {
 
 pub async fn finish(
     State(app): State<AppState>,
-    p: Result<Path<String>, PathRejection>,
-    Query(params): Query<HashMap<String, String>>,
+    CPath(scan_ref): CPath<String>,
+    CQuery(params): CQuery<HashMap<String, String>>,
     form: Result<Form<FinishForm>, FormRejection>,
 ) -> Response {
-    let (Ok(Path(scan_ref)), Ok(Form(form))) = (p, form) else {
+    let Ok(Form(form)) = form else {
         return ControlError::bad_request("the form needs an outcome").into_response();
     };
     let outcome = match Outcome::from_parts(&form.outcome, None, None, None) {
