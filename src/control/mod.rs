@@ -10,10 +10,19 @@
 //! developer happens to visit cannot reset or steer the mock.
 //! (`DELETE` always needs a preflight, so it needs neither.)
 
+// One file per resource; each endpoint is annotated for the generated
+// OpenAPI document (`/_mock/openapi/control.json`).
+mod clock;
 mod dashboard;
 mod extract;
-mod handlers;
+mod faults;
 pub mod inbox;
+mod paging;
+mod scenarios;
+mod state;
+mod status;
+mod verifications;
+mod webhooks;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
@@ -26,7 +35,15 @@ use subtle::ConstantTimeEq;
 
 use crate::app::AppState;
 
-pub use handlers::*;
+pub use clock::*;
+pub use faults::*;
+pub use scenarios::*;
+pub use state::*;
+pub use status::*;
+pub use verifications::*;
+pub use webhooks::*;
+
+type Result<T> = std::result::Result<T, ControlError>;
 
 /// Whether `path` is under the control API's reserved prefix.
 pub fn owns(path: &str) -> bool {
@@ -76,41 +93,33 @@ pub fn router(state: AppState, extra: Router<AppState>) -> Router<AppState> {
             "/_mock/dashboard/finish/{scan_ref}",
             post(dashboard::finish),
         )
-        .route("/_mock/health", get(handlers::health))
-        .route("/_mock/ready", get(handlers::health))
-        .route("/_mock/stats", get(handlers::stats))
-        .route("/_mock/verifications", get(handlers::list_verifications))
-        .route(
-            "/_mock/verifications/{scan_ref}",
-            get(handlers::get_verification),
-        )
+        .route("/_mock/health", get(health))
+        .route("/_mock/ready", get(health))
+        .route("/_mock/stats", get(stats))
+        .route("/_mock/verifications", get(list_verifications))
+        .route("/_mock/verifications/{scan_ref}", get(get_verification))
         .route(
             "/_mock/verifications/{scan_ref}/finish",
-            post(handlers::finish_verification),
+            post(finish_verification),
         )
-        .route("/_mock/webhooks", get(handlers::list_webhooks))
-        .route("/_mock/webhooks/wait", get(handlers::wait_webhook))
-        .route("/_mock/webhooks/{id}", get(handlers::get_webhook))
-        .route(
-            "/_mock/webhooks/{id}/replay",
-            post(handlers::replay_webhook),
-        )
-        .route("/_mock/clock", get(handlers::get_clock))
-        .route("/_mock/clock/advance", post(handlers::advance_clock))
-        .route("/_mock/clock/set", post(handlers::set_clock))
-        .route("/_mock/reset", post(handlers::reset))
+        .route("/_mock/webhooks", get(list_webhooks))
+        .route("/_mock/webhooks/wait", get(wait_webhook))
+        .route("/_mock/webhooks/{id}", get(get_webhook))
+        .route("/_mock/webhooks/{id}/replay", post(replay_webhook))
+        .route("/_mock/clock", get(get_clock))
+        .route("/_mock/clock/advance", post(advance_clock))
+        .route("/_mock/clock/set", post(set_clock))
+        .route("/_mock/reset", post(reset))
         .route(
             "/_mock/faults",
-            get(handlers::list_faults)
-                .post(handlers::add_fault)
-                .delete(handlers::clear_faults),
+            get(list_faults).post(add_fault).delete(clear_faults),
         )
-        .route("/_mock/faults/{id}", delete(handlers::delete_fault))
-        .route("/_mock/scenarios", get(handlers::scenarios))
+        .route("/_mock/faults/{id}", delete(delete_fault))
+        .route("/_mock/scenarios", get(scenarios))
         .route(
             "/_mock/snapshot",
-            get(handlers::snapshot)
-                .post(handlers::restore)
+            get(snapshot)
+                .post(restore)
                 // A restore carries the whole state: it gets its own, larger limit.
                 .layer(DefaultBodyLimit::max(
                     state
