@@ -1,11 +1,9 @@
 //! Result webhooks end to end, with a real receiver: payload and types,
 //! signature, targets, retries, ordering, journal, shutdown.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::helpers::*;
 use hmac::{Hmac, Mac};
 use idenfy_mock::{DeliveryState, WebhookFilter as Filter};
 use serde_json::{json, Value};

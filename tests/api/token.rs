@@ -1,11 +1,9 @@
 //! `POST /api/v2/token`: the seed example, defaults and explicit nulls, every
 //! validation rule, id uniqueness.
 
-mod common;
-
 use std::collections::HashSet;
 
-use common::*;
+use crate::helpers::*;
 use serde_json::{json, Value};
 
 const TOKEN: &str = "/api/v2/token";

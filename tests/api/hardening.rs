@@ -2,9 +2,7 @@
 //! rebinding), clock bounds, body limits with JSON 413s on every surface,
 //! the inbox's byte cap, and a large snapshot round trip.
 
-mod common;
-
-use common::*;
+use crate::helpers::*;
 use serde_json::{json, Value};
 
 /// The control API's error shape: exactly `message` and `status`.

@@ -2,9 +2,7 @@
 //! field size limits, URLs with control characters, listing order and
 //! paging, eviction by count and by bytes (oldest settled first).
 
-mod common;
-
-use common::*;
+use crate::helpers::*;
 use serde_json::{json, Value};
 
 const TOKEN: &str = "/api/v2/token";

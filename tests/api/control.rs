@@ -1,11 +1,9 @@
 //! The control API under /_mock/: every endpoint, the faults, the inbox, the
 //! admin token, snapshots, and the CI story end to end.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::helpers::*;
 use serde_json::{json, Value};
 
 async fn dummy(m: &Mock, auth: (&str, &str), status: &str) -> String {

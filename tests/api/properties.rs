@@ -2,11 +2,9 @@
 //! real requests, or arbitrary bytes — no endpoint answers 5xx or panics, and
 //! every `/api/v2` error carries the four-key envelope.
 
-mod common;
-
 use std::sync::OnceLock;
 
-use common::*;
+use crate::helpers::*;
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 

@@ -1,6 +1,5 @@
 //! Test harness: the real server on a random loopback port, a real webhook
 //! receiver (a small axum server), and polling with a deadline instead of sleeps.
-#![allow(dead_code)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

@@ -1,9 +1,7 @@
 //! Every error answer (credentials, funds, fields, unknown ids), the order of
 //! the checks, and the protocol errors, over HTTP against the real server.
 
-mod common;
-
-use common::*;
+use crate::helpers::*;
 use serde_json::json;
 
 const TOKEN: &str = "/api/v2/token";

@@ -1,9 +1,7 @@
 //! The verification journey over HTTP: redirect, the page, every outcome,
 //! session rules, expiry through the clock, retention and the store cap.
 
-mod common;
-
-use common::*;
+use crate::helpers::*;
 use idenfy_mock::EventType;
 use serde_json::{json, Value};
 use std::time::Duration;

@@ -3,15 +3,13 @@
 //! one, bounded queues, huge answers, the page after a timed-out final
 //! webhook, pending webhooks across a snapshot, and the waiter cap.
 
-mod common;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::helpers::*;
 use axum::routing::post;
 use axum::Router;
-use common::*;
 use idenfy_mock::{DeliveryState, WebhookFilter as Filter, WebhookRecord};
 use serde_json::{json, Value};
 

@@ -2,17 +2,15 @@
 //! against a server that deviates from the mock in known ways it reports
 //! each deviation, and nothing else.
 
-mod common;
-
 use std::process::Stdio;
 use std::time::Duration;
 
+use crate::helpers::{config, Mock, DEV};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use common::{config, Mock, DEV};
 
 use serde_json::Value;
 

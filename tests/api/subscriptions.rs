@@ -3,9 +3,7 @@
 //! own URL, signing key and extra headers; the legacy `IDENTIFICATION`
 //! subscription receives every result event; `callbackUrl` still wins.
 
-mod common;
-
-use common::*;
+use crate::helpers::*;
 use hmac::{Hmac, Mac};
 use idenfy_mock::Config;
 use serde_json::{json, Value};

@@ -1,10 +1,8 @@
 //! `/api/v2/full` (the webhook-shaped result, `final` false) and
 //! `/api/v2/generate-pdf` (a base64 PDF report that parses), over HTTP.
 
-mod common;
-
+use crate::helpers::*;
 use base64::Engine as _;
-use common::*;
 use serde_json::{json, Value};
 
 async fn dummy(m: &Mock, body: Value) -> String {

@@ -2,9 +2,7 @@
 //! real responses are validated against the schema documented for their path,
 //! method and status.
 
-mod common;
-
-use common::*;
+use crate::helpers::*;
 use serde_json::{json, Value};
 
 /// `~` and `/` escaped for a JSON pointer segment.

@@ -1,9 +1,7 @@
 //! The status each dummyStatus reaches, add-dummy-status outcomes, the read
 //! endpoints, delete rules and partner isolation.
 
-mod common;
-
-use common::*;
+use crate::helpers::*;
 use serde_json::{json, Value};
 
 async fn status(m: &Mock, auth: (&str, &str), scan_ref: &str) -> Value {

@@ -7,15 +7,13 @@
 //! `UPDATE_SCREENSHOTS=1` rewrites docs/verification-page.png, docs/dashboard.png
 //! and docs/dashboard-inbox.png.
 
-mod common;
-
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use crate::helpers::*;
 use axum::response::Html;
 use axum::routing::get;
 use axum::Router;
-use common::*;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 

@@ -1,0 +1,25 @@
+//! The black-box suite, one test binary (one link instead of one per file):
+//! the real server on a random loopback port, a real webhook receiver, and
+//! polling with a deadline instead of sleeps. One module per area; the
+//! shared harness is `helpers`.
+
+mod helpers;
+
+mod api_errors;
+mod browser;
+mod cli;
+mod control;
+mod delivery;
+mod embedded;
+mod fuzz_regressions;
+mod hardening;
+mod journey;
+mod limits;
+mod openapi;
+mod probe;
+mod properties;
+mod reports;
+mod subscriptions;
+mod token;
+mod verifications;
+mod webhooks;
