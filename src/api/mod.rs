@@ -1,9 +1,11 @@
-//! The emulated iDenfy API under `/api/v2`. Handlers are thin: they check the
-//! partner and the body, then call `lifecycle` or read the store.
+//! The emulated iDenfy API under `/api/v2`. Handlers are thin: they take the
+//! partner and the body from the extractors (`Authed`, `ApiBody`), parse the
+//! body with the domain's rules, then call `lifecycle` or read the store.
 
 pub mod auth;
 pub mod body;
 pub mod error;
+mod extract;
 pub mod files;
 pub mod token;
 pub mod verification;

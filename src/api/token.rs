@@ -1,12 +1,13 @@
 //! `POST /api/v2/token`.
 
-use axum::extract::{Request, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::error::{ApiError, ErrorEnvelope};
+use super::extract::{ApiBody, Authed};
 use super::{auth, body};
 use crate::app::AppState;
 use crate::domain::token::{
@@ -147,13 +148,12 @@ pub struct TokenRequestBody {
         (status = 401, body = ErrorEnvelope), (status = 402, body = ErrorEnvelope),
         (status = 403, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope),
         (status = 415, body = ErrorEnvelope), (status = 429, body = ErrorEnvelope)))]
-pub async fn create(State(app): State<AppState>, request: Request) -> Result<Response, ApiError> {
-    // The request's own headers: axum's HeaderMap extractor would copy them.
-    let (parts, raw) = request.into_parts();
-    let headers = &parts.headers;
-    let partner_id = auth::partner(&app, headers)?;
+pub async fn create(
+    State(app): State<AppState>,
+    Authed(partner_id): Authed,
+    ApiBody(bytes): ApiBody,
+) -> Result<Response, ApiError> {
     let partner = app.partners.get(partner_id);
-    let bytes = body::read(headers, raw, app.config.body_limit_bytes).await?;
     let parsed = body::object(&bytes);
     if parsed.as_ref().is_ok_and(asks_for_dummy) {
         auth::dummy_allowed(partner)?;

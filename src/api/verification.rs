@@ -4,13 +4,14 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Request, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 
 use super::error::{ApiError, ErrorEnvelope};
+use super::extract::{ApiBody, Authed};
 use super::{auth, body};
 use crate::app::{App, AppState};
 use crate::domain::fields::{FieldError, Object};
@@ -25,31 +26,24 @@ use crate::partners::PartnerId;
 use crate::report;
 use crate::webhook::payload;
 
-/// Checks 1–2 (and 3 for dummy features), then the body as a JSON object,
-/// read by `parse`.
-async fn partner_and_body<T>(
+/// Check 3 for dummy features, then the body as a JSON object, read by
+/// `parse` (checks 1 and 2 are [`Authed`]'s, the body's size [`ApiBody`]'s).
+fn parsed<T>(
     app: &App,
-    request: Request,
+    partner: PartnerId,
+    bytes: &[u8],
     dummy_feature: bool,
     parse: impl FnOnce(&Object) -> Result<T, FieldError>,
-) -> Result<(PartnerId, T), ApiError> {
-    let (parts, raw) = request.into_parts();
-    let headers = &parts.headers;
-    let partner = auth::partner(app, headers)?;
-    let bytes = body::read(headers, raw, app.config.body_limit_bytes).await?;
+) -> Result<T, ApiError> {
     if dummy_feature {
         auth::dummy_allowed(app.partners.get(partner))?;
     }
-    let parsed = parse(&body::object(&bytes)?).map_err(ApiError::field)?;
-    Ok((partner, parsed))
+    parse(&body::object(bytes)?).map_err(ApiError::field)
 }
 
 /// The body's `scanRef`.
-async fn partner_and_scan_ref(
-    app: &App,
-    request: Request,
-) -> Result<(PartnerId, String), ApiError> {
-    partner_and_body(app, request, false, requests::scan_ref).await
+fn scan_ref_of(bytes: &[u8]) -> Result<String, ApiError> {
+    requests::scan_ref(&body::object(bytes)?).map_err(ApiError::field)
 }
 
 fn step_error(e: StepError, scan_ref: &str) -> ApiError {
@@ -72,9 +66,10 @@ fn step_error(e: StepError, scan_ref: &str) -> ApiError {
         (status = 429, body = ErrorEnvelope)))]
 pub async fn add_dummy_status(
     State(app): State<AppState>,
-    request: Request,
+    Authed(partner): Authed,
+    ApiBody(bytes): ApiBody,
 ) -> Result<Response, ApiError> {
-    let (partner, review) = partner_and_body(&app, request, true, ManualReview::parse).await?;
+    let review = parsed(&app, partner, &bytes, true, ManualReview::parse)?;
     let scan_ref = review.scan_ref;
     let (face, document) = (review.face, review.document);
     lifecycle::review_manually(&app, partner, &scan_ref, face, document)
@@ -120,9 +115,10 @@ pub struct StatusResponse {
         (status = 429, body = ErrorEnvelope)))]
 pub async fn status(
     State(app): State<AppState>,
-    request: Request,
+    Authed(partner): Authed,
+    ApiBody(bytes): ApiBody,
 ) -> Result<Json<StatusResponse>, ApiError> {
-    let (partner, scan_ref) = partner_and_scan_ref(&app, request).await?;
+    let scan_ref = scan_ref_of(&bytes)?;
     app.store
         .read(partner, &scan_ref, |v| StatusResponse {
             status: v.reported_status(),
@@ -154,9 +150,10 @@ pub struct DataResponse {
         (status = 429, body = ErrorEnvelope)))]
 pub async fn data(
     State(app): State<AppState>,
-    request: Request,
+    Authed(partner): Authed,
+    ApiBody(bytes): ApiBody,
 ) -> Result<Json<DataResponse>, ApiError> {
-    let (partner, scan_ref) = partner_and_scan_ref(&app, request).await?;
+    let scan_ref = scan_ref_of(&bytes)?;
     app.store
         .read(partner, &scan_ref, |v| DataResponse {
             data: v.document_data(),
@@ -173,9 +170,10 @@ pub async fn data(
         (status = 429, body = ErrorEnvelope)))]
 pub async fn files(
     State(app): State<AppState>,
-    request: Request,
+    Authed(partner): Authed,
+    ApiBody(bytes): ApiBody,
 ) -> Result<Json<BTreeMap<&'static str, String>>, ApiError> {
-    let (partner, scan_ref) = partner_and_scan_ref(&app, request).await?;
+    let scan_ref = scan_ref_of(&bytes)?;
     app.store
         .read(partner, &scan_ref, |v| {
             files::urls(
@@ -193,8 +191,12 @@ pub async fn files(
     responses((status = 200, description = "deleted; empty body"), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope),
         (status = 429, body = ErrorEnvelope)))]
-pub async fn delete(State(app): State<AppState>, request: Request) -> Result<Response, ApiError> {
-    let (partner, scan_ref) = partner_and_scan_ref(&app, request).await?;
+pub async fn delete(
+    State(app): State<AppState>,
+    Authed(partner): Authed,
+    ApiBody(bytes): ApiBody,
+) -> Result<Response, ApiError> {
+    let scan_ref = scan_ref_of(&bytes)?;
     lifecycle::delete(&app, partner, &scan_ref).map_err(|e| step_error(e, &scan_ref))?;
     Ok(StatusCode::OK.into_response())
 }
@@ -218,8 +220,12 @@ fn as_full_shows(v: &Verification) -> std::borrow::Cow<'_, Verification> {
     responses((status = 200, description = "the result webhook's body as it would be sent now, with `final` always false", body = payload::Payload), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope),
         (status = 429, body = ErrorEnvelope)))]
-pub async fn full(State(app): State<AppState>, request: Request) -> Result<Response, ApiError> {
-    let (partner, scan_ref) = partner_and_scan_ref(&app, request).await?;
+pub async fn full(
+    State(app): State<AppState>,
+    Authed(partner): Authed,
+    ApiBody(bytes): ApiBody,
+) -> Result<Response, ApiError> {
+    let scan_ref = scan_ref_of(&bytes)?;
     let body = app
         .store
         .read(partner, &scan_ref, |v| {
@@ -262,11 +268,11 @@ pub struct GeneratePdfBody {
         (status = 429, body = ErrorEnvelope)))]
 pub async fn generate_pdf(
     State(app): State<AppState>,
-    request: Request,
+    Authed(partner): Authed,
+    ApiBody(bytes): ApiBody,
 ) -> Result<Json<String>, ApiError> {
     use base64::Engine as _;
-    let (partner, (scan_ref, options)) =
-        partner_and_body(&app, request, false, report::parse_request).await?;
+    let (scan_ref, options) = parsed(&app, partner, &bytes, false, report::parse_request)?;
     app.store
         .read(partner, &scan_ref, |v| {
             let pdf = report::pdf(v, options, &files::images(v), app.clock.now_secs());
