@@ -1,0 +1,174 @@
+//! Loading the layers: the embedded file, `--config PATH`, the environment
+//! and the command line, in that order.
+
+use super::*;
+
+/// Values given on the command line; each `Some` wins over every other layer.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub listen: Option<String>,
+    pub public_url: Option<String>,
+    pub webhook_url: Option<String>,
+    pub seed: Option<u64>,
+    pub state_file: Option<String>,
+}
+
+impl Config {
+    /// The embedded defaults alone.
+    pub fn embedded() -> Config {
+        // The embedded file is checked by a unit test; failing here is a build defect.
+        Self::from_toml(EMBEDDED, "the embedded config.toml")
+            .expect("the embedded config.toml is valid")
+    }
+
+    /// The embedded defaults with `toml` (a partial configuration) merged on
+    /// top; `source` names it in error messages. Reads no environment.
+    pub fn from_toml(toml: &str, source: &str) -> Result<Config, ConfigError> {
+        Self::from_toml_layers(&[toml], source)
+    }
+
+    /// The embedded defaults with each of `layers` merged on top in order
+    /// (later layers win, key by key; a `partners` list replaces the whole list).
+    pub fn from_toml_layers(layers: &[&str], source: &str) -> Result<Config, ConfigError> {
+        let figment = layers
+            .iter()
+            .fold(Figment::from(Toml::string(EMBEDDED)), |f, layer| {
+                f.merge(Toml::string(layer))
+            });
+        let config = extract(figment, source)?;
+        config.validate(source)?;
+        Ok(config)
+    }
+
+    /// Every layer: embedded → `file` → the process environment → `overrides`.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, ConfigError> {
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        Self::load_with_env(file, &env, overrides)
+    }
+
+    /// [`Config::load`] with the environment passed in, so it can be tested.
+    pub fn load_with_env(
+        file: Option<&Path>,
+        env: &[(String, String)],
+        overrides: &Overrides,
+    ) -> Result<Config, ConfigError> {
+        let mut figment = Figment::from(Toml::string(EMBEDDED));
+        let source = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    ConfigError(format!(
+                        "cannot read config file {}: {e}",
+                        display_path(path)
+                    ))
+                })?;
+                figment = figment.merge(Toml::string(&text));
+                format!("config file {}", display_path(path))
+            }
+            None => "the embedded config.toml".to_string(),
+        };
+        let mut config = extract(figment, &source)?;
+        let var = |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        // Which keys the environment and the flags set, and by what name, so
+        // a bad value is blamed on what the user typed, not on a file.
+        let mut typed: Vec<(&str, String)> = Vec::new();
+        let mut set = |key: &'static str, by: String| typed.push((key, by));
+        let env_name = |name: &str| format!("environment variable {name}");
+        for (name, key) in [
+            (ENV_LISTEN, "listen"),
+            (ENV_PUBLIC_URL, "public_url"),
+            (ENV_WEBHOOK_URL, "webhooks.url"),
+            (ENV_STATE_FILE, "state.file"),
+            (ENV_ADMIN_TOKEN, "control.admin_token"),
+        ] {
+            if let Some(v) = var(name) {
+                *config.text_key(key) = v;
+                set(key, env_name(name));
+            }
+        }
+        if let Some(v) = var(ENV_SEED) {
+            config.seed = Some(v.trim().parse().map_err(|_| {
+                ConfigError(format!(
+                    "{}: '{v}' is not a whole number from 0 to {}",
+                    env_name(ENV_SEED),
+                    u64::MAX
+                ))
+            })?);
+        }
+        let partner_env = [ENV_API_KEY, ENV_API_SECRET, ENV_SIGNING_KEY];
+        if partner_env.iter().any(|n| var(n).is_some()) {
+            let Some(first) = config.partners.first_mut() else {
+                return Err(ConfigError(format!(
+                    "{} is set but {source} has no [[partners]] to apply it to",
+                    partner_env.join("/")
+                )));
+            };
+            if let Some(v) = var(ENV_API_KEY) {
+                first.api_key = v;
+                set("partners[0].api_key", env_name(ENV_API_KEY));
+            }
+            if let Some(v) = var(ENV_API_SECRET) {
+                first.api_secret = v;
+                set("partners[0].api_secret", env_name(ENV_API_SECRET));
+            }
+            if let Some(v) = var(ENV_SIGNING_KEY) {
+                first.signing_key = Some(v);
+            }
+        }
+        for (flag, key, value) in [
+            ("--listen", "listen", &overrides.listen),
+            ("--public-url", "public_url", &overrides.public_url),
+            ("--webhook-url", "webhooks.url", &overrides.webhook_url),
+            ("--state-file", "state.file", &overrides.state_file),
+        ] {
+            if let Some(v) = value {
+                *config.text_key(key) = v.clone();
+                set(key, flag.to_owned());
+            }
+        }
+        if overrides.seed.is_some() {
+            config.seed = overrides.seed;
+        }
+        let layers = format!("{source} (with environment and flags)");
+        config.validate_naming(&|key| match typed.iter().rev().find(|(k, _)| *k == key) {
+            Some((_, by)) => by.clone(),
+            None => format!("{layers}: key '{key}'"),
+        })?;
+        Ok(config)
+    }
+
+    /// The text setting `key` names (one of those the environment or a
+    /// flag can set).
+    fn text_key(&mut self, key: &str) -> &mut String {
+        match key {
+            "listen" => &mut self.listen,
+            "public_url" => &mut self.public_url,
+            "webhooks.url" => &mut self.webhooks.url,
+            "state.file" => &mut self.state.file,
+            "control.admin_token" => &mut self.control.admin_token,
+            // Only called with the fixed keys in `load_with_env`.
+            other => unreachable!("{other} is not a text setting"),
+        }
+    }
+}
+
+fn extract(figment: Figment, source: &str) -> Result<Config, ConfigError> {
+    figment.extract::<Config>().map_err(|e| {
+        let mut out = String::new();
+        for (n, one) in e.into_iter().enumerate() {
+            if n > 0 {
+                out.push_str("; ");
+            }
+            let key = if one.path.is_empty() {
+                "(top level)".to_string()
+            } else {
+                one.path.join(".")
+            };
+            out.push_str(&format!("{source}: key '{key}': {}", one.kind));
+        }
+        ConfigError(out)
+    })
+}
+
+fn display_path(path: &Path) -> String {
+    PathBuf::from(path).display().to_string()
+}

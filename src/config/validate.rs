@@ -1,0 +1,345 @@
+//! What the types alone cannot check, one function per section; each message
+//! names the key (and where it was set) and never shows a secret.
+
+use super::*;
+
+/// Builds the error for a key: `err(key, problem)`.
+type Err<'a> = &'a dyn Fn(&str, String) -> ConfigError;
+
+impl Config {
+    /// Checks what the types alone cannot; `source` names the layers in messages.
+    pub fn validate(&self, source: &str) -> Result<(), ConfigError> {
+        self.validate_naming(&|key| format!("{source}: key '{key}'"))
+    }
+
+    /// [`Config::validate`], with `name(key)` saying where a bad key was set.
+    pub(super) fn validate_naming(&self, name: &dyn Fn(&str) -> String) -> Result<(), ConfigError> {
+        let err = |key: &str, problem: String| ConfigError(format!("{}: {problem}", name(key)));
+        top_level(self, &err)?;
+        server(&self.server, &err)?;
+        defaults(&self.defaults, &err)?;
+        store(&self.store, &err)?;
+        webhooks(&self.webhooks, &err)?;
+        dummy(&self.dummy, &err)?;
+        partners(&self.partners, &err)
+    }
+}
+
+/// The top-level keys: addresses, URLs, the state file's rhythm, the body limit.
+fn top_level(c: &Config, err: Err<'_>) -> Result<(), ConfigError> {
+    if c.listen.parse::<std::net::SocketAddr>().is_err() {
+        let hint = match c.listen.trim().parse::<u16>() {
+            Ok(port) => {
+                format!(" (for port {port}: 127.0.0.1:{port}, or 0.0.0.0:{port} in a container)")
+            }
+            Err(_) => String::new(),
+        };
+        return Err(err(
+            "listen",
+            format!(
+                "'{}' is not an address such as 127.0.0.1:8080{hint}",
+                c.listen
+            ),
+        ));
+    }
+    if !c.public_url.is_empty() && !is_http_url(&c.public_url) {
+        return Err(err("public_url", "must be an http(s) URL or empty".into()));
+    }
+    if !(1..=86_400).contains(&c.state.save_every_secs) {
+        return Err(err(
+            "state.save_every_secs",
+            "must be 1 to 86400 seconds".into(),
+        ));
+    }
+    if c.body_limit_bytes < 1024 {
+        return Err(err("body_limit_bytes", "must be at least 1024".into()));
+    }
+    Ok(())
+}
+
+/// `[server]`: connection bounds and timeouts.
+fn server(s: &ServerConfig, err: Err<'_>) -> Result<(), ConfigError> {
+    if !(1..=3600).contains(&s.header_read_timeout_secs) {
+        return Err(err(
+            "server.header_read_timeout_secs",
+            "must be 1 to 3600".into(),
+        ));
+    }
+    if !(1..=86_400).contains(&s.idle_timeout_secs) {
+        return Err(err("server.idle_timeout_secs", "must be 1 to 86400".into()));
+    }
+    if !(1..=1_000_000).contains(&s.max_connections) {
+        return Err(err("server.max_connections", "must be 1 to 1000000".into()));
+    }
+    if !(1..=4096).contains(&s.snapshot_limit_mib) {
+        return Err(err("server.snapshot_limit_mib", "must be 1 to 4096".into()));
+    }
+    Ok(())
+}
+
+/// `[defaults]`: what a token request leaves out.
+fn defaults(d: &Defaults, err: Err<'_>) -> Result<(), ConfigError> {
+    if d.expiry_time > crate::domain::token::MAX_EXPIRY_TIME {
+        return Err(err(
+            "defaults.expiry_time",
+            "must be 0..=2592000 seconds".into(),
+        ));
+    }
+    if !(60..=3600).contains(&d.session_length) {
+        return Err(err(
+            "defaults.session_length",
+            "must be 60..=3600 seconds".into(),
+        ));
+    }
+    if !LOCALES.contains(&d.locale.as_str()) {
+        return Err(err(
+            "defaults.locale",
+            format!("must be one of: {}", LOCALES.join(" ")),
+        ));
+    }
+    if !(1..=2_592_000).contains(&d.file_url_ttl_secs) {
+        return Err(err(
+            "defaults.file_url_ttl_secs",
+            "must be 1..=2592000 seconds".into(),
+        ));
+    }
+    if d.documents.is_empty() {
+        return Err(err(
+            "defaults.documents",
+            "must list at least one document type".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// `[store]`: the verification store's bounds.
+fn store(store: &StoreConfig, err: Err<'_>) -> Result<(), ConfigError> {
+    if !(1..=MAX_VERIFICATIONS).contains(&store.max_verifications) {
+        return Err(err(
+            "store.max_verifications",
+            format!("must be 1 to {}", MAX_VERIFICATIONS),
+        ));
+    }
+    if !(1..=MAX_MEMORY_BUDGET_MIB).contains(&store.memory_budget_mib) {
+        return Err(err(
+            "store.memory_budget_mib",
+            format!("must be 1 to {MAX_MEMORY_BUDGET_MIB}"),
+        ));
+    }
+    if store.retention_secs > 10 * 365 * 86_400 {
+        return Err(err(
+            "store.retention_secs",
+            "must be at most ten years".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// `[webhooks]`: delivery, the queue's and the journal's bounds.
+fn webhooks(w: &WebhookConfig, err: Err<'_>) -> Result<(), ConfigError> {
+    if !w.url.is_empty() && !is_http_url(&w.url) {
+        return Err(err(
+            "webhooks.url",
+            "must be an http(s) URL or empty".into(),
+        ));
+    }
+    if w.timeout_secs == 0 {
+        return Err(err("webhooks.timeout_secs", "must be at least 1".into()));
+    }
+    if !(w.backoff_factor.is_finite() && (1.0..=10.0).contains(&w.backoff_factor)) {
+        return Err(err(
+            "webhooks.backoff_factor",
+            "must be between 1.0 and 10.0".into(),
+        ));
+    }
+    if w.max_in_flight == 0 {
+        return Err(err("webhooks.max_in_flight", "must be at least 1".into()));
+    }
+    if w.journal_capacity == 0 {
+        return Err(err(
+            "webhooks.journal_capacity",
+            "must be at least 1".into(),
+        ));
+    }
+    for (key, value) in [
+        (
+            "webhooks.max_in_flight_per_target",
+            w.max_in_flight_per_target,
+        ),
+        ("webhooks.max_pending", w.max_pending),
+        ("webhooks.max_pending_per_target", w.max_pending_per_target),
+        ("webhooks.max_waiters", w.max_waiters),
+    ] {
+        if value == 0 {
+            return Err(err(key, "must be at least 1".into()));
+        }
+    }
+    // The journal never drops a pending entry, so its cap bounds memory
+    // only when no more can be pending than it holds.
+    if w.max_pending > w.journal_capacity {
+        return Err(err(
+            "webhooks.max_pending",
+            format!(
+                "must be at most webhooks.journal_capacity ({})",
+                w.journal_capacity
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `[dummy.results]`: each canned result gives its own status.
+fn dummy(dummy: &DummyConfig, err: Err<'_>) -> Result<(), ConfigError> {
+    for (status, canned) in &dummy.results {
+        let key = format!("dummy.results.{}", status.as_str());
+        let Some(expected) = status.finished_overall() else {
+            return Err(err(
+                &key,
+                "only APPROVED, DENIED and SUSPECTED have canned results".into(),
+            ));
+        };
+        let got = crate::domain::status::overall_of(
+            Some(canned.auto_face),
+            Some(canned.auto_document),
+            !canned.fraud_tags.is_empty() || !canned.mismatch_tags.is_empty(),
+        );
+        if got != expected {
+            return Err(err(
+                &key,
+                format!(
+                    "these results give overall {} by the overall-status rule, not {}",
+                    got.as_str(),
+                    expected.as_str()
+                ),
+            ));
+        }
+    }
+    for needed in [
+        DummyStatus::Approved,
+        DummyStatus::Denied,
+        DummyStatus::Suspected,
+    ] {
+        if !dummy.results.contains_key(&needed) {
+            return Err(err(
+                &format!("dummy.results.{}", needed.as_str()),
+                "is missing".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `[[partners]]`: credentials, URLs, limits and subscriptions.
+fn partners(partners: &[PartnerConfig], err: Err<'_>) -> Result<(), ConfigError> {
+    if partners.is_empty() {
+        return Err(err(
+            "partners",
+            "at least one [[partners]] entry is needed".into(),
+        ));
+    }
+    let mut keys = std::collections::HashSet::new();
+    for (i, p) in partners.iter().enumerate() {
+        let key = |field: &str| format!("partners[{i}].{field}");
+        if p.api_key.is_empty() || p.api_key.contains(':') {
+            return Err(err(
+                &key("api_key"),
+                "must be non-empty and contain no ':'".into(),
+            ));
+        }
+        if p.api_secret.is_empty() {
+            return Err(err(&key("api_secret"), "must be non-empty".into()));
+        }
+        if !keys.insert(p.api_key.as_str()) {
+            return Err(err(
+                &key("api_key"),
+                format!("'{}' is used by two partners", p.api_key),
+            ));
+        }
+        if !p.webhook_url.is_empty() && !is_http_url(&p.webhook_url) {
+            return Err(err(
+                &key("webhook_url"),
+                "must be an http(s) URL or empty".into(),
+            ));
+        }
+        if p.rate_limit_per_hour == Some(0) {
+            return Err(err(
+                &key("rate_limit_per_hour"),
+                "must be at least 1 (omit it for no limit)".into(),
+            ));
+        }
+        validate_subscriptions(&p.subscriptions, i, &err)?;
+    }
+    Ok(())
+}
+
+/// Checks a partner's (`partners[i]`) subscriptions. Messages name the key
+/// and never show a signing key or a header value.
+fn validate_subscriptions(
+    subs: &[SubscriptionConfig],
+    i: usize,
+    err: Err<'_>,
+) -> Result<(), ConfigError> {
+    if subs.len() > MAX_SUBSCRIPTIONS {
+        return Err(err(
+            &format!("partners[{i}].subscriptions"),
+            format!("at most {MAX_SUBSCRIPTIONS} subscriptions"),
+        ));
+    }
+    for (j, s) in subs.iter().enumerate() {
+        let key = |field: &str| format!("partners[{i}].subscriptions[{j}].{field}");
+        if s.events.is_empty() {
+            return Err(err(
+                &key("events"),
+                format!("must list at least one of: {}", EventType::list()),
+            ));
+        }
+        if !s.url.is_empty() && !is_http_url(&s.url) {
+            return Err(err(&key("url"), "must be an http(s) URL or empty".into()));
+        }
+        if s.headers.len() > MAX_EXTRA_HEADERS {
+            return Err(err(
+                &key("headers"),
+                format!("at most {MAX_EXTRA_HEADERS} headers"),
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (name, value) in &s.headers {
+            let shown = crate::logsafe::escape_for_log(name);
+            let lower = name.to_ascii_lowercase();
+            if name.len() > MAX_HEADER_NAME
+                || axum::http::HeaderName::from_bytes(name.as_bytes()).is_err()
+            {
+                return Err(err(
+                    &key("headers"),
+                    format!(
+                        "'{shown}' is not a header name (letters, digits and !#$%&'*+-.^_`|~, \
+                         at most {MAX_HEADER_NAME} bytes)"
+                    ),
+                ));
+            }
+            if RESERVED_HEADERS.contains(&lower.as_str()) {
+                return Err(err(
+                    &key("headers"),
+                    format!("'{shown}' is set by the mock itself and cannot be overridden"),
+                ));
+            }
+            if !seen.insert(lower) {
+                return Err(err(
+                    &key("headers"),
+                    format!("'{shown}' is given twice (header names ignore case)"),
+                ));
+            }
+            // The value may be a secret: the message names the header only.
+            if value.len() > MAX_HEADER_VALUE || axum::http::HeaderValue::from_str(value).is_err() {
+                return Err(err(
+                    &key("headers"),
+                    format!(
+                        "the value of '{shown}' is not a valid header value (visible ASCII, \
+                         spaces and tabs, no line breaks, at most {MAX_HEADER_VALUE} bytes)"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
