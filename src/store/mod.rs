@@ -16,16 +16,19 @@
 //! oldest active one. Evictions are counted.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::mem::size_of;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use subtle::ConstantTimeEq;
 use tokio::sync::Notify;
 
-use crate::domain::status::{FraudTagValue, MismatchTagValue, Overall};
-use crate::domain::token::DocumentType;
+use crate::domain::status::Overall;
 use crate::domain::verification::Verification;
 use crate::partners::PartnerId;
+
+mod books;
+mod size;
+
+pub use size::approx_size;
 
 /// A sane upper bound for `store.max_verifications` (config checks it).
 pub use crate::config::MAX_VERIFICATIONS as MAX_CAPACITY;
@@ -117,213 +120,6 @@ pub fn deadline_of(v: &Verification, retention_secs: i64) -> Option<(i64, TimerK
     }
     v.finished_at
         .map(|f| (f.saturating_add(retention_secs), TimerKind::Purge))
-}
-
-/// A heap block of `len` bytes: its length rounded up to the allocator's
-/// 16-byte granularity, plus 16 for its bookkeeping. Deliberately generous.
-fn heap(len: usize) -> usize {
-    if len == 0 {
-        0
-    } else {
-        len.next_multiple_of(16) + 16
-    }
-}
-
-fn text(s: &Option<Box<str>>) -> usize {
-    s.as_deref().map_or(0, |s| heap(s.len()))
-}
-
-/// What keeping `v` costs, approximately and on the generous side: the
-/// verification itself, every string, list and JSON text it owns, and its
-/// share of the store's maps (each map slot counted twice: hash tables run
-/// partly empty and grow by doubling, tree nodes are at least half full).
-pub fn approx_size(v: &Verification) -> usize {
-    let r = &v.request;
-    let books = 2
-        * (size_of::<(u64, Entry)>()
-            + size_of::<(Arc<str>, u64)>()
-            + size_of::<(Box<str>, u64)>()
-            + 2 * size_of::<(i64, u64)>())
-        + heap(v.auth_token.len());
-    let strings = heap(2 * size_of::<usize>() + v.scan_ref.len())
-        + heap(v.auth_token.capacity())
-        + heap(v.file_key.capacity())
-        + v.digit_string.as_ref().map_or(0, |d| heap(d.capacity()))
-        + heap(r.client_id.capacity())
-        + match &r.locale {
-            std::borrow::Cow::Owned(l) => heap(l.capacity()),
-            std::borrow::Cow::Borrowed(_) => 0,
-        }
-        + [
-            &r.first_name,
-            &r.last_name,
-            &r.success_url,
-            &r.error_url,
-            &r.unverified_url,
-            &r.callback_url,
-            &r.date_of_birth,
-            &r.date_of_expiry,
-            &r.date_of_issue,
-            &r.nationality,
-            &r.personal_number,
-            &r.document_number,
-            &r.address,
-            &r.external_ref,
-            &r.questionnaire,
-        ]
-        .into_iter()
-        .map(text)
-        .sum::<usize>();
-    let lists = match &r.country {
-        None => 0,
-        Some(crate::domain::token::Country::One(c)) => heap(c.len()),
-        Some(crate::domain::token::Country::Many(list)) => {
-            heap(list.capacity() * size_of::<Box<str>>())
-                + list.iter().map(|c| heap(c.len())).sum::<usize>()
-        }
-    } + heap(r.documents.capacity() * size_of::<DocumentType>())
-        + heap(r.video_call_questions.capacity() * size_of::<String>())
-        + r.video_call_questions
-            .iter()
-            .map(|q| heap(q.capacity()))
-            .sum::<usize>()
-        + heap(v.fraud_tags.capacity() * size_of::<FraudTagValue>())
-        + heap(v.mismatch_tags.capacity() * size_of::<MismatchTagValue>())
-        + v.fraud_tags
-            .iter()
-            .map(FraudTagValue::heap_bytes)
-            .sum::<usize>()
-        + v.mismatch_tags
-            .iter()
-            .map(MismatchTagValue::heap_bytes)
-            .sum::<usize>();
-    let json = [&r.additional_steps, &r.additional_data]
-        .into_iter()
-        .map(|j| j.as_ref().map_or(0, |j| heap(j.as_str().len())))
-        .sum::<usize>();
-    // Feature switches: a B-tree node's share, the key, the value (scalars,
-    // a UUID string, or a list of country codes).
-    let switches = r
-        .switches
-        .iter()
-        .map(|(k, v)| {
-            let value = match v {
-                serde_json::Value::String(s) => heap(s.len()),
-                serde_json::Value::Array(items) => {
-                    heap(items.len() * size_of::<serde_json::Value>())
-                        + items
-                            .iter()
-                            .map(|i| i.as_str().map_or(0, |s| heap(s.len())))
-                            .sum::<usize>()
-                }
-                _ => 0,
-            };
-            2 * size_of::<(String, serde_json::Value)>() + heap(k.len()) + value
-        })
-        .sum::<usize>();
-    heap(size_of::<Verification>()) + books + strings + lists + json + switches
-}
-
-impl Inner {
-    fn seq_of(&self, scan_ref: &str) -> Option<u64> {
-        self.by_scan_ref.get(scan_ref).copied()
-    }
-
-    /// Adds `v` under a new sequence, replacing any verification with the
-    /// same scanRef or authToken. The caller refreshes it.
-    fn add(&mut self, v: Box<Verification>) -> u64 {
-        if let Some(old) = self.seq_of(&v.scan_ref) {
-            self.remove(old);
-        }
-        if let Some(&old) = self.by_token.get(v.auth_token.as_str()) {
-            self.remove(old);
-        }
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        self.by_scan_ref.insert(v.scan_ref.clone(), seq);
-        self.by_token.insert(Box::from(v.auth_token.as_str()), seq);
-        self.entries.insert(
-            seq,
-            Entry {
-                v,
-                bytes: 0,
-                settled: false,
-                due: None,
-            },
-        );
-        seq
-    }
-
-    /// Removes a verification with everything the books hold about it.
-    fn remove(&mut self, seq: u64) -> Option<Entry> {
-        let e = self.entries.remove(&seq)?;
-        self.by_scan_ref.remove(&*e.v.scan_ref);
-        self.by_token.remove(e.v.auth_token.as_str());
-        self.settled.remove(&seq);
-        if let Some((at, _)) = e.due {
-            self.deadlines.remove(&(at, seq));
-        }
-        self.bytes -= e.bytes;
-        Some(e)
-    }
-
-    /// Brings the books in line with a verification that may have changed:
-    /// its size, whether it is settled, its deadline. Returns whether its
-    /// deadline is now the earliest of all (the sweeper must hear of it).
-    fn refresh(&mut self, seq: u64, retention_secs: i64) -> bool {
-        let Some(e) = self.entries.get_mut(&seq) else {
-            return false;
-        };
-        let bytes = approx_size(&e.v);
-        self.bytes = self.bytes - e.bytes + bytes;
-        e.bytes = bytes;
-        let settled = e.v.status != Overall::Active;
-        if settled != e.settled {
-            e.settled = settled;
-            if settled {
-                self.settled.insert(seq);
-            } else {
-                self.settled.remove(&seq);
-            }
-        }
-        let due = deadline_of(&e.v, retention_secs);
-        if due == e.due {
-            return false;
-        }
-        if let Some((at, _)) = e.due {
-            self.deadlines.remove(&(at, seq));
-        }
-        e.due = due;
-        let Some((at, _)) = due else {
-            return false;
-        };
-        let earliest = self.deadlines.first().is_none_or(|&(first, _)| at < first);
-        self.deadlines.insert((at, seq));
-        earliest
-    }
-
-    /// Evicts until within `limits`: the oldest settled verification first,
-    /// else the oldest active one; never `keep` (the one just stored or
-    /// changed, which its caller is about to answer with).
-    /// Returns the evicted entries, for the caller to free once the lock
-    /// is released.
-    fn enforce(&mut self, limits: &Limits, keep: u64) -> Vec<Entry> {
-        let mut evicted = Vec::new();
-        while self.entries.len() > limits.max_verifications || self.bytes > limits.max_bytes {
-            let victim = self
-                .settled
-                .iter()
-                .find(|&&s| s != keep)
-                .or_else(|| self.entries.keys().find(|&&s| s != keep))
-                .copied();
-            let Some(seq) = victim else {
-                break;
-            };
-            evicted.extend(self.remove(seq));
-            self.evicted += 1;
-        }
-        evicted
-    }
 }
 
 impl Store {
