@@ -5,6 +5,7 @@
 pub mod delivery;
 pub mod journal;
 pub mod payload;
+mod route;
 pub mod sign;
 
 use std::collections::HashMap;
@@ -14,12 +15,14 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use crate::clock::Clock;
-use crate::config::{PartnerConfig, SubscriptionConfig};
+use crate::config::PartnerConfig;
 use crate::domain::status::EventType;
 use crate::faults::{FaultAction, Faults};
 use crate::logsafe::escape_for_log;
 use delivery::{Engine, Job};
 use journal::{DeliveryState, Journal, WebhookRecord};
+use route::extra_headers;
+pub use route::{routes, target, Route};
 
 /// A webhook about to be produced.
 pub struct Outgoing {
@@ -33,23 +36,6 @@ pub struct Outgoing {
     pub body: Vec<u8>,
     /// Wait before the first attempt.
     pub delay: Duration,
-}
-
-/// Where one copy of a webhook goes, and how it is signed and labelled.
-#[derive(Debug, Clone)]
-pub struct Route {
-    /// `None` records it as undeliverable.
-    pub target: Option<String>,
-    /// `None` or empty: sent without `Idenfy-Signature`.
-    pub signing_key: Option<String>,
-    /// Its `Idenfy-Event-Type`: the event, or `IDENTIFICATION` when the
-    /// legacy all-in-one subscription is what it is sent for.
-    pub event_header: EventType,
-    /// The subscription's extra headers (name, value); the journal shows
-    /// their values as [`REDACTED`].
-    pub extra_headers: Vec<(String, String)>,
-    /// The index of the subscription in the partner's list.
-    pub subscription: Option<usize>,
 }
 
 /// What the journal shows instead of an extra header's value: such headers
@@ -412,68 +398,6 @@ impl Webhooks {
     }
 }
 
-/// A subscription's extra headers as (name, value) pairs.
-fn extra_headers(s: &SubscriptionConfig) -> Vec<(String, String)> {
-    s.headers
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
-}
-
-/// Where the webhooks of `event` go for `partner` (README: Webhooks, "Where it goes"):
-/// - without subscriptions, one copy to the token's `callbackUrl` → the
-///   partner's `webhook_url` → the global URL, signed with the partner's key;
-/// - with them, one copy per subscription that lists the event (sent as that
-///   event) or the legacy `IDENTIFICATION` (sent as `IDENTIFICATION`), to
-///   the `callbackUrl` → the subscription's `url` → the partner's
-///   `webhook_url` → the global URL, signed with the subscription's key
-///   (else the partner's), with its extra headers. None: nobody subscribed.
-pub fn routes(
-    partner: &PartnerConfig,
-    callback_url: Option<&str>,
-    global_url: &str,
-    event: EventType,
-) -> Vec<Route> {
-    if partner.subscriptions.is_empty() {
-        return vec![Route {
-            target: target(callback_url, &partner.webhook_url, global_url),
-            signing_key: partner.signing_key.clone(),
-            event_header: event,
-            extra_headers: Vec::new(),
-            subscription: None,
-        }];
-    }
-    partner
-        .subscriptions
-        .iter()
-        .enumerate()
-        .filter_map(|(i, s)| {
-            let event_header = if s.events.contains(&event) {
-                event
-            } else if s.events.contains(&EventType::Identification) {
-                EventType::Identification
-            } else {
-                return None;
-            };
-            let url = if s.url.is_empty() {
-                &partner.webhook_url
-            } else {
-                &s.url
-            };
-            Some(Route {
-                target: target(callback_url, url, global_url),
-                signing_key: s
-                    .signing_key
-                    .clone()
-                    .or_else(|| partner.signing_key.clone()),
-                event_header,
-                extra_headers: extra_headers(s),
-                subscription: Some(i),
-            })
-        })
-        .collect()
-}
-
 /// The key a `bad_signature` fault signs with.
 const WRONG_KEY: &str = "not-the-partner-signing-key";
 
@@ -483,17 +407,6 @@ fn as_non_final(body: &[u8]) -> Option<Vec<u8>> {
     let mut out = br#"{"final":false"#.to_vec();
     out.extend_from_slice(rest);
     Some(out)
-}
-
-/// Where a verification's webhooks go: the token's `callbackUrl` (already
-/// refused at token creation when the partner may not set one) → the partner's
-/// `webhook_url` → the global `[webhooks].url`; `None` when all are empty.
-pub fn target(callback_url: Option<&str>, partner_url: &str, global_url: &str) -> Option<String> {
-    callback_url
-        .filter(|u| !u.is_empty())
-        .or(Some(partner_url).filter(|u| !u.is_empty()))
-        .or(Some(global_url).filter(|u| !u.is_empty()))
-        .map(str::to_owned)
 }
 
 #[cfg(test)]
