@@ -27,6 +27,10 @@ use crate::clock::Clock;
 use crate::config::WebhookConfig;
 use crate::logsafe::escape_for_log;
 
+mod queue;
+
+use queue::{Pending, Queue};
+
 /// Told whether a verification's final webhook was delivered (`true`) or
 /// given up on (`false`). Called before the webhook is settled in the
 /// journal, so whoever waits for the settle sees the verification updated.
@@ -108,78 +112,6 @@ enum Msg {
 pub struct Engine {
     tx: mpsc::UnboundedSender<Msg>,
     queue: Arc<Queue>,
-}
-
-/// What is pending, in total and by target, under one lock.
-struct Queue {
-    max_pending: usize,
-    max_pending_per_target: usize,
-    per_target_in_flight: usize,
-    state: Mutex<Pending>,
-    idle: Notify,
-}
-
-#[derive(Default)]
-struct Pending {
-    total: usize,
-    /// Only targets with something pending: the map stays as small as the
-    /// set of targets currently in use.
-    targets: HashMap<String, TargetSlot>,
-}
-
-struct TargetSlot {
-    pending: usize,
-    permits: Arc<Semaphore>,
-}
-
-impl Queue {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Pending> {
-        crate::sync::lock(&self.state)
-    }
-
-    /// Counts a job for `target` in, or says why it cannot be.
-    fn admit(&self, target: &str) -> Result<Arc<Semaphore>, String> {
-        let mut p = self.lock();
-        if p.total >= self.max_pending {
-            return Err(format!(
-                "queue full: {} webhooks already pending in total (webhooks.max_pending)",
-                p.total
-            ));
-        }
-        let per_target_in_flight = self.per_target_in_flight;
-        let slot = match p.targets.get_mut(target) {
-            Some(slot) if slot.pending >= self.max_pending_per_target => {
-                return Err(format!(
-                    "queue full: {} webhooks already pending for {target} (webhooks.max_pending_per_target)",
-                    slot.pending
-                ));
-            }
-            Some(slot) => slot,
-            None => p.targets.entry(target.to_owned()).or_insert(TargetSlot {
-                pending: 0,
-                permits: Arc::new(Semaphore::new(per_target_in_flight)),
-            }),
-        };
-        slot.pending += 1;
-        let permits = slot.permits.clone();
-        p.total += 1;
-        Ok(permits)
-    }
-
-    /// Counts a finished (or never started) job for `target` out.
-    fn release(&self, target: &str) {
-        let mut p = self.lock();
-        if let Some(slot) = p.targets.get_mut(target) {
-            slot.pending -= 1;
-            if slot.pending == 0 {
-                p.targets.remove(target);
-            }
-        }
-        p.total = p.total.saturating_sub(1);
-        if p.total == 0 {
-            self.idle.notify_waiters();
-        }
-    }
 }
 
 struct Worker {
