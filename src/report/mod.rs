@@ -13,6 +13,13 @@ use serde_json::Value;
 use crate::domain::fields::{FieldResult, Fields, Object};
 use crate::domain::verification::{DocumentData, Verification};
 
+mod png;
+mod text;
+
+use png::Png;
+pub use text::utc;
+use text::{cut, win_ansi};
+
 /// Longest value shown, in characters (the rest is cut with `...`).
 pub const MAX_VALUE_CHARS: usize = 70;
 /// Most document-data lines shown.
@@ -280,131 +287,6 @@ impl TextBlock {
     }
 }
 
-/// At most `max` characters of `s`, with `...` when cut.
-fn cut(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_owned();
-    }
-    let mut out: String = s.chars().take(max.saturating_sub(3)).collect();
-    out.push_str("...");
-    out
-}
-
-/// `s` in WinAnsiEncoding, the encoding of the report's font. Letters it
-/// lacks (Lithuanian ą č ę ė į ų ū, …) lose their accent; anything else it
-/// cannot show becomes `?`. Control characters become spaces.
-fn win_ansi(s: &str) -> Vec<u8> {
-    /// Unicode for the WinAnsi bytes 0x80..=0x9F (0 = unused).
-    const HIGH: [u16; 32] = [
-        0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039,
-        0x0152, 0, 0x017D, 0, 0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC,
-        0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
-    ];
-    const PLAIN: [(char, u8); 14] = [
-        ('ą', b'a'),
-        ('Ą', b'A'),
-        ('č', b'c'),
-        ('Č', b'C'),
-        ('ę', b'e'),
-        ('Ę', b'E'),
-        ('ė', b'e'),
-        ('Ė', b'E'),
-        ('į', b'i'),
-        ('Į', b'I'),
-        ('ų', b'u'),
-        ('Ų', b'U'),
-        ('ū', b'u'),
-        ('Ū', b'U'),
-    ];
-    s.chars()
-        .map(|c| {
-            let u = u32::from(c);
-            match u {
-                0x20..=0x7E | 0xA0..=0xFF => u as u8,
-                0..=0x1F | 0x7F..=0x9F => b' ',
-                _ => {
-                    if let Some(i) = HIGH.iter().position(|&h| h != 0 && u32::from(h) == u) {
-                        0x80 + i as u8
-                    } else if let Some(&(_, b)) = PLAIN.iter().find(|(p, _)| *p == c) {
-                        b
-                    } else {
-                        b'?'
-                    }
-                }
-            }
-        })
-        .collect()
-}
-
-/// `secs` (Unix) as `YYYY-MM-DD HH:MM:SS`, UTC.
-pub fn utc(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rest = secs.rem_euclid(86_400);
-    // Civil-from-days (proleptic Gregorian), era-based.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    )
-}
-
-/// A non-interlaced 8-bit RGB or grey PNG, whose zlib data a PDF reads as is
-/// (FlateDecode with the PNG predictors).
-struct Png<'a> {
-    key: &'a str,
-    width: u32,
-    height: u32,
-    colors: i32,
-    idat: Vec<u8>,
-}
-
-impl<'a> Png<'a> {
-    /// `None` for anything but such a PNG (the mock's own images are).
-    fn read(key: &'a str, bytes: &[u8]) -> Option<Png<'a>> {
-        let mut rest = bytes.strip_prefix(b"\x89PNG\r\n\x1a\n")?;
-        let (mut width, mut height, mut colors) = (0, 0, 0);
-        let mut idat = Vec::new();
-        while rest.len() >= 12 {
-            let len = u32::from_be_bytes(rest[0..4].try_into().ok()?) as usize;
-            let kind = &rest[4..8];
-            let data = rest.get(8..8usize.checked_add(len)?)?;
-            match kind {
-                b"IHDR" if data.len() == 13 => {
-                    width = u32::from_be_bytes(data[0..4].try_into().ok()?);
-                    height = u32::from_be_bytes(data[4..8].try_into().ok()?);
-                    let (depth, color, interlace) = (data[8], data[9], data[12]);
-                    colors = match (depth, color, interlace) {
-                        (8, 2, 0) => 3,
-                        (8, 0, 0) => 1,
-                        _ => return None,
-                    };
-                }
-                b"IDAT" => idat.extend_from_slice(data),
-                b"IEND" => break,
-                _ => {}
-            }
-            rest = rest.get(12 + len..)?;
-        }
-        (colors > 0 && !idat.is_empty()).then_some(Png {
-            key,
-            width,
-            height,
-            colors,
-            idat,
-        })
-    }
-}
-
 const PHOTO_HEIGHT: f32 = 110.0;
 
 /// Draws the photos side by side, 110 pt high, top edge at `top`.
@@ -558,7 +440,7 @@ mod tests {
 
     #[test]
     fn pngs_are_read_or_refused() {
-        let png = Png::read("FACE", include_bytes!("../assets/face.png")).unwrap();
+        let png = Png::read("FACE", include_bytes!("../../assets/face.png")).unwrap();
         assert_eq!((png.width, png.height, png.colors), (160, 200, 3));
         assert!(Png::read("X", b"\x89PNG\r\n\x1a\n\0\0\0\xffIHDR").is_none());
         assert!(Png::read("X", b"not a png").is_none());
