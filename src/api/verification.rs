@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::error::{ApiError, ErrorEnvelope};
 use super::extract::{ApiBody, Authed};
 use super::{auth, body};
-use crate::app::{App, AppState};
+use crate::app::AppState;
 use crate::domain::fields::{FieldError, Object};
 use crate::domain::requests::{self, ManualReview};
 use crate::domain::status::overall_of;
@@ -22,28 +22,16 @@ use crate::domain::verification::DocumentData;
 use crate::domain::verification::Verification;
 use crate::files;
 use crate::lifecycle::{self, StepError};
-use crate::partners::PartnerId;
 use crate::report;
 use crate::webhook::payload;
 
-/// Check 3 for dummy features, then the body as a JSON object, read by
-/// `parse` (checks 1 and 2 are [`Authed`]'s, the body's size [`ApiBody`]'s).
+/// The body as a JSON object, read by `parse` (checks 1 and 2 are
+/// [`Authed`]'s, the body's size [`ApiBody`]'s).
 fn parsed<T>(
-    app: &App,
-    partner: PartnerId,
     bytes: &[u8],
-    dummy_feature: bool,
     parse: impl FnOnce(&Object) -> Result<T, FieldError>,
 ) -> Result<T, ApiError> {
-    if dummy_feature {
-        auth::dummy_allowed(app.partners.get(partner))?;
-    }
     parse(&body::object(bytes)?).map_err(ApiError::field)
-}
-
-/// The body's `scanRef`.
-fn scan_ref_of(bytes: &[u8]) -> Result<String, ApiError> {
-    requests::scan_ref(&body::object(bytes)?).map_err(ApiError::field)
 }
 
 fn step_error(e: StepError, scan_ref: &str) -> ApiError {
@@ -69,7 +57,9 @@ pub async fn add_dummy_status(
     Authed(partner): Authed,
     ApiBody(bytes): ApiBody,
 ) -> Result<Response, ApiError> {
-    let review = parsed(&app, partner, &bytes, true, ManualReview::parse)?;
+    // Check 3: a dummy feature, for DEV partners only; then the body.
+    auth::dummy_allowed(app.partners.get(partner))?;
+    let review = parsed(&bytes, ManualReview::parse)?;
     let scan_ref = review.scan_ref;
     let (face, document) = (review.face, review.document);
     lifecycle::review_manually(&app, partner, &scan_ref, face, document)
@@ -118,7 +108,7 @@ pub async fn status(
     Authed(partner): Authed,
     ApiBody(bytes): ApiBody,
 ) -> Result<Json<StatusResponse>, ApiError> {
-    let scan_ref = scan_ref_of(&bytes)?;
+    let scan_ref = parsed(&bytes, requests::scan_ref)?;
     app.store
         .read(partner, &scan_ref, |v| StatusResponse {
             status: v.reported_status(),
@@ -153,7 +143,7 @@ pub async fn data(
     Authed(partner): Authed,
     ApiBody(bytes): ApiBody,
 ) -> Result<Json<DataResponse>, ApiError> {
-    let scan_ref = scan_ref_of(&bytes)?;
+    let scan_ref = parsed(&bytes, requests::scan_ref)?;
     app.store
         .read(partner, &scan_ref, |v| DataResponse {
             data: v.document_data(),
@@ -173,7 +163,7 @@ pub async fn files(
     Authed(partner): Authed,
     ApiBody(bytes): ApiBody,
 ) -> Result<Json<BTreeMap<&'static str, String>>, ApiError> {
-    let scan_ref = scan_ref_of(&bytes)?;
+    let scan_ref = parsed(&bytes, requests::scan_ref)?;
     app.store
         .read(partner, &scan_ref, |v| {
             files::urls(
@@ -196,7 +186,7 @@ pub async fn delete(
     Authed(partner): Authed,
     ApiBody(bytes): ApiBody,
 ) -> Result<Response, ApiError> {
-    let scan_ref = scan_ref_of(&bytes)?;
+    let scan_ref = parsed(&bytes, requests::scan_ref)?;
     lifecycle::delete(&app, partner, &scan_ref).map_err(|e| step_error(e, &scan_ref))?;
     Ok(StatusCode::OK.into_response())
 }
@@ -225,7 +215,7 @@ pub async fn full(
     Authed(partner): Authed,
     ApiBody(bytes): ApiBody,
 ) -> Result<Response, ApiError> {
-    let scan_ref = scan_ref_of(&bytes)?;
+    let scan_ref = parsed(&bytes, requests::scan_ref)?;
     let body = app
         .store
         .read(partner, &scan_ref, |v| {
@@ -272,7 +262,7 @@ pub async fn generate_pdf(
     ApiBody(bytes): ApiBody,
 ) -> Result<Json<String>, ApiError> {
     use base64::Engine as _;
-    let (scan_ref, options) = parsed(&app, partner, &bytes, false, report::parse_request)?;
+    let (scan_ref, options) = parsed(&bytes, report::parse_request)?;
     app.store
         .read(partner, &scan_ref, |v| {
             let pdf = report::pdf(v, options, &files::images(v), app.clock.now_secs());

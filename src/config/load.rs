@@ -1,6 +1,11 @@
 //! Loading the layers: the embedded file, `--config PATH`, the environment
 //! and the command line, in that order.
 
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Format, Toml};
+use figment::Figment;
+
 use super::*;
 
 /// Values given on the command line; each `Some` wins over every other layer.

@@ -5,19 +5,14 @@
 //! names where the bad value came from, the key and what is wrong with it, so
 //! `main` can print it and exit non-zero.
 
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
-
-use figment::providers::{Format, Toml};
-use figment::Figment;
-use serde::{Deserialize, Serialize};
 
 pub use crate::domain::settings::{
     is_http_url, CannedResult, Defaults, IframeCase, IframeMessageForm, UiConfig,
 };
 use crate::domain::status::{DummyStatus, EventType};
-use crate::domain::token::LOCALES;
 use crate::domain::Environment;
 
 mod load;
@@ -531,7 +526,7 @@ mod tests {
     #[test]
     fn missing_file_is_a_clear_error() {
         let e = Config::load_with_env(
-            Some(Path::new("no/such/file.toml")),
+            Some(std::path::Path::new("no/such/file.toml")),
             &[],
             &Overrides::default(),
         )

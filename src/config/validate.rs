@@ -2,6 +2,7 @@
 //! names the key (and where it was set) and never shows a secret.
 
 use super::*;
+use crate::domain::token::LOCALES;
 
 /// Builds the error for a key: `err(key, problem)`.
 type Err<'a> = &'a dyn Fn(&str, String) -> ConfigError;

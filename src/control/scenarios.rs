@@ -39,8 +39,8 @@ pub struct Scenarios {
     pub overall_statuses: Vec<Overall>,
     pub fraud_tags: Vec<FraudTag>,
     pub mismatch_tags: Vec<MismatchTag>,
-    pub api_fault_actions: Vec<&'static str>,
-    pub webhook_fault_actions: Vec<&'static str>,
+    pub api_fault_actions: Vec<String>,
+    pub webhook_fault_actions: Vec<String>,
 }
 
 /// A machine-readable list of what the mock can produce.

@@ -108,6 +108,11 @@ pub async fn wait_webhook(
         })
 }
 
+/// The answer for a journal id nothing has (the control API and the dashboard).
+pub fn webhook_unknown(id: u64) -> ControlError {
+    ControlError::not_found(format!("no webhook with id {id}"))
+}
+
 /// One journal entry: exact body, headers and every attempt.
 #[utoipa::path(get, path = "/_mock/webhooks/{id}", tag = "control", params(("id" = u64, Path, minimum = 1)),
     responses((status = 200, body = WebhookRecord), (status = 400, description = "not an id", body = ControlError),
@@ -120,7 +125,7 @@ pub async fn get_webhook(
         .journal
         .get(id)
         .map(Json)
-        .ok_or_else(|| ControlError::not_found(format!("no webhook with id {id}")))
+        .ok_or_else(|| webhook_unknown(id))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -137,9 +142,6 @@ pub async fn replay_webhook(
     State(app): State<AppState>,
     CPath(id): CPath<u64>,
 ) -> Result<Response> {
-    let new_id = app
-        .webhooks
-        .replay(id)
-        .ok_or_else(|| ControlError::not_found(format!("no webhook with id {id}")))?;
+    let new_id = app.webhooks.replay(id).ok_or_else(|| webhook_unknown(id))?;
     Ok((StatusCode::CREATED, Json(Replayed { id: new_id })).into_response())
 }

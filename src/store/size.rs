@@ -11,7 +11,7 @@ use super::*;
 
 /// A heap block of `len` bytes: its length rounded up to the allocator's
 /// 16-byte granularity, plus 16 for its bookkeeping. Deliberately generous.
-pub(super) fn heap(len: usize) -> usize {
+fn heap(len: usize) -> usize {
     if len == 0 {
         0
     } else {
@@ -19,7 +19,7 @@ pub(super) fn heap(len: usize) -> usize {
     }
 }
 
-pub(super) fn text(s: &Option<Box<str>>) -> usize {
+fn text(s: &Option<Box<str>>) -> usize {
     s.as_deref().map_or(0, |s| heap(s.len()))
 }
 

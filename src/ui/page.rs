@@ -4,6 +4,7 @@
 //! object or a JSON string, so the form is configured in one place).
 //! Controls carry stable ids for browser tests.
 
+use crate::domain::outcome::OutcomeKind;
 use crate::domain::status::{DocumentResult, FaceResult, FraudTag, MismatchTag};
 use crate::domain::verification::Verification;
 
@@ -62,7 +63,8 @@ fn options<'a>(values: impl Iterator<Item = &'a str>, selected: &str) -> String 
         .collect()
 }
 
-fn finish_form(token: &str, outcome: &str, controls: &str, button: &str) -> String {
+fn finish_form(token: &str, outcome: OutcomeKind, controls: &str, button: &str) -> String {
+    let outcome = outcome.as_str();
     format!(
         "<form class=\"finish\" method=\"post\" action=\"/ui/finish\">\
 <input type=\"hidden\" name=\"authToken\" value=\"{}\"><input type=\"hidden\" name=\"outcome\" value=\"{outcome}\">\
@@ -113,10 +115,10 @@ pub fn session(v: &Verification, lang: &str, seconds_left: i64, token: &str) -> 
         locale = escape(lang),
         min = left / 60,
         sec = left % 60,
-        approve = finish_form(token, "approve", "", "Approve"),
+        approve = finish_form(token, OutcomeKind::Approve, "", "Approve"),
         deny = finish_form(
             token,
-            "deny",
+            OutcomeKind::Deny,
             &format!(
                 "<select id=\"deny-face\" name=\"face\" aria-label=\"face result\">{faces}</select>\
 <select id=\"deny-document\" name=\"document\" aria-label=\"document result\">{docs}</select>"
@@ -125,11 +127,11 @@ pub fn session(v: &Verification, lang: &str, seconds_left: i64, token: &str) -> 
         ),
         suspect = finish_form(
             token,
-            "suspect",
+            OutcomeKind::Suspect,
             &format!("<select id=\"suspect-tag\" name=\"tag\" aria-label=\"tag\">{tags}</select>"),
             "Suspect"
         ),
-        unverified = finish_form(token, "unverified", "", "Leave unverified"),
+        unverified = finish_form(token, OutcomeKind::Unverified, "", "Leave unverified"),
     );
     layout(lang, "Identity verification", &body)
 }

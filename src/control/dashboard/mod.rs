@@ -373,7 +373,7 @@ pub async fn replay(
 ) -> Response {
     match app.webhooks.replay(id) {
         Some(_) => Redirect::to(&format!("/_mock/{}", token_suffix(&params))).into_response(),
-        None => ControlError::not_found(format!("no webhook with id {id}")).into_response(),
+        None => super::webhook_unknown(id).into_response(),
     }
 }
 

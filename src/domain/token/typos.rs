@@ -42,7 +42,7 @@ pub fn unknown_fields(body: &Object) -> Vec<(&str, Option<&'static str>)> {
 
 /// The known field at the smallest edit distance from `key`, ignoring case,
 /// if that is at most 2 (or a third of the key's length, for long keys).
-pub(super) fn closest(key: &str, known: &'static [String]) -> Option<&'static str> {
+fn closest(key: &str, known: &'static [String]) -> Option<&'static str> {
     if key.len() > 64 {
         return None;
     }

@@ -136,7 +136,7 @@ pub fn is_calendar_date(s: &str) -> bool {
     y >= 1 && (1..=days).contains(&d)
 }
 
-pub(super) fn country(f: &Fields, field: &str) -> FieldResult<Option<Box<str>>> {
+fn country(f: &Fields, field: &str) -> FieldResult<Option<Box<str>>> {
     match f.string(field)? {
         None => Ok(None),
         Some(s) if is_country_code(s) => Ok(Some(Box::from(s))),

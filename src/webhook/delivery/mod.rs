@@ -16,11 +16,11 @@
 //! - a receiver's answer is read up to `max_response_bytes`, then dropped.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use tokio::sync::{mpsc, Notify, Semaphore};
+use tokio::sync::{mpsc, Semaphore};
 
 use super::journal::{Attempt, DeliveryState, Journal, WebhookRecord};
 use crate::clock::Clock;
@@ -29,7 +29,7 @@ use crate::logsafe::escape_for_log;
 
 mod queue;
 
-use queue::{Pending, Queue};
+use queue::Queue;
 
 /// Told whether a verification's final webhook was delivered (`true`) or
 /// given up on (`false`). Called before the webhook is settled in the
@@ -134,13 +134,11 @@ impl Engine {
         on_final: FinalOutcome,
     ) -> Engine {
         let (tx, rx) = mpsc::unbounded_channel();
-        let queue = Arc::new(Queue {
-            max_pending: settings.max_pending,
-            max_pending_per_target: settings.max_pending_per_target,
-            per_target_in_flight: settings.max_in_flight_per_target,
-            state: Mutex::new(Pending::default()),
-            idle: Notify::new(),
-        });
+        let queue = Arc::new(Queue::new(
+            settings.max_pending,
+            settings.max_pending_per_target,
+            settings.max_in_flight_per_target,
+        ));
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("idenfy-mock/", env!("CARGO_PKG_VERSION")))
@@ -389,51 +387,5 @@ mod tests {
         );
         assert_eq!(target_key("http://example.com/b"), "http://example.com:80");
         assert_eq!(target_key("not a url"), "not a url");
-    }
-
-    fn queue(total: usize, per_target: usize) -> Queue {
-        Queue {
-            max_pending: total,
-            max_pending_per_target: per_target,
-            per_target_in_flight: 2,
-            state: Mutex::new(Pending::default()),
-            idle: Notify::new(),
-        }
-    }
-
-    #[test]
-    fn pending_is_bounded_per_target_and_in_total() {
-        let q = queue(3, 2);
-        assert!(q.admit("a").is_ok());
-        assert!(q.admit("a").is_ok());
-        let e = q.admit("a").unwrap_err();
-        assert!(
-            e.contains("queue full: 2 webhooks already pending for a"),
-            "{e}"
-        );
-        assert!(q.admit("b").is_ok());
-        let e = q.admit("c").unwrap_err();
-        assert!(
-            e.contains("queue full: 3 webhooks already pending in total"),
-            "{e}"
-        );
-        q.release("a");
-        assert!(q.admit("c").is_ok());
-        for t in ["a", "b", "c"] {
-            q.release(t);
-        }
-        let p = q.lock();
-        assert_eq!(p.total, 0);
-        assert!(p.targets.is_empty(), "idle targets are forgotten");
-    }
-
-    #[test]
-    fn one_target_shares_one_semaphore() {
-        let q = queue(10, 10);
-        let a = q.admit("a").unwrap();
-        let a2 = q.admit("a").unwrap();
-        let b = q.admit("b").unwrap();
-        assert!(Arc::ptr_eq(&a, &a2) && !Arc::ptr_eq(&a, &b));
-        assert_eq!(a.available_permits(), 2);
     }
 }

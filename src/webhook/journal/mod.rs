@@ -310,12 +310,7 @@ impl Journal {
         want: Want,
     ) -> (Registration<'_>, oneshot::Receiver<Wake>) {
         let (key, rx) = inner.waiters.add(scan_ref.as_deref(), want);
-        let registration = Registration {
-            journal: self,
-            key,
-            scan_ref,
-        };
-        (registration, rx)
+        (Registration::new(self, key, scan_ref), rx)
     }
 
     /// Waits until record `id` is no longer pending, or `timeout` passes, or

@@ -43,7 +43,7 @@ pub(super) enum Want {
 }
 
 impl Want {
-    pub(super) fn satisfied_by(&self, r: &WebhookRecord) -> bool {
+    fn satisfied_by(&self, r: &WebhookRecord) -> bool {
         match self {
             Want::Match(filter) => filter.matches(r),
             Want::Settled(id) => r.id == *id && r.state != DeliveryState::Pending,
@@ -60,19 +60,19 @@ pub(super) enum Wake {
     Recheck,
 }
 
-pub(super) struct Waiter {
-    pub(super) key: u64,
-    pub(super) want: Want,
-    pub(super) tx: oneshot::Sender<Wake>,
+struct Waiter {
+    key: u64,
+    want: Want,
+    tx: oneshot::Sender<Wake>,
 }
 
 #[derive(Default)]
 pub(super) struct Waiters {
-    pub(super) by_scan_ref: HashMap<String, Vec<Waiter>>,
+    by_scan_ref: HashMap<String, Vec<Waiter>>,
     /// Waiters whose filter names no scanRef.
-    pub(super) any: Vec<Waiter>,
+    any: Vec<Waiter>,
     pub(super) len: usize,
-    pub(super) next_key: u64,
+    next_key: u64,
     /// Set by [`Journal::close_waiters`]: every wait answers at once.
     pub(super) closed: bool,
 }
@@ -158,7 +158,7 @@ impl Waiters {
 
 /// Sends `r` to every waiter in `list` it satisfies and removes them (and
 /// those nobody listens to any more); returns how many left the list.
-pub(super) fn answer_matching(list: &mut Vec<Waiter>, r: &WebhookRecord) -> usize {
+fn answer_matching(list: &mut Vec<Waiter>, r: &WebhookRecord) -> usize {
     let before = list.len();
     let mut i = 0;
     while i < list.len() {
@@ -175,9 +175,19 @@ pub(super) fn answer_matching(list: &mut Vec<Waiter>, r: &WebhookRecord) -> usiz
 /// A registered waiter; dropping it (timeout, or the request future dropped
 /// because the client went away) takes it off the journal's lists.
 pub(super) struct Registration<'a> {
-    pub(super) journal: &'a Journal,
-    pub(super) key: u64,
-    pub(super) scan_ref: Option<String>,
+    journal: &'a Journal,
+    key: u64,
+    scan_ref: Option<String>,
+}
+
+impl<'a> Registration<'a> {
+    pub(super) fn new(journal: &'a Journal, key: u64, scan_ref: Option<String>) -> Self {
+        Registration {
+            journal,
+            key,
+            scan_ref,
+        }
+    }
 }
 
 impl Drop for Registration<'_> {
