@@ -45,10 +45,10 @@ impl App {
         }));
         let journal = Arc::new(
             Journal::new(
-                config.webhooks.journal_capacity,
+                config.webhooks.journal_capacity.get(),
                 config.store.journal_budget_bytes(),
             )
-            .with_max_waiters(config.webhooks.max_waiters),
+            .with_max_waiters(config.webhooks.max_waiters.get()),
         );
         let faults = Arc::new(Faults::new());
         let on_final_store = store.clone();

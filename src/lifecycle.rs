@@ -326,7 +326,7 @@ fn outgoing(
         routes: webhook::routes(
             partner,
             v.request.callback_url.as_deref(),
-            &app.config.webhooks.url,
+            crate::config::url_text(&app.config.webhooks.url),
             event,
         ),
         body,

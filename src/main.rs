@@ -111,7 +111,7 @@ fn probe(base_url: &str, api_key: &str, api_secret: &str, timeout: u64) -> ExitC
     let result = runtime.block_on(async {
         let partner = idenfy_mock::PartnerConfig::new(api_key, api_secret);
         let mut config = Config::embedded();
-        config.listen = "127.0.0.1:0".into();
+        config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
         config.partners = vec![partner];
         config
             .validate("probe reference")
@@ -169,7 +169,7 @@ impl Cli {
 /// so `--listen` or `--config` given to the server would otherwise be missed
 /// and a server on another port reported unhealthy. `None` when PID 1 is not
 /// an idenfy-mock server (a health check outside a container).
-fn served_listen(cmdline: &[u8]) -> Option<String> {
+fn served_listen(cmdline: &[u8]) -> Option<std::net::SocketAddr> {
     let args: Vec<String> = cmdline
         .split(|b| *b == 0)
         .filter(|a| !a.is_empty())
@@ -230,10 +230,8 @@ fn main() -> ExitCode {
         let listen = std::fs::read("/proc/1/cmdline")
             .ok()
             .and_then(|cmdline| served_listen(&cmdline))
-            .unwrap_or_else(|| config.listen.clone());
-        let port = listen
-            .parse::<std::net::SocketAddr>()
-            .map_or(8080, |a| a.port());
+            .unwrap_or(config.listen);
+        let port = listen.port();
         let url = url.unwrap_or_else(|| format!("http://127.0.0.1:{port}/_mock/health"));
         return match idenfy_mock::healthcheck::probe(&url, std::time::Duration::from_secs(3)) {
             Ok(()) => ExitCode::SUCCESS,
@@ -280,12 +278,12 @@ mod tests {
         let listen = |cmdline: &str| served_listen(cmdline.replace(' ', "\0").as_bytes());
         assert_eq!(
             listen("/idenfy-mock --listen 0.0.0.0:9000 "),
-            Some("0.0.0.0:9000".into())
+            "0.0.0.0:9000".parse().ok()
         );
         // Started by an init (docker run --init).
         assert_eq!(
             listen("/sbin/docker-init -- /idenfy-mock --listen=0.0.0.0:9001"),
-            Some("0.0.0.0:9001".into())
+            "0.0.0.0:9001".parse().ok()
         );
         // No flag: the environment and the embedded defaults decide.
         assert!(listen("/idenfy-mock").is_some());

@@ -37,7 +37,7 @@
 
 use std::time::Duration;
 
-use crate::config::{Config, PartnerConfig, SubscriptionConfig};
+use crate::config::{Config, HttpUrl, PartnerConfig, SubscriptionConfig};
 use crate::domain::Environment;
 use crate::server::Server;
 use crate::webhook::journal::{DeliveryState, Filter, WaitError, WebhookRecord};
@@ -166,7 +166,8 @@ impl MockServerBuilder {
         self
     }
 
-    /// The global webhook target (`[webhooks].url`).
+    /// The global webhook target (`[webhooks].url`); [`MockServerBuilder::start`]
+    /// panics when it is not an http(s) URL.
     pub fn webhook_url(mut self, url: impl Into<String>) -> Self {
         self.webhook_url = Some(url.into());
         self
@@ -211,7 +212,7 @@ impl MockServerBuilder {
             config.partners = self.partners;
         }
         if let Some(url) = self.webhook_url {
-            config.webhooks.url = url;
+            config.webhooks.url = url_or_panic("MockServerBuilder::webhook_url", &url);
         }
         if self.seed.is_some() {
             config.seed = self.seed;
@@ -226,24 +227,26 @@ impl MockServerBuilder {
     }
 }
 
+/// `text` as an optional webhook URL, or a panic naming `setter`.
+fn url_or_panic(setter: &str, text: &str) -> Option<HttpUrl> {
+    match HttpUrl::parse_optional(text) {
+        Ok(url) => url,
+        Err(problem) => panic!(
+            "idenfy-mock: {setter}: '{}' {problem}",
+            crate::logsafe::escape_for_log(text)
+        ),
+    }
+}
+
 impl PartnerConfig {
-    /// An active, funded DEV partner with unlimited credits, allowed to set
-    /// `callbackUrl`, sending unsigned webhooks to the global URL.
+    /// A partner with these credentials and the defaults of
+    /// [`PartnerConfig::default`]: active, funded, DEV, unlimited credits,
+    /// allowed to set `callbackUrl`, sending unsigned webhooks to the global URL.
     pub fn new(api_key: impl Into<String>, api_secret: impl Into<String>) -> PartnerConfig {
         PartnerConfig {
             api_key: api_key.into(),
             api_secret: api_secret.into(),
-            environment: Environment::Dev,
-            active: true,
-            funds: true,
-            credits: None,
-            webhook_url: String::new(),
-            signing_key: None,
-            allow_callback_url: true,
-            rate_limit_per_hour: None,
-            review_successful: None,
-            review_failed: None,
-            subscriptions: Vec::new(),
+            ..PartnerConfig::default()
         }
     }
 
@@ -266,8 +269,10 @@ impl PartnerConfig {
         self
     }
 
+    /// Where this partner's webhooks go; empty: the global URL. Panics
+    /// when `url` is not an http(s) URL: a test set-up error.
     pub fn with_webhook_url(mut self, url: impl Into<String>) -> Self {
-        self.webhook_url = url.into();
+        self.webhook_url = url_or_panic("PartnerConfig::with_webhook_url", &url.into());
         self
     }
 

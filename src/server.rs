@@ -101,7 +101,7 @@ impl Server {
             )
         })?;
         let addr = listener.local_addr()?;
-        let public_url = public_url(&config.public_url, addr);
+        let public_url = public_url(crate::config::url_text(&config.public_url), addr);
         let mut limits = ServeLimits::from(&config.server);
         let nofile = serve::nofile_limit();
         let cap = serve::connection_cap(limits.max_connections, nofile);
@@ -290,9 +290,9 @@ pub fn banner(config: &Config, url: &str) -> String {
         "none: webhooks go unsigned",
     );
     let target = partner
-        .map(|p| p.webhook_url.as_str())
-        .filter(|u| !u.is_empty())
-        .unwrap_or(&config.webhooks.url);
+        .and_then(|p| p.webhook_url.as_ref())
+        .or(config.webhooks.url.as_ref())
+        .map_or("", |u| u.as_str());
     let webhooks = if target.is_empty() {
         "no target: journaled only, see the dashboard (set --webhook-url or \
          IDENFY_MOCK_WEBHOOK_URL, or send callbackUrl)"
@@ -368,6 +368,7 @@ fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::HttpUrl;
 
     #[test]
     fn the_banner_shows_defaults_but_never_a_secret_the_user_set() {
@@ -386,7 +387,7 @@ mod tests {
         }
         config.partners[0].api_secret = "my-own-secret".into();
         config.partners[0].signing_key = Some("my-own-signing-key".into());
-        config.webhooks.url = "http://127.0.0.1:3000/hook".into();
+        config.webhooks.url = HttpUrl::parse_optional("http://127.0.0.1:3000/hook").unwrap();
         config.control.admin_token = "my-admin-token".into();
         let text = banner(&config, "http://127.0.0.1:8080");
         assert!(
@@ -399,7 +400,8 @@ mod tests {
         );
         assert!(text.contains("  webhooks      sent to http://127.0.0.1:3000/hook\n"));
         assert!(text.contains("admin token"), "{text}");
-        config.partners[0].webhook_url = "http://127.0.0.1:4000/own".into();
+        config.partners[0].webhook_url =
+            HttpUrl::parse_optional("http://127.0.0.1:4000/own").unwrap();
         config.partners[0].signing_key = None;
         let text = banner(&config, "http://127.0.0.1:8080");
         assert!(text.contains("sent to http://127.0.0.1:4000/own"), "{text}");

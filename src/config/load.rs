@@ -78,6 +78,8 @@ impl Config {
         let mut typed: Vec<(&str, String)> = Vec::new();
         let mut set = |key: &'static str, by: String| typed.push((key, by));
         let env_name = |name: &str| format!("environment variable {name}");
+        // Text settings, each with who set it, in the order they apply.
+        let mut texts: Vec<(&str, String, String)> = Vec::new();
         for (name, key) in [
             (ENV_LISTEN, "listen"),
             (ENV_PUBLIC_URL, "public_url"),
@@ -86,8 +88,7 @@ impl Config {
             (ENV_ADMIN_TOKEN, "control.admin_token"),
         ] {
             if let Some(v) = var(name) {
-                *config.text_key(key) = v;
-                set(key, env_name(name));
+                texts.push((key, v, env_name(name)));
             }
         }
         if let Some(v) = var(ENV_SEED) {
@@ -126,9 +127,19 @@ impl Config {
             ("--state-file", "state.file", &overrides.state_file),
         ] {
             if let Some(v) = value {
-                *config.text_key(key) = v.clone();
-                set(key, flag.to_owned());
+                texts.push((key, v.clone(), flag.to_owned()));
             }
+        }
+        // Only the value that wins is parsed: a bad variable that a flag
+        // overrides is no error.
+        for (i, (key, value, by)) in texts.iter().enumerate() {
+            if texts[i + 1..].iter().any(|(later, ..)| later == key) {
+                continue;
+            }
+            config
+                .set_text(key, value)
+                .map_err(|problem| ConfigError(format!("{by}: {problem}")))?;
+            set(key, by.clone());
         }
         if overrides.seed.is_some() {
             config.seed = overrides.seed;
@@ -141,18 +152,20 @@ impl Config {
         Ok(config)
     }
 
-    /// The text setting `key` names (one of those the environment or a
-    /// flag can set).
-    fn text_key(&mut self, key: &str) -> &mut String {
+    /// Sets `key` (one of those the environment or a flag can set) from
+    /// `text`, or says what is wrong with it.
+    fn set_text(&mut self, key: &str, text: &str) -> Result<(), String> {
+        let url = |text: &str| HttpUrl::parse_optional(text).map_err(str::to_owned);
         match key {
-            "listen" => &mut self.listen,
-            "public_url" => &mut self.public_url,
-            "webhooks.url" => &mut self.webhooks.url,
-            "state.file" => &mut self.state.file,
-            "control.admin_token" => &mut self.control.admin_token,
+            "listen" => self.listen = types::parse_listen(text)?,
+            "public_url" => self.public_url = url(text)?,
+            "webhooks.url" => self.webhooks.url = url(text)?,
+            "state.file" => self.state.file = text.to_owned(),
+            "control.admin_token" => self.control.admin_token = text.to_owned(),
             // Only called with the fixed keys in `load_with_env`.
             other => unreachable!("{other} is not a text setting"),
         }
+        Ok(())
     }
 }
 
@@ -166,12 +179,29 @@ fn extract(figment: Figment, source: &str) -> Result<Config, ConfigError> {
             let key = if one.path.is_empty() {
                 "(top level)".to_string()
             } else {
-                one.path.join(".")
+                key_of(&one.path)
             };
             out.push_str(&format!("{source}: key '{key}': {}", one.kind));
         }
         ConfigError(out)
     })
+}
+
+/// A key path as validation spells it: `partners[0].webhook_url`, not
+/// figment's `partners.0.webhook_url`.
+fn key_of(path: &[String]) -> String {
+    let mut key = String::new();
+    for part in path {
+        if part.parse::<usize>().is_ok() {
+            key.push_str(&format!("[{part}]"));
+        } else {
+            if !key.is_empty() {
+                key.push('.');
+            }
+            key.push_str(part);
+        }
+    }
+    key
 }
 
 fn display_path(path: &Path) -> String {

@@ -8,6 +8,8 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
+use std::net::SocketAddr;
+use std::num::{NonZeroU64, NonZeroUsize};
 
 pub use crate::domain::settings::{
     is_http_url, CannedResult, Defaults, IframeCase, IframeMessageForm, UiConfig,
@@ -16,9 +18,11 @@ use crate::domain::status::{DummyStatus, EventType};
 use crate::domain::Environment;
 
 mod load;
+mod types;
 mod validate;
 
 pub use load::Overrides;
+pub use types::{url_text, HttpUrl};
 
 /// The repository's `config.toml`, compiled in so the binary needs no file.
 pub const EMBEDDED: &str = include_str!("../../config.toml");
@@ -37,9 +41,11 @@ pub const ENV_ADMIN_TOKEN: &str = "IDENFY_MOCK_ADMIN_TOKEN";
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    pub listen: String,
-    #[serde(default)]
-    pub public_url: String,
+    #[serde(with = "types::listen")]
+    pub listen: SocketAddr,
+    /// Empty in TOML: derived from the bound address.
+    #[serde(default, with = "types::optional_url")]
+    pub public_url: Option<HttpUrl>,
     /// Reproducible ids when set.
     #[serde(default)]
     pub seed: Option<u64>,
@@ -139,25 +145,26 @@ impl StoreConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookConfig {
-    #[serde(default)]
-    pub url: String,
-    pub timeout_secs: u64,
+    /// Empty in TOML: none (webhooks without a target are journaled only).
+    #[serde(default, with = "types::optional_url")]
+    pub url: Option<HttpUrl>,
+    pub timeout_secs: NonZeroU64,
     pub retries: u32,
     pub retry_delay_ms: u64,
     pub backoff_factor: f64,
-    pub max_in_flight: usize,
+    pub max_in_flight: NonZeroUsize,
     /// Deliveries running at once to one target (scheme, host and port).
-    pub max_in_flight_per_target: usize,
+    pub max_in_flight_per_target: NonZeroUsize,
     /// Webhooks queued or being attempted, in total and per target; one
     /// over either is journaled `failed` ("queue full").
-    pub max_pending: usize,
-    pub max_pending_per_target: usize,
+    pub max_pending: NonZeroUsize,
+    pub max_pending_per_target: NonZeroUsize,
     /// A receiver's answer is read up to this many bytes, then dropped.
     pub max_response_bytes: usize,
     /// Open webhook waits (long-polls, `wait_for`); more are refused.
-    pub max_waiters: usize,
+    pub max_waiters: NonZeroUsize,
     pub delay_ms: u64,
-    pub journal_capacity: usize,
+    pub journal_capacity: NonZeroUsize,
     pub shutdown_grace_secs: u64,
 }
 
@@ -168,42 +175,59 @@ pub struct DummyConfig {
     pub results: BTreeMap<DummyStatus, CannedResult>,
 }
 
+/// A key left out of a `[[partners]]` entry takes its value from
+/// [`PartnerConfig::default`], the one place partner defaults are written.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct PartnerConfig {
     pub api_key: String,
     pub api_secret: String,
-    #[serde(default = "default_environment")]
     pub environment: Environment,
-    #[serde(default = "yes")]
     pub active: bool,
-    #[serde(default = "yes")]
     pub funds: bool,
     /// `None`: unlimited.
-    #[serde(default)]
     pub credits: Option<u64>,
-    #[serde(default)]
-    pub webhook_url: String,
+    /// Empty in TOML: the global `[webhooks].url`.
+    #[serde(with = "types::optional_url")]
+    pub webhook_url: Option<HttpUrl>,
     /// `None` or empty: webhooks go unsigned.
-    #[serde(default)]
     pub signing_key: Option<String>,
-    #[serde(default = "yes")]
     pub allow_callback_url: bool,
     /// `None`: no rate limit.
-    #[serde(default)]
     pub rate_limit_per_hour: Option<u64>,
     /// Whether APPROVED automatic results wait for a manual review when a
     /// token does not send `reviewSuccessful`. `None`: the opposite of
     /// `dummy.simulate_manual_review`.
-    #[serde(default)]
     pub review_successful: Option<bool>,
     /// The same for DENIED and SUSPECTED results (`reviewFailed`).
-    #[serde(default)]
     pub review_failed: Option<bool>,
     /// Webhook subscriptions per event; empty: every webhook
     /// goes to the one target, as without subscriptions.
-    #[serde(default)]
     pub subscriptions: Vec<SubscriptionConfig>,
+}
+
+impl Default for PartnerConfig {
+    /// An active, funded DEV partner with unlimited credits, allowed to set
+    /// `callbackUrl`, sending unsigned webhooks to the global URL, with no
+    /// rate limit. Its empty credentials fail validation: a partner must
+    /// name both.
+    fn default() -> PartnerConfig {
+        PartnerConfig {
+            api_key: String::new(),
+            api_secret: String::new(),
+            environment: Environment::Dev,
+            active: true,
+            funds: true,
+            credits: None,
+            webhook_url: None,
+            signing_key: None,
+            allow_callback_url: true,
+            rate_limit_per_hour: None,
+            review_successful: None,
+            review_failed: None,
+            subscriptions: Vec::new(),
+        }
+    }
 }
 
 /// One webhook subscription of a partner: which events go where, signed
@@ -216,8 +240,8 @@ pub struct SubscriptionConfig {
     pub events: Vec<EventType>,
     /// Where they go; empty: the partner's `webhook_url`, else the global one.
     /// A token's `callbackUrl` overrides it.
-    #[serde(default)]
-    pub url: String,
+    #[serde(default, with = "types::optional_url")]
+    pub url: Option<HttpUrl>,
     /// `None`: the partner's `signing_key`; empty: unsigned.
     #[serde(default)]
     pub signing_key: Option<String>,
@@ -244,14 +268,6 @@ pub const RESERVED_HEADERS: &[&str] = &[
     "idenfy-signature",
     "idenfy-event-type",
 ];
-
-fn yes() -> bool {
-    true
-}
-
-fn default_environment() -> Environment {
-    Environment::Dev
-}
 
 /// A configuration that cannot be used, with where and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -347,7 +363,7 @@ mod tests {
         assert_eq!(c.partners[0].api_key, "k2");
         assert_eq!(c.partners[0].api_secret, "s2");
         assert_eq!(c.partners[0].signing_key.as_deref(), Some("sig2"));
-        assert_eq!(c.listen, "127.0.0.1:0");
+        assert_eq!(c.listen.to_string(), "127.0.0.1:0");
     }
 
     #[test]
@@ -455,11 +471,11 @@ mod tests {
     #[test]
     fn webhook_bounds_are_checked() {
         let c = Config::embedded();
-        assert_eq!(c.webhooks.max_in_flight_per_target, 32);
-        assert_eq!(c.webhooks.max_pending, 10_000);
-        assert_eq!(c.webhooks.max_pending_per_target, 2000);
+        assert_eq!(c.webhooks.max_in_flight_per_target.get(), 32);
+        assert_eq!(c.webhooks.max_pending.get(), 10_000);
+        assert_eq!(c.webhooks.max_pending_per_target.get(), 2000);
         assert_eq!(c.webhooks.max_response_bytes, 65_536);
-        assert_eq!(c.webhooks.max_waiters, 10_000);
+        assert_eq!(c.webhooks.max_waiters.get(), 10_000);
         let e = Config::from_toml("[webhooks]\njournal_capacity = 100", "f.toml").unwrap_err();
         assert!(
             e.0.contains("webhooks.max_pending") && e.0.contains("journal_capacity (100)"),
@@ -470,6 +486,62 @@ mod tests {
         );
         let e = Config::from_toml("[webhooks]\nmax_waiters = 0", "f.toml").unwrap_err();
         assert!(e.0.contains("webhooks.max_waiters"), "{e}");
+    }
+
+    #[test]
+    fn typed_keys_in_a_file_name_the_key_and_the_problem() {
+        for (toml, key, problem) in [
+            (
+                "listen = '8080'",
+                "listen",
+                "is not an address such as 127.0.0.1:8080",
+            ),
+            (
+                "public_url = 'x'",
+                "public_url",
+                "must be an http(s) URL or empty",
+            ),
+            ("[webhooks]\nurl = 'ftp://x'", "webhooks.url", "http(s) URL"),
+            (
+                "[webhooks]\nmax_in_flight = 0",
+                "webhooks.max_in_flight",
+                "nonzero",
+            ),
+            (
+                "[webhooks]\ntimeout_secs = 0",
+                "webhooks.timeout_secs",
+                "nonzero",
+            ),
+            (
+                "[[partners]]\napi_key='a'\napi_secret='b'\nwebhook_url='nope'",
+                "partners[0].webhook_url",
+                "http(s) URL",
+            ),
+        ] {
+            let e = Config::from_toml(toml, "f.toml").unwrap_err();
+            assert!(
+                e.0.starts_with(&format!("f.toml: key '{key}': ")) && e.0.contains(problem),
+                "{toml}: {e}"
+            );
+        }
+        let c = Config::from_toml("[webhooks]\nurl = 'http://127.0.0.1:9/h'", "f").unwrap();
+        assert_eq!(url_text(&c.webhooks.url), "http://127.0.0.1:9/h");
+        assert_eq!(url_text(&c.public_url), "");
+    }
+
+    #[test]
+    fn a_partner_entry_takes_what_it_leaves_out_from_the_default() {
+        let c = Config::from_toml("[[partners]]\napi_key='a'\napi_secret='b'", "f").unwrap();
+        let got = serde_json::to_value(&c.partners[0]).unwrap();
+        let want = serde_json::to_value(PartnerConfig {
+            api_key: "a".into(),
+            api_secret: "b".into(),
+            ..PartnerConfig::default()
+        })
+        .unwrap();
+        assert_eq!(got, want);
+        let e = Config::from_toml("[[partners]]\napi_key='a'", "f").unwrap_err();
+        assert_eq!(e.0, "f: key 'partners[0].api_secret': must be non-empty");
     }
 
     #[test]

@@ -26,26 +26,8 @@ impl Config {
     }
 }
 
-/// The top-level keys: addresses, URLs, the state file's rhythm, the body limit.
+/// The top-level keys the types leave open: the state file's rhythm, the body limit.
 fn top_level(c: &Config, err: Err<'_>) -> Result<(), ConfigError> {
-    if c.listen.parse::<std::net::SocketAddr>().is_err() {
-        let hint = match c.listen.trim().parse::<u16>() {
-            Ok(port) => {
-                format!(" (for port {port}: 127.0.0.1:{port}, or 0.0.0.0:{port} in a container)")
-            }
-            Err(_) => String::new(),
-        };
-        return Err(err(
-            "listen",
-            format!(
-                "'{}' is not an address such as 127.0.0.1:8080{hint}",
-                c.listen
-            ),
-        ));
-    }
-    if !c.public_url.is_empty() && !is_http_url(&c.public_url) {
-        return Err(err("public_url", "must be an http(s) URL or empty".into()));
-    }
     if !(1..=86_400).contains(&c.state.save_every_secs) {
         return Err(err(
             "state.save_every_secs",
@@ -136,44 +118,14 @@ fn store(store: &StoreConfig, err: Err<'_>) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// `[webhooks]`: delivery, the queue's and the journal's bounds.
+/// `[webhooks]`: the retry rhythm and how the queue and the journal bound
+/// each other (the types keep the URL an http(s) URL and the counts positive).
 fn webhooks(w: &WebhookConfig, err: Err<'_>) -> Result<(), ConfigError> {
-    if !w.url.is_empty() && !is_http_url(&w.url) {
-        return Err(err(
-            "webhooks.url",
-            "must be an http(s) URL or empty".into(),
-        ));
-    }
-    if w.timeout_secs == 0 {
-        return Err(err("webhooks.timeout_secs", "must be at least 1".into()));
-    }
     if !(w.backoff_factor.is_finite() && (1.0..=10.0).contains(&w.backoff_factor)) {
         return Err(err(
             "webhooks.backoff_factor",
             "must be between 1.0 and 10.0".into(),
         ));
-    }
-    if w.max_in_flight == 0 {
-        return Err(err("webhooks.max_in_flight", "must be at least 1".into()));
-    }
-    if w.journal_capacity == 0 {
-        return Err(err(
-            "webhooks.journal_capacity",
-            "must be at least 1".into(),
-        ));
-    }
-    for (key, value) in [
-        (
-            "webhooks.max_in_flight_per_target",
-            w.max_in_flight_per_target,
-        ),
-        ("webhooks.max_pending", w.max_pending),
-        ("webhooks.max_pending_per_target", w.max_pending_per_target),
-        ("webhooks.max_waiters", w.max_waiters),
-    ] {
-        if value == 0 {
-            return Err(err(key, "must be at least 1".into()));
-        }
     }
     // The journal never drops a pending entry, so its cap bounds memory
     // only when no more can be pending than it holds.
@@ -256,12 +208,6 @@ fn partners(partners: &[PartnerConfig], err: Err<'_>) -> Result<(), ConfigError>
                 format!("'{}' is used by two partners", p.api_key),
             ));
         }
-        if !p.webhook_url.is_empty() && !is_http_url(&p.webhook_url) {
-            return Err(err(
-                &key("webhook_url"),
-                "must be an http(s) URL or empty".into(),
-            ));
-        }
         if p.rate_limit_per_hour == Some(0) {
             return Err(err(
                 &key("rate_limit_per_hour"),
@@ -293,9 +239,6 @@ fn validate_subscriptions(
                 &key("events"),
                 format!("must list at least one of: {}", EventType::list()),
             ));
-        }
-        if !s.url.is_empty() && !is_http_url(&s.url) {
-            return Err(err(&key("url"), "must be an http(s) URL or empty".into()));
         }
         if s.headers.len() > MAX_EXTRA_HEADERS {
             return Err(err(

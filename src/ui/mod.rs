@@ -207,7 +207,7 @@ pub(crate) fn settle_bound(w: &crate::config::WebhookConfig) -> Duration {
         * (0..w.retries.min(1000))
             .map(|i| w.backoff_factor.powi(i as i32))
             .sum::<f64>();
-    let one_ms = attempts * w.timeout_secs as f64 * 1000.0 + waits_ms + w.delay_ms as f64;
+    let one_ms = attempts * w.timeout_secs.get() as f64 * 1000.0 + waits_ms + w.delay_ms as f64;
     let cap_ms = 15.0 * 60.0 * 1000.0;
     let ms = (2.0 * one_ms + 10_000.0).min(cap_ms);
     Duration::from_millis(ms as u64)
@@ -262,7 +262,7 @@ mod tests {
     #[test]
     fn settle_bound_outlasts_every_attempt() {
         let mut w = crate::config::Config::embedded().webhooks;
-        w.timeout_secs = 2;
+        w.timeout_secs = std::num::NonZeroU64::new(2).unwrap();
         w.retries = 2;
         w.retry_delay_ms = 100;
         w.backoff_factor = 2.0;

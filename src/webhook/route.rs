@@ -1,7 +1,7 @@
 //! Where a webhook goes: the routes of an event for a partner (its
 //! subscriptions, or the one default target), and the target precedence.
 
-use crate::config::{PartnerConfig, SubscriptionConfig};
+use crate::config::{url_text, HttpUrl, PartnerConfig, SubscriptionConfig};
 use crate::domain::status::EventType;
 
 /// Where one copy of a webhook goes, and how it is signed and labelled.
@@ -45,7 +45,7 @@ pub fn routes(
 ) -> Vec<Route> {
     if partner.subscriptions.is_empty() {
         return vec![Route {
-            target: target(callback_url, &partner.webhook_url, global_url),
+            target: target(callback_url, url_text(&partner.webhook_url), global_url),
             signing_key: partner.signing_key.clone(),
             event_header: event,
             extra_headers: Vec::new(),
@@ -64,13 +64,9 @@ pub fn routes(
             } else {
                 return None;
             };
-            let url = if s.url.is_empty() {
-                &partner.webhook_url
-            } else {
-                &s.url
-            };
+            let url = s.url.as_ref().or(partner.webhook_url.as_ref());
             Some(Route {
-                target: target(callback_url, url, global_url),
+                target: target(callback_url, url.map_or("", HttpUrl::as_str), global_url),
                 signing_key: s
                     .signing_key
                     .clone()

@@ -81,14 +81,14 @@ pub struct Settings {
 impl From<&WebhookConfig> for Settings {
     fn from(c: &WebhookConfig) -> Settings {
         Settings {
-            timeout: Duration::from_secs(c.timeout_secs),
+            timeout: Duration::from_secs(c.timeout_secs.get()),
             retries: c.retries,
             retry_delay: Duration::from_millis(c.retry_delay_ms),
             backoff_factor: c.backoff_factor,
-            max_in_flight: c.max_in_flight,
-            max_in_flight_per_target: c.max_in_flight_per_target,
-            max_pending: c.max_pending,
-            max_pending_per_target: c.max_pending_per_target,
+            max_in_flight: c.max_in_flight.get(),
+            max_in_flight_per_target: c.max_in_flight_per_target.get(),
+            max_pending: c.max_pending.get(),
+            max_pending_per_target: c.max_pending_per_target.get(),
             max_response_bytes: c.max_response_bytes,
         }
     }
