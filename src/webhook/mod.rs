@@ -5,6 +5,7 @@
 pub mod delivery;
 pub mod journal;
 pub mod payload;
+mod plan;
 mod route;
 pub mod sign;
 
@@ -17,10 +18,12 @@ use bytes::Bytes;
 use crate::clock::Clock;
 use crate::config::PartnerConfig;
 use crate::domain::status::EventType;
-use crate::faults::{FaultAction, Faults};
+use crate::faults::Faults;
 use crate::logsafe::escape_for_log;
 use delivery::{Engine, Job};
 use journal::{DeliveryState, Journal, WebhookRecord};
+use plan::Signed;
+pub use plan::{Planned, REDACTED};
 use route::extra_headers;
 pub use route::{routes, target, Route};
 
@@ -36,74 +39,6 @@ pub struct Outgoing {
     pub body: Vec<u8>,
     /// Wait before the first attempt.
     pub delay: Duration,
-}
-
-/// What the journal shows instead of an extra header's value: such headers
-/// often carry the receiver's credentials.
-pub const REDACTED: &str = "[redacted]";
-
-/// A webhook made and signed, with the faults that apply to it, ready for
-/// [`Webhooks::commit`].
-pub struct Planned {
-    out: Outgoing,
-    delay: Duration,
-    /// One per route, in the partner's subscription order.
-    copies: Vec<Copy>,
-    drop: bool,
-    reorder: bool,
-    duplicate: bool,
-}
-
-/// The bodies one route sends.
-struct Copy {
-    route: Route,
-    /// A `final: false` copy sent first (the `non_final_first` fault).
-    early: Option<Signed>,
-    main: Signed,
-}
-
-/// One body with the headers it is sent with, and those the journal shows.
-struct Signed {
-    body: Bytes,
-    headers: Vec<(String, String)>,
-    shown: Vec<(String, String)>,
-    is_final: bool,
-}
-
-impl Signed {
-    fn new(
-        body: Vec<u8>,
-        is_final: bool,
-        event_header: EventType,
-        signing_key: Option<&str>,
-        extra: &[(String, String)],
-    ) -> Signed {
-        let body = Bytes::from(body);
-        let mut headers = vec![
-            ("Content-Type".to_string(), "application/json".to_string()),
-            (
-                "Idenfy-Event-Type".to_string(),
-                event_header.as_str().to_string(),
-            ),
-        ];
-        if let Some(key) = signing_key {
-            headers.push((
-                "Idenfy-Signature".to_string(),
-                sign::signature(key.as_bytes(), &body),
-            ));
-        }
-        let mut shown = headers.clone();
-        for (name, value) in extra {
-            headers.push((name.clone(), value.clone()));
-            shown.push((name.clone(), REDACTED.to_string()));
-        }
-        Signed {
-            body,
-            headers,
-            shown,
-            is_final,
-        }
-    }
 }
 
 /// One journaled copy, ready to be queued.
@@ -177,53 +112,7 @@ impl Webhooks {
         } else {
             self.faults.take_webhook(out.event, &out.partner_key)
         };
-        let has = |a: FaultAction| actions.contains(&a);
-        let extra_delay: u64 = actions
-            .iter()
-            .map(|a| match a {
-                FaultAction::Delay { ms } => *ms,
-                _ => 0,
-            })
-            .sum();
-        let copies = out
-            .routes
-            .iter()
-            .map(|route| {
-                let signing_key = if has(FaultAction::NoSignature) {
-                    None
-                } else if has(FaultAction::BadSignature) {
-                    Some(WRONG_KEY.to_string())
-                } else {
-                    route.signing_key.clone().filter(|k| !k.is_empty())
-                };
-                let signed = |body: Vec<u8>, is_final: bool| {
-                    Signed::new(
-                        body,
-                        is_final,
-                        route.event_header,
-                        signing_key.as_deref(),
-                        &route.extra_headers,
-                    )
-                };
-                let early = (has(FaultAction::NonFinalFirst) && out.is_final)
-                    .then(|| as_non_final(&out.body))
-                    .flatten()
-                    .map(|body| signed(body, false));
-                Copy {
-                    route: route.clone(),
-                    early,
-                    main: signed(out.body.clone(), out.is_final),
-                }
-            })
-            .collect();
-        Planned {
-            delay: out.delay + Duration::from_millis(extra_delay),
-            copies,
-            drop: has(FaultAction::Drop),
-            reorder: has(FaultAction::Reorder),
-            duplicate: has(FaultAction::Duplicate),
-            out,
-        }
+        plan::plan(out, &actions)
     }
 
     /// The second half of [`emit`](Self::emit): journals the planned
@@ -398,29 +287,9 @@ impl Webhooks {
     }
 }
 
-/// The key a `bad_signature` fault signs with.
-const WRONG_KEY: &str = "not-the-partner-signing-key";
-
-/// The payload with `"final": false` (the payload always opens with `final`).
-fn as_non_final(body: &[u8]) -> Option<Vec<u8>> {
-    let rest = body.strip_prefix(br#"{"final":true"#)?;
-    let mut out = br#"{"final":false"#.to_vec();
-    out.extend_from_slice(rest);
-    Some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn non_final_copy() {
-        assert_eq!(
-            as_non_final(br#"{"final":true,"a":1}"#).unwrap(),
-            br#"{"final":false,"a":1}"#
-        );
-        assert!(as_non_final(b"{}").is_none());
-    }
 
     #[test]
     fn target_precedence() {
