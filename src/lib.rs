@@ -78,7 +78,7 @@ mod serve;
 #[doc(hidden)]
 pub mod server;
 
-pub use config::{PartnerConfig, SubscriptionConfig};
+pub use config::{HttpUrl, PartnerConfig, SubscriptionConfig};
 pub use domain::status::EventType;
 pub use domain::Environment;
 pub use mock_server::{MockServer, MockServerBuilder};
