@@ -15,6 +15,7 @@ use crate::domain::verification::{DeleteError, ReviewPolicy, Verification};
 use crate::files;
 use crate::partners::PartnerId;
 use crate::store::TimerKind;
+use crate::sync::Wake;
 use crate::webhook::{self, payload, Outgoing};
 
 /// Creates a verification from a validated token request. A `dummyStatus`
@@ -333,17 +334,14 @@ fn outgoing(
         delay,
     }
 }
+
 /// The one task that acts on due deadlines (expiry, session end,
 /// retention). The store keeps them beside the verifications; this asks it
 /// for what is due, sleeps until the next deadline (at most a second), and
 /// wakes early when a nearer deadline is filed or the clock is moved.
 pub async fn sweep_timers(app: std::sync::Arc<App>) {
     loop {
-        let added = app.store.changed.notified();
-        let moved = app.clock.changed.notified();
-        tokio::pin!(added, moved);
-        added.as_mut().enable();
-        moved.as_mut().enable();
+        let wake = Wake::on(&[&app.store.changed, &app.clock.changed]);
         let now_ms = app.clock.now_ms();
         for (kind, scan_ref) in app.store.take_due(now_ms.div_euclid(1000)) {
             on_timer(&app, kind, &scan_ref);
@@ -352,10 +350,7 @@ pub async fn sweep_timers(app: std::sync::Arc<App>) {
             .store
             .next_due()
             .map_or(1000, |at| (at.saturating_mul(1000) - now_ms).clamp(1, 1000));
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_millis(wait_ms as u64)) => {}
-            _ = added => {}
-            _ = moved => {}
-        }
+        let next = tokio::time::Instant::now() + Duration::from_millis(wait_ms as u64);
+        wake.until(next).await;
     }
 }

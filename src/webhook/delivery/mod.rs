@@ -26,6 +26,7 @@ use super::journal::{Attempt, DeliveryState, Journal, WebhookRecord};
 use crate::clock::Clock;
 use crate::config::WebhookConfig;
 use crate::logsafe::escape_for_log;
+use crate::sync::Wake;
 
 mod queue;
 
@@ -194,14 +195,11 @@ impl Engine {
     pub async fn drain(&self, grace: Duration) -> usize {
         let deadline = tokio::time::Instant::now() + grace;
         loop {
-            let idle = self.queue.idle.notified();
-            tokio::pin!(idle);
-            idle.as_mut().enable();
-            let n = self.pending();
-            if n == 0 {
+            let wake = Wake::on(&[&self.queue.idle]);
+            if self.pending() == 0 {
                 return 0;
             }
-            if tokio::time::timeout_at(deadline, idle).await.is_err() {
+            if !wake.until(deadline).await {
                 return self.pending();
             }
         }
