@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use serde_json::Value;
 
-use super::fields::{FieldError, FieldResult, Fields, JsonText, Object};
-use super::settings::{is_http_url, Defaults};
+use super::fields::{FieldResult, Fields, JsonText, Object};
+use super::settings::Defaults;
 use super::status::DummyStatus;
 use super::wire_enum;
 
@@ -141,23 +141,7 @@ impl TokenRequest {
     /// the same message; unknown keys are ignored.
     pub fn parse(body: &Object, defaults: &Defaults) -> FieldResult<TokenRequest> {
         let f = Fields(body);
-        let client_id = match f.string("clientId")? {
-            Some(s) => ("clientId", s),
-            None => match f.string("personScanRef")? {
-                Some(s) => ("personScanRef", s),
-                None => return Err(FieldError::missing("clientId")),
-            },
-        };
-        let (id_field, client_id) = client_id;
-        if client_id.is_empty()
-            || client_id.len() > 100
-            || !client_id.bytes().all(|b| (0x20..0x7f).contains(&b))
-        {
-            return Err(FieldError::bad(
-                id_field,
-                "must be 1 to 100 printable ASCII characters",
-            ));
-        }
+        let client_id = client_id(&f)?;
 
         let first_name = name(&f, "firstName")?;
         let last_name = name(&f, "lastName")?;
@@ -171,38 +155,8 @@ impl TokenRequest {
         let document_number = f.string_len("documentNumber", 1, 50)?.map(Box::from);
         let address = f.string_len("address", 0, 255)?.map(Box::from);
 
-        // At most 50 entries (the general array limit).
-        let documents = match f.string_array("documents")? {
-            None => defaults.documents.clone(),
-            Some(list) if list.is_empty() => defaults.documents.clone(),
-            Some(list) => list
-                .into_iter()
-                .map(|d| {
-                    DocumentType::parse(d).ok_or_else(|| {
-                        FieldError::bad(
-                            "documents",
-                            format!("may only contain: {}", DocumentType::list()),
-                        )
-                    })
-                })
-                .collect::<FieldResult<Vec<_>>>()?,
-        };
-
-        let locale =
-            match f.string("locale")? {
-                // Config validation keeps the default among LOCALES.
-                None => known_locale(&defaults.locale)
-                    .unwrap_or_else(|| Cow::Owned(defaults.locale.clone())),
-                // iDenfy shows English for a locale it does not support, so any
-                // language tag is accepted and kept as sent.
-                Some(l) if is_language_tag(l) => {
-                    known_locale(l).unwrap_or_else(|| Cow::Owned(l.to_owned()))
-                }
-                Some(_) => return Err(FieldError::bad(
-                    "locale",
-                    "must be a language tag such as 'en', 'ko' or 'pt-BR' (at most 7 characters)",
-                )),
-            };
+        let documents = documents(&f, defaults)?;
+        let locale = locale(&f, defaults)?;
         let show_instructions = f.boolean("showInstructions")?.unwrap_or(true);
         let expiry_time = f
             .integer_in("expiryTime", 0..=i64::from(MAX_EXPIRY_TIME))?
@@ -214,19 +168,7 @@ impl TokenRequest {
         let success_url = redirect_url(&f, "successUrl")?;
         let error_url = redirect_url(&f, "errorUrl")?;
         let unverified_url = redirect_url(&f, "unverifiedUrl")?;
-        let callback_url = match f.string("callbackUrl")? {
-            None => None,
-            Some(u) if has_control_characters(u) => {
-                return Err(FieldError::bad("callbackUrl", NO_CONTROL_CHARACTERS))
-            }
-            Some(u) if u.len() <= 2048 && is_http_url(u) => Some(Box::from(u)),
-            Some(_) => {
-                return Err(FieldError::bad(
-                    "callbackUrl",
-                    "must be an http(s) URL of at most 2048 characters",
-                ))
-            }
-        };
+        let callback_url = callback_url(&f)?;
 
         let token_type = f
             .one_of("tokenType", TokenType::parse, TokenType::list)?
@@ -234,21 +176,7 @@ impl TokenRequest {
         let external_ref = f.string_len("externalRef", 0, 40)?.map(Box::from);
         let generate_digit_string = f.boolean("generateDigitString")?.unwrap_or(false);
         let utility_bill = f.boolean("utilityBill")?.unwrap_or(false);
-        let additional_steps =
-            f.object("additionalSteps", MAX_JSON_OBJECT_BYTES, MAX_JSON_DEPTH)?;
-        let additional_data = f.object("additionalData", MAX_JSON_OBJECT_BYTES, MAX_JSON_DEPTH)?;
-        if utility_bill && additional_steps.is_some() {
-            return Err(FieldError::bad(
-                "utilityBill",
-                "cannot be used together with 'additionalSteps'",
-            ));
-        }
-        if additional_data.is_some() && additional_steps.is_none() {
-            return Err(FieldError::bad(
-                "additionalData",
-                "can only be used together with 'additionalSteps'",
-            ));
-        }
+        let (additional_steps, additional_data) = additional_steps(&f, utility_bill)?;
         let questionnaire = f
             .string_len("questionnaire", 0, MAX_QUESTIONNAIRE_CHARS)?
             .map(Box::from);
@@ -257,7 +185,7 @@ impl TokenRequest {
         let dummy_status = f.one_of("dummyStatus", DummyStatus::parse, DummyStatus::list)?;
 
         Ok(TokenRequest {
-            client_id: client_id.to_owned(),
+            client_id,
             first_name,
             last_name,
             success_url,
@@ -378,6 +306,7 @@ impl Serialize for AllowedDocuments<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::fields::FieldError;
     use serde_json::{json, Value};
 
     fn parse(v: Value) -> FieldResult<TokenRequest> {

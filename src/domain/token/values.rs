@@ -222,3 +222,99 @@ pub(super) fn redirect_url(f: &Fields, field: &str) -> FieldResult<Option<Box<st
         )),
     }
 }
+
+/// `clientId` (or the legacy `personScanRef`): 1 to 100 printable ASCII
+/// characters.
+pub(super) fn client_id(f: &Fields) -> FieldResult<String> {
+    let (field, id) = match f.string("clientId")? {
+        Some(s) => ("clientId", s),
+        None => match f.string("personScanRef")? {
+            Some(s) => ("personScanRef", s),
+            None => return Err(FieldError::missing("clientId")),
+        },
+    };
+    if id.is_empty() || id.len() > 100 || !id.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return Err(FieldError::bad(
+            field,
+            "must be 1 to 100 printable ASCII characters",
+        ));
+    }
+    Ok(id.to_owned())
+}
+
+/// `documents`: known document types (at most 50, the general array
+/// limit); absent or empty: the partner's default list.
+pub(super) fn documents(f: &Fields, defaults: &Defaults) -> FieldResult<Vec<DocumentType>> {
+    match f.string_array("documents")? {
+        None => Ok(defaults.documents.clone()),
+        Some(list) if list.is_empty() => Ok(defaults.documents.clone()),
+        Some(list) => list
+            .into_iter()
+            .map(|d| {
+                DocumentType::parse(d).ok_or_else(|| {
+                    FieldError::bad(
+                        "documents",
+                        format!("may only contain: {}", DocumentType::list()),
+                    )
+                })
+            })
+            .collect(),
+    }
+}
+
+/// `locale`: any language tag, kept as sent (iDenfy shows English for one
+/// it does not support); absent: the partner's default.
+pub(super) fn locale(f: &Fields, defaults: &Defaults) -> FieldResult<Cow<'static, str>> {
+    match f.string("locale")? {
+        // Config validation keeps the default among LOCALES.
+        None => {
+            Ok(known_locale(&defaults.locale)
+                .unwrap_or_else(|| Cow::Owned(defaults.locale.clone())))
+        }
+        Some(l) if is_language_tag(l) => {
+            Ok(known_locale(l).unwrap_or_else(|| Cow::Owned(l.to_owned())))
+        }
+        Some(_) => Err(FieldError::bad(
+            "locale",
+            "must be a language tag such as 'en', 'ko' or 'pt-BR' (at most 7 characters)",
+        )),
+    }
+}
+
+/// `callbackUrl`: an http(s) URL of at most 2048 characters.
+pub(super) fn callback_url(f: &Fields) -> FieldResult<Option<Box<str>>> {
+    match f.string("callbackUrl")? {
+        None => Ok(None),
+        Some(u) if has_control_characters(u) => {
+            Err(FieldError::bad("callbackUrl", NO_CONTROL_CHARACTERS))
+        }
+        Some(u) if u.len() <= 2048 && is_http_url(u) => Ok(Some(Box::from(u))),
+        Some(_) => Err(FieldError::bad(
+            "callbackUrl",
+            "must be an http(s) URL of at most 2048 characters",
+        )),
+    }
+}
+
+/// `additionalSteps` and `additionalData` (bounded JSON objects): the
+/// steps exclude `utilityBill`, and the data needs the steps.
+pub(super) fn additional_steps(
+    f: &Fields,
+    utility_bill: bool,
+) -> FieldResult<(Option<JsonText>, Option<JsonText>)> {
+    let steps = f.object("additionalSteps", MAX_JSON_OBJECT_BYTES, MAX_JSON_DEPTH)?;
+    let data = f.object("additionalData", MAX_JSON_OBJECT_BYTES, MAX_JSON_DEPTH)?;
+    if utility_bill && steps.is_some() {
+        return Err(FieldError::bad(
+            "utilityBill",
+            "cannot be used together with 'additionalSteps'",
+        ));
+    }
+    if data.is_some() && steps.is_none() {
+        return Err(FieldError::bad(
+            "additionalData",
+            "can only be used together with 'additionalSteps'",
+        ));
+    }
+    Ok((steps, data))
+}
