@@ -329,7 +329,7 @@ async fn reset_one_partner_keeps_the_others() {
 }
 
 #[tokio::test]
-async fn api_faults_status_delay_and_drop_are_scoped_and_counted() {
+async fn an_api_status_fault_is_scoped_to_its_partner_and_path_and_counted() {
     let m = Mock::plain().await;
     let (s, f) = m
         .cpost(
@@ -368,7 +368,11 @@ async fn api_faults_status_delay_and_drop_are_scoped_and_counted() {
         (list[0]["fired"].clone(), list[0]["remaining"].clone()),
         (json!(2), json!(0))
     );
+}
 
+#[tokio::test]
+async fn an_api_delay_fault_holds_the_answer() {
+    let m = Mock::plain().await;
     m.cpost(
         "/_mock/faults",
         json!({"target": "api", "action": {"type": "delay", "ms": 300}}),
@@ -382,7 +386,11 @@ async fn api_faults_status_delay_and_drop_are_scoped_and_counted() {
         404
     );
     assert!(started.elapsed() >= Duration::from_millis(300));
+}
 
+#[tokio::test]
+async fn an_api_drop_fault_closes_the_connection_once() {
+    let m = Mock::plain().await;
     m.cpost(
         "/_mock/faults",
         json!({"target": "api", "path": "/api/v2/token", "action": {"type": "drop"}}),
@@ -406,8 +414,11 @@ async fn api_faults_status_delay_and_drop_are_scoped_and_counted() {
             .0,
         201
     );
+}
 
-    // Validation, delete one, clear all.
+#[tokio::test]
+async fn faults_are_validated_deleted_one_by_one_and_cleared() {
+    let m = Mock::plain().await;
     for bad in [
         json!({"target": "api", "action": {"type": "duplicate"}}),
         json!({"target": "webhook", "action": {"type": "status", "status": 500}}),

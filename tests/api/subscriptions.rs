@@ -91,8 +91,10 @@ async fn an_event_nobody_subscribed_to_is_journaled_and_never_sent() {
     assert_eq!(rec.state, idenfy_mock::DeliveryState::NotSubscribed);
 }
 
-#[tokio::test]
-async fn each_subscription_gets_its_events_with_its_own_key_and_headers() {
+/// Partner `DEV` with two subscriptions (a: AUTO_FINISHED, key-a, with an
+/// Authorization header; b: AUTO and MANUAL_FINISHED, key-b) and an
+/// approved verification reviewed by hand: three copies, all delivered.
+async fn two_subscribers() -> (Mock, Receiver, Receiver, String) {
     let (a, b) = (Receiver::start().await, Receiver::start().await);
     let subs = format!(
         r#"
@@ -114,6 +116,15 @@ headers = {{ "X-Receiver" = "b" }}
         .token(DEV, json!({"clientId": "c", "dummyStatus": "APPROVED"}))
         .await;
     manual_review(&m, &t["scanRef"]).await;
+    b.wait_for(2).await;
+    a.wait_for(1).await;
+    let scan_ref = t["scanRef"].as_str().unwrap().to_owned();
+    (m, a, b, scan_ref)
+}
+
+#[tokio::test]
+async fn each_subscription_gets_its_events_with_its_own_key_and_headers() {
+    let (_m, a, b, _) = two_subscribers().await;
     let got_b = b.wait_for(2).await;
     let got_a = a.wait_for(1).await;
     for (got, key, name) in [(&got_a, "key-a", "a"), (&got_b, "key-b", "b")] {
@@ -147,13 +158,12 @@ headers = {{ "X-Receiver" = "b" }}
         ]
     );
     assert_eq!(got_a.len(), 1, "a did not subscribe to MANUAL_FINISHED");
-    // Each copy is its own journal entry; extra header values are hidden there.
-    let (_, page) = m
-        .cget(&format!(
-            "/_mock/webhooks?scanRef={}",
-            t["scanRef"].as_str().unwrap()
-        ))
-        .await;
+}
+
+#[tokio::test]
+async fn each_copy_is_journaled_with_extra_header_values_hidden() {
+    let (m, _a, _b, scan_ref) = two_subscribers().await;
+    let (_, page) = m.cget(&format!("/_mock/webhooks?scanRef={scan_ref}")).await;
     let items = page["items"].as_array().unwrap();
     assert_eq!(items.len(), 3, "{page}");
     let subs_of: Vec<_> = items.iter().map(|r| r["subscription"].clone()).collect();
@@ -164,7 +174,13 @@ headers = {{ "X-Receiver" = "b" }}
         "{text}"
     );
     assert!(text.contains("[redacted]"), "{text}");
-    // A replay sends the real values again.
+}
+
+#[tokio::test]
+async fn a_replayed_copy_carries_the_real_header_values_again() {
+    let (m, a, _b, scan_ref) = two_subscribers().await;
+    let (_, page) = m.cget(&format!("/_mock/webhooks?scanRef={scan_ref}")).await;
+    let items = page["items"].as_array().unwrap();
     let id = items[0]["id"].as_u64().unwrap();
     let (s, _) = m
         .cpost(&format!("/_mock/webhooks/{id}/replay"), json!({}))

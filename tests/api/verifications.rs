@@ -76,11 +76,13 @@ async fn canned_results_are_configurable() {
     assert_eq!(s["autoDocument"], "DOC_EXPIRED");
 }
 
+fn review(face: &str, doc: &str, scan_ref: &str) -> Value {
+    json!({"scanRef": scan_ref, "manualFaceMatchResult": face, "manualDocumentValidity": doc})
+}
+
 #[tokio::test]
-async fn add_dummy_status_outcomes() {
+async fn a_reviewer_approving_a_suspected_result_clears_its_tags() {
     let m = Mock::plain().await;
-    let review = |face: &str, doc: &str, scan_ref: &str| json!({"scanRef": scan_ref, "manualFaceMatchResult": face, "manualDocumentValidity": doc});
-    // SUSPECTED by auto, approved by the reviewer: tags cleared.
     let scan_ref = dummy(&m, "SUSPECTED").await;
     let (s, body) = m
         .post(
@@ -98,7 +100,12 @@ async fn add_dummy_status_outcomes() {
     assert_eq!(st["status"], "APPROVED");
     assert_eq!(st["mismatchTags"], json!([]));
     assert_eq!(st["autoFace"], "FACE_MATCH");
-    // Called again: anything but FACE_MATCH + DOC_VALIDATED denies.
+}
+
+#[tokio::test]
+async fn any_review_but_face_match_and_doc_validated_denies() {
+    let m = Mock::plain().await;
+    let scan_ref = dummy(&m, "SUSPECTED").await;
     for (face, doc) in [
         ("FACE_MISMATCH", "DOC_VALIDATED"),
         ("FACE_MATCH", "DOC_FAKE"),
@@ -117,21 +124,35 @@ async fn add_dummy_status_outcomes() {
         assert_eq!(st["manualFace"], face);
         assert_eq!(st["manualDocument"], doc);
     }
-    // On a token without a result: auto stays null, the manual review decides.
+}
+
+#[tokio::test]
+async fn on_a_token_without_a_result_the_review_alone_decides() {
+    let m = Mock::plain().await;
     let fresh = m.token(DEV, json!({"clientId": "c"})).await["scanRef"]
         .as_str()
         .unwrap()
         .to_owned();
-    m.post(
-        "/api/v2/add-dummy-status",
-        DEV,
-        review("FACE_MATCH", "DOC_VALIDATED", &fresh),
-    )
-    .await;
+    let (s, _) = m
+        .post(
+            "/api/v2/add-dummy-status",
+            DEV,
+            review("FACE_MATCH", "DOC_VALIDATED", &fresh),
+        )
+        .await;
+    assert_eq!(s, 200);
     let st = status(&m, DEV, &fresh).await;
     assert_eq!(st["status"], "APPROVED");
     assert!(st["autoFace"].is_null());
-    // Bad enum values name the field.
+}
+
+#[tokio::test]
+async fn a_bad_review_value_names_its_field() {
+    let m = Mock::plain().await;
+    let fresh = m.token(DEV, json!({"clientId": "c"})).await["scanRef"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let got = m
         .post(
             "/api/v2/add-dummy-status",
