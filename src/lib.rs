@@ -49,15 +49,13 @@ pub mod config;
 mod faults;
 mod files;
 mod ids;
-#[doc(hidden)]
-pub mod inbox;
+mod inbox;
 mod logsafe;
 mod partners;
 mod report;
 mod store;
 mod sync;
-#[doc(hidden)]
-pub mod webhook;
+mod webhook;
 // lifecycle: each state change and its webhook.
 mod lifecycle;
 mod snapshot;

@@ -25,7 +25,7 @@ use crate::lifecycle::sweep_timers;
 use crate::serve::{self, Limits as ServeLimits};
 
 /// The whole HTTP surface. [`Server::start`] wraps it in the
-/// [`guard`](crate::guard) (panics, request log, injected faults).
+/// `guard` (panics, request log, injected faults).
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::router())

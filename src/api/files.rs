@@ -1,5 +1,5 @@
 //! The images behind `fileUrls`: pre-signed, temporary, no Basic auth, as
-//! iDenfy's. The signing and expiry rules are in [`crate::files`].
+//! iDenfy's. The signing and expiry rules are in `crate::files`.
 
 use crate::app::AppState;
 use crate::files;

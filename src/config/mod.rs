@@ -63,7 +63,7 @@ pub struct Config {
     pub partners: Vec<PartnerConfig>,
 }
 
-/// Keeping state across restarts (see [`crate::snapshot`]).
+/// Keeping state across restarts (see `crate::snapshot`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StateConfig {

@@ -76,7 +76,7 @@ macro_rules! wire_enum {
 }
 pub(crate) use wire_enum;
 
-/// What every [`wire_enum!`] offers, for code generic over vocabularies.
+/// What every `wire_enum!` offers, for code generic over vocabularies.
 pub trait Vocabulary: Copy + Sized + 'static {
     fn wire(self) -> &'static str;
     fn from_wire(s: &str) -> Option<Self>;

@@ -25,7 +25,7 @@ use journal::{DeliveryState, Journal, WebhookRecord};
 use plan::Signed;
 pub use plan::{Planned, REDACTED};
 use route::extra_headers;
-pub use route::{routes, target, Route};
+pub use route::{routes, Route};
 
 /// A webhook about to be produced.
 pub struct Outgoing {
@@ -289,7 +289,7 @@ impl Webhooks {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::route::target;
 
     #[test]
     fn target_precedence() {

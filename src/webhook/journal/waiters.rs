@@ -13,7 +13,7 @@ use super::{DeliveryState, Filter, Journal, WebhookRecord};
 pub enum WaitError {
     /// Nothing matched within the timeout.
     TimedOut,
-    /// The server is shutting down ([`Journal::close_waiters`]).
+    /// The server is shutting down (`Journal::close_waiters`).
     Closed,
     /// `max_waiters` waits are already open; this one was refused.
     TooManyWaiters { max: usize },
