@@ -1,10 +1,13 @@
-//! Making request data safe to put in a log line.
+//! Making request data safe to put in a log line or a page.
 //!
 //! A value a client chose (a `callbackUrl`, a path, a header) that reaches a
 //! log line with Display formatting (`%value` or `{value}`) could carry CR/LF
 //! and so start a forged line of its own, or terminal escape sequences.
 //! Wrap such values in [`escape_for_log`]. Fields recorded as plain `&str`
 //! (`field = value`) are already quoted and escaped by the log formatter.
+//!
+//! Text that reaches server-rendered HTML (the verification page, the
+//! dashboard) goes through [`escape_html`].
 
 use std::borrow::Cow;
 
@@ -30,9 +33,33 @@ fn needs_escape(c: char) -> bool {
     c.is_control() || c == '\\'
 }
 
+/// Escapes text for HTML element content and attribute values.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn html_markup_is_escaped() {
+        assert_eq!(
+            escape_html("<a href=\"x\">'&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+    }
 
     #[test]
     fn plain_text_is_borrowed_unchanged() {

@@ -5,8 +5,6 @@
 
 mod page;
 
-pub use page::escape;
-
 use std::collections::HashMap;
 use std::time::Duration;
 

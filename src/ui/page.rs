@@ -7,6 +7,7 @@
 use crate::domain::outcome::OutcomeKind;
 use crate::domain::status::{DocumentResult, FaceResult, FraudTag, MismatchTag};
 use crate::domain::verification::Verification;
+use crate::logsafe::escape_html as escape;
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;background:#eef3f8;color:#1d2b3a;margin:0}\
 main{max-width:560px;margin:24px auto;background:#fff;border-radius:10px;padding:24px 28px;box-shadow:0 2px 10px #0002}\
@@ -23,22 +24,6 @@ fetch(f.action,{method:'POST',body:new URLSearchParams(new FormData(f)),headers:
 .then(function(r){return r.json();}).then(function(j){window.parent.postMessage(j.postMessage,'*');\
 var m=document.querySelector('main');m.innerHTML='<h1 id=\"finished\">Verification finished</h1><p id=\"result\"></p>';\
 document.getElementById('result').textContent=j.result;});});});})();";
-
-/// Escapes text for HTML element content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
 
 fn layout(lang: &str, title: &str, body: &str) -> String {
     let lang: String = lang
@@ -148,17 +133,4 @@ pub fn notice(id: &str, title: &str, text: &str) -> String {
             escape(text)
         ),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes_markup() {
-        assert_eq!(
-            escape("<a href=\"x\">'&'</a>"),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
-        );
-    }
 }

@@ -9,7 +9,7 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 
 use crate::domain::status::{EventType, Overall};
-use crate::ui::escape;
+use crate::logsafe::escape_html as escape;
 use crate::webhook::journal::DeliveryState;
 
 /// Polls, renders and acts; see the module comment.
