@@ -46,11 +46,11 @@ mod app;
 mod clock;
 #[doc(hidden)]
 pub mod config;
+mod escape;
 mod faults;
 mod files;
 mod ids;
 mod inbox;
-mod logsafe;
 mod partners;
 mod report;
 mod store;

@@ -233,7 +233,7 @@ fn url_or_panic(setter: &str, text: &str) -> Option<HttpUrl> {
         Ok(url) => url,
         Err(problem) => panic!(
             "idenfy-mock: {setter}: '{}' {problem}",
-            crate::logsafe::escape_for_log(text)
+            crate::escape::escape_for_log(text)
         ),
     }
 }

@@ -212,8 +212,8 @@ impl Server {
                     ..Default::default()
                 })
             {
-                tracing::warn!(id = r.id, scan_ref = %crate::logsafe::escape_for_log(&r.scan_ref), event = r.event.as_str(),
-                    target = r.target.as_deref().map(crate::logsafe::escape_for_log).unwrap_or_default().as_ref(), "webhook left undelivered at shutdown");
+                tracing::warn!(id = r.id, scan_ref = %crate::escape::escape_for_log(&r.scan_ref), event = r.event.as_str(),
+                    target = r.target.as_deref().map(crate::escape::escape_for_log).unwrap_or_default().as_ref(), "webhook left undelivered at shutdown");
             }
         }
         if let Some(saver) = self.saver.take() {

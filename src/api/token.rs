@@ -186,7 +186,7 @@ fn warn_of_unknown_fields(body: &crate::domain::fields::Object, partner: &str) {
     let unknown = unknown_fields(body);
     for (key, meant) in unknown.iter().take(10) {
         let cut: String = key.chars().take(64).collect();
-        let key = crate::logsafe::escape_for_log(&cut);
+        let key = crate::escape::escape_for_log(&cut);
         match meant {
             Some(meant) => tracing::warn!(
                 partner,

@@ -248,7 +248,7 @@ fn validate_subscriptions(
         }
         let mut seen = std::collections::HashSet::new();
         for (name, value) in &s.headers {
-            let shown = crate::logsafe::escape_for_log(name);
+            let shown = crate::escape::escape_for_log(name);
             let lower = name.to_ascii_lowercase();
             if name.len() > MAX_HEADER_NAME
                 || axum::http::HeaderName::from_bytes(name.as_bytes()).is_err()

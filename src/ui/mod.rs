@@ -172,7 +172,7 @@ async fn finish(
             .wait_settled(id, settle_bound(&app.config.webhooks))
             .await;
         if state == Some(crate::webhook::journal::DeliveryState::Pending) {
-            tracing::warn!(scan_ref = %crate::logsafe::escape_for_log(&v.scan_ref), id,
+            tracing::warn!(scan_ref = %crate::escape::escape_for_log(&v.scan_ref), id,
                 "final webhook still pending when the page stopped waiting; redirecting on the current state");
         }
     }

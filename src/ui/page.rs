@@ -7,7 +7,7 @@
 use crate::domain::outcome::OutcomeKind;
 use crate::domain::status::{DocumentResult, FaceResult, FraudTag, MismatchTag};
 use crate::domain::verification::Verification;
-use crate::logsafe::escape_html as escape;
+use crate::escape::escape_html;
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;background:#eef3f8;color:#1d2b3a;margin:0}\
 main{max-width:560px;margin:24px auto;background:#fff;border-radius:10px;padding:24px 28px;box-shadow:0 2px 10px #0002}\
@@ -35,7 +35,7 @@ fn layout(lang: &str, title: &str, body: &str) -> String {
         "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>{}</title>\
 <style>{STYLE}</style></head><body><main>{body}</main><script>{IFRAME_SCRIPT}</script></body></html>",
-        escape(title)
+        escape_html(title)
     )
 }
 
@@ -54,19 +54,19 @@ fn finish_form(token: &str, outcome: OutcomeKind, controls: &str, button: &str) 
         "<form class=\"finish\" method=\"post\" action=\"/ui/finish\">\
 <input type=\"hidden\" name=\"authToken\" value=\"{}\"><input type=\"hidden\" name=\"outcome\" value=\"{outcome}\">\
 <button type=\"submit\" id=\"{outcome}\">{button}</button>{controls}</form>",
-        escape(token)
+        escape_html(token)
     )
 }
 
 /// The page of an open session.
 pub fn session(v: &Verification, lang: &str, seconds_left: i64, token: &str) -> String {
     let r = &v.request;
-    let name = |n: &Option<Box<str>>| escape(n.as_deref().unwrap_or("—"));
+    let name = |n: &Option<Box<str>>| escape_html(n.as_deref().unwrap_or("—"));
     let allowed = v.request.allowed_documents();
     let list: Vec<&str> = allowed.documents.iter().map(|d| d.as_str()).collect();
     let documents = format!(
         "{}: {}",
-        escape(&allowed.keys().join(", ")),
+        escape_html(&allowed.keys().join(", ")),
         list.join(", ")
     );
     let left = seconds_left.max(0);
@@ -93,11 +93,11 @@ pub fn session(v: &Verification, lang: &str, seconds_left: i64, token: &str) -> 
 <dt>Locale</dt><dd id=\"locale\">{locale}</dd>\
 <dt>Time left</dt><dd id=\"time-left\" data-seconds=\"{left}\">{min} min {sec:02} s</dd>\
 </dl>{approve}{deny}{suspect}{unverified}",
-        scan_ref = escape(&v.scan_ref),
-        client = escape(&r.client_id),
+        scan_ref = escape_html(&v.scan_ref),
+        client = escape_html(&r.client_id),
         first = name(&r.first_name),
         last = name(&r.last_name),
-        locale = escape(lang),
+        locale = escape_html(lang),
         min = left / 60,
         sec = left % 60,
         approve = finish_form(token, OutcomeKind::Approve, "", "Approve"),
@@ -128,9 +128,9 @@ pub fn notice(id: &str, title: &str, text: &str) -> String {
         title,
         &format!(
             "<h1 id=\"{}\">{}</h1><p>{}</p>",
-            escape(id),
-            escape(title),
-            escape(text)
+            escape_html(id),
+            escape_html(title),
+            escape_html(text)
         ),
     )
 }

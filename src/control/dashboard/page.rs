@@ -9,7 +9,7 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 
 use crate::domain::status::{EventType, Overall};
-use crate::logsafe::escape_html as escape;
+use crate::escape::escape_html;
 use crate::webhook::journal::DeliveryState;
 
 /// Polls, renders and acts; see the module comment.
@@ -39,7 +39,7 @@ base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
 fn options(values: impl Iterator<Item = &'static str>) -> String {
     let mut out = String::from("<option value=\"\">any</option>");
     for v in values {
-        let v = escape(v);
+        let v = escape_html(v);
         out.push_str(&format!("<option value=\"{v}\">{v}</option>"));
     }
     out

@@ -25,7 +25,7 @@ use tokio::sync::{mpsc, Semaphore};
 use super::journal::{Attempt, DeliveryState, Journal, WebhookRecord};
 use crate::clock::Clock;
 use crate::config::WebhookConfig;
-use crate::logsafe::escape_for_log;
+use crate::escape::escape_for_log;
 use crate::sync::Wake;
 
 mod queue;
