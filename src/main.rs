@@ -263,7 +263,7 @@ fn main() -> ExitCode {
     match runtime.block_on(idenfy_mock::server::run_until_signal(config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("idenfy-mock: cannot serve: {e}");
+            eprintln!("idenfy-mock: {e}");
             ExitCode::FAILURE
         }
     }

@@ -136,7 +136,7 @@ impl MockServer {
     /// delivered for up to `grace`. Returns how many were left undelivered.
     /// (Dropping the mock stops it at once instead.)
     pub async fn shutdown(self, grace: Duration) -> usize {
-        self.server.shutdown(grace).await
+        self.server.shutdown(grace).await.undelivered
     }
 
     /// The mock's clock, in Unix seconds. It starts at the real time and

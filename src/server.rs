@@ -23,6 +23,7 @@ use crate::config::Config;
 use crate::guard::GuardLayer;
 use crate::lifecycle::sweep_timers;
 use crate::serve::{self, Limits as ServeLimits};
+use crate::snapshot::StateFile;
 
 /// The whole HTTP surface. [`Server::start`] wraps it in the
 /// `guard` (panics, request log, injected faults).
@@ -82,8 +83,19 @@ pub struct Server {
     max_connections: usize,
     task: Option<JoinHandle<()>>,
     sweeper: JoinHandle<()>,
-    /// Saves the state file periodically, when one is configured.
-    saver: Option<JoinHandle<()>>,
+    /// The state file, when one is configured, and the task that saves it
+    /// periodically.
+    state: Option<(Arc<StateFile>, JoinHandle<()>)>,
+}
+
+/// How a shutdown ended.
+#[derive(Debug)]
+pub struct Stopped {
+    /// Webhooks still pending when the grace period ended (saved as pending
+    /// in the state file, when there is one).
+    pub undelivered: usize,
+    /// Why the final save of the state file failed, if it did.
+    pub save_failed: Option<String>,
 }
 
 impl Server {
@@ -117,25 +129,31 @@ impl Server {
         // moving; the watchdog must not take that for a stuck request.
         limits.quiet = limits.quiet.max(crate::ui::settle_bound(&config.webhooks));
         let app: AppState = Arc::new(App::new(config, public_url));
-        // The state file is restored before the first request is accepted.
-        let saver = match state_file(&app) {
+        // The state file is checked and restored before the first request
+        // is accepted.
+        let state = match state_file(&app) {
             None => None,
             Some((path, every)) => {
-                if let Some(r) = crate::snapshot::load(&app, &path)
+                let file =
+                    Arc::new(StateFile::open(path).map_err(|e| {
+                        std::io::Error::new(std::io::ErrorKind::PermissionDenied, e)
+                    })?);
+                if let Some(r) = crate::snapshot::load(&app, file.path())
                     .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?
                 {
                     tracing::info!(
                         "restored {} verification(s) and {} webhook(s) from {}",
                         r.verifications,
                         r.webhooks,
-                        path.display()
+                        file.path().display()
                     );
                 }
-                Some(tokio::spawn(crate::snapshot::save_periodically(
+                let saver = tokio::spawn(crate::snapshot::save_periodically(
                     app.clone(),
-                    path,
+                    file.clone(),
                     every,
-                )))
+                ));
+                Some((file, saver))
             }
         };
         let (stop, stopped) = watch::channel(false);
@@ -157,7 +175,7 @@ impl Server {
             max_connections: limits.max_connections,
             task: Some(task),
             sweeper,
-            saver,
+            state,
         })
     }
 
@@ -180,8 +198,8 @@ impl Server {
     /// window ([`serve::FINISH_WINDOW`]), and keeps delivering pending
     /// webhooks until `grace` after the call. Returns how many webhooks were
     /// still undelivered. Whatever clients do, it returns within about
-    /// `max(grace, 1 s)`.
-    pub async fn shutdown(mut self, grace: Duration) -> usize {
+    /// `max(grace, 1 s)`, plus the final save of the state file.
+    pub async fn shutdown(mut self, grace: Duration) -> Stopped {
         let began = tokio::time::Instant::now();
         self.app.webhooks.journal.close_waiters();
         let _ = self.stop.send(true);
@@ -216,19 +234,31 @@ impl Server {
                     target = r.target.as_deref().map(crate::escape::escape_for_log).unwrap_or_default().as_ref(), "webhook left undelivered at shutdown");
             }
         }
-        if let Some(saver) = self.saver.take() {
+        let mut save_failed = None;
+        if let Some((file, saver)) = self.state.take() {
+            // A periodic save already writing finishes first: the final save
+            // waits for the file's lock. Pending webhooks are saved as
+            // pending and delivered after the next start.
             saver.abort();
             let _ = saver.await;
-        }
-        if let Some((path, _)) = state_file(&self.app) {
-            // Pending webhooks are saved as pending and delivered after the
-            // next start.
-            match crate::snapshot::save(&self.app, &path) {
-                Ok(()) => tracing::info!("state saved to {}", path.display()),
-                Err(e) => tracing::error!("cannot save the state file {}: {e}", path.display()),
+            let app = self.app.clone();
+            let writer = file.clone();
+            let saved = tokio::task::spawn_blocking(move || writer.save(&app))
+                .await
+                .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())));
+            match saved {
+                Ok(()) => tracing::info!("state saved to {}", file.path().display()),
+                Err(e) => {
+                    let why = format!("cannot save the state file {}: {e}", file.path().display());
+                    tracing::error!("{why}");
+                    save_failed = Some(why);
+                }
             }
         }
-        left
+        Stopped {
+            undelivered: left,
+            save_failed,
+        }
     }
 }
 
@@ -246,7 +276,7 @@ fn state_file(app: &App) -> Option<(std::path::PathBuf, Duration)> {
 impl Drop for Server {
     fn drop(&mut self) {
         self.sweeper.abort();
-        if let Some(saver) = &self.saver {
+        if let Some((_, saver)) = &self.state {
             saver.abort();
         }
         let _ = self.stop.send(true);
@@ -315,7 +345,7 @@ pub fn banner(config: &Config, url: &str) -> String {
     out
 }
 
-/// Runs until SIGTERM or Ctrl-C, then shuts down gracefully.
+/// Runs until SIGTERM, Ctrl-C, SIGHUP or SIGQUIT, then shuts down gracefully.
 pub async fn run_until_signal(config: Config) -> std::io::Result<()> {
     let grace = Duration::from_secs(config.webhooks.shutdown_grace_secs);
     // Listen for the signals before saying we are up: a supervisor may send
@@ -334,27 +364,38 @@ pub async fn run_until_signal(config: Config) -> std::io::Result<()> {
         "shutting down: answering requests in flight, delivering pending webhooks for up to {} s",
         grace.as_secs()
     );
-    let left = server.shutdown(grace).await;
+    let stopped = server.shutdown(grace).await;
+    let left = stopped.undelivered;
     if left > 0 {
         tracing::warn!("{left} webhook(s) left undelivered");
     } else {
         tracing::info!("all webhooks settled; bye");
     }
-    Ok(())
+    match stopped.save_failed {
+        None => Ok(()),
+        Some(why) => Err(std::io::Error::other(why)),
+    }
 }
 
-/// Resolves on SIGTERM or SIGINT (Ctrl-C); the handlers are installed when
-/// this is called, not when it is first awaited.
+/// Resolves on SIGTERM, SIGINT (Ctrl-C), SIGHUP or SIGQUIT: each drains and
+/// saves the same way (SIGHUP reloads nothing; a terminal closing or a
+/// supervisor's "quit" must not end the mock without its final save). The
+/// handlers are installed when this is called, not when it is first awaited.
 #[cfg(unix)]
 fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     use tokio::signal::unix::{signal, SignalKind};
     let mut term = signal(SignalKind::terminate())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut hangup = signal(SignalKind::hangup())?;
+    let mut quit = signal(SignalKind::quit())?;
     Ok(async move {
-        tokio::select! {
-            _ = term.recv() => {},
-            _ = interrupt.recv() => {},
-        }
+        let name = tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = interrupt.recv() => "SIGINT",
+            _ = hangup.recv() => "SIGHUP",
+            _ = quit.recv() => "SIGQUIT",
+        };
+        tracing::info!("{name} received");
     })
 }
 

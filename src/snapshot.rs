@@ -116,22 +116,119 @@ pub fn put(app: &App, snap: Snapshot) -> Result<Restored, String> {
     })
 }
 
-/// Writes all state to `path` atomically: a temporary file beside it, synced,
-/// then renamed over it.
-pub fn save(app: &App, path: &Path) -> std::io::Result<()> {
-    let snap = take(app);
-    let tmp = temporary_beside(path);
-    let written = (|| {
-        let mut out = BufWriter::new(File::create(&tmp)?);
-        serde_json::to_writer(&mut out, &snap)?;
-        out.flush()?;
-        out.get_ref().sync_all()
-    })();
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
+/// The one writer of a state file. Every save (periodic, shutdown) goes
+/// through [`StateFile::save`], which holds a lock for the whole write: two
+/// saves never interleave, and a save still running when shutdown comes
+/// finishes before the shutdown save starts.
+///
+/// A save writes a fresh temporary file beside the destination (a name no
+/// other save uses), syncs it, renames it over the destination and syncs the
+/// directory, so whatever kills the process at whatever point, the path
+/// holds either the previous whole file or the new whole file.
+pub struct StateFile {
+    path: PathBuf,
+    writing: std::sync::Mutex<()>,
+}
+
+impl StateFile {
+    /// Checks that `path`'s directory exists and is writable, by creating
+    /// and removing a probe file there, and removes temporary files that an
+    /// earlier process killed mid-save left behind.
+    pub fn open(path: PathBuf) -> Result<StateFile, String> {
+        let dir = directory_of(&path);
+        let probe = temporary_beside(&path, "probe");
+        let made = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&probe)
+            .and_then(|mut f| f.write_all(b"probe"));
+        let _ = std::fs::remove_file(&probe);
+        if let Err(e) = made {
+            return Err(format!(
+                "the state file {} cannot be saved: its directory {} is not writable ({e})",
+                path.display(),
+                dir.display()
+            ));
+        }
+        remove_leftovers(&path);
+        Ok(StateFile {
+            path,
+            writing: std::sync::Mutex::new(()),
+        })
     }
-    std::fs::rename(&tmp, path)
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes all state atomically (see the type's documentation). Blocks
+    /// while another save is writing.
+    pub fn save(&self, app: &App) -> std::io::Result<()> {
+        let _one_writer = crate::sync::lock(&self.writing);
+        let snap = take(app);
+        let tmp = temporary_beside(&self.path, "tmp");
+        let written = (|| {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)?;
+            let mut out = BufWriter::new(file);
+            serde_json::to_writer(&mut out, &snap)?;
+            out.flush()?;
+            out.get_ref().sync_all()?;
+            std::fs::rename(&tmp, &self.path)?;
+            // The rename is durable once the directory is.
+            File::open(directory_of(&self.path))?.sync_all()
+        })();
+        if written.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        written
+    }
+}
+
+/// The directory `path` is in (`.` for a bare file name).
+fn directory_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// `DIR/.NAME.KIND-PID-N`: unique to this save in this process; the leading
+/// dot and the fixed prefix let a later start find what a kill left behind.
+fn temporary_beside(path: &Path, kind: &str) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut name = leftover_prefix(path);
+    name.push(format!("{kind}-{}-{n}", std::process::id()));
+    path.with_file_name(name)
+}
+
+fn leftover_prefix(path: &Path) -> std::ffi::OsString {
+    let mut name = std::ffi::OsString::from(".");
+    name.push(path.file_name().unwrap_or_default());
+    name.push(".");
+    name
+}
+
+/// Removes `.NAME.tmp-*` files beside `path`: saves that a SIGKILL cut short.
+fn remove_leftovers(path: &Path) {
+    let prefix = leftover_prefix(path);
+    let prefix = prefix.to_string_lossy();
+    let Ok(entries) = std::fs::read_dir(directory_of(path)) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name
+            .strip_prefix(prefix.as_ref())
+            .is_some_and(|rest| rest.starts_with("tmp-"))
+        {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Restores the state file at `path`. `Ok(None)` when there is none yet (a
@@ -151,27 +248,31 @@ pub fn load(app: &App, path: &Path) -> Result<Option<Restored>, String> {
 }
 
 /// Saves the state every `every` until the task is aborted; a failed save
-/// is logged and tried again next time.
-pub async fn save_periodically(app: std::sync::Arc<App>, path: PathBuf, every: Duration) {
+/// is logged as an error and tried again next time. Aborting the task does
+/// not cut a save short: the save runs on a blocking thread and holds the
+/// file's lock until it is done.
+pub async fn save_periodically(
+    app: std::sync::Arc<App>,
+    file: std::sync::Arc<StateFile>,
+    every: Duration,
+) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tick.tick().await; // the first tick is immediate; the state was just loaded
     loop {
         tick.tick().await;
-        let (app, path) = (app.clone(), path.clone());
-        let saved = tokio::task::spawn_blocking(move || save(&app, &path)).await;
-        match saved {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::warn!("cannot save the state file: {e}"),
-            Err(e) => tracing::warn!("cannot save the state file: {e}"),
-        }
+        let (app, writer) = (app.clone(), file.clone());
+        let saved = tokio::task::spawn_blocking(move || writer.save(&app)).await;
+        let failed = match saved {
+            Ok(Ok(())) => continue,
+            Ok(Err(e)) => e.to_string(),
+            Err(e) => e.to_string(),
+        };
+        tracing::error!(
+            "cannot save the state file {}: {failed}",
+            file.path().display()
+        );
     }
-}
-
-fn temporary_beside(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".tmp-{}", std::process::id()));
-    path.with_file_name(name)
 }
 
 #[cfg(test)]
@@ -189,11 +290,12 @@ mod tests {
             let app = crate::app::test_state();
             assert!(load(&app, &path).unwrap().is_none());
             app.clock.set_offset_ms(5_000);
-            save(&app, &path).unwrap();
-            assert!(
-                !temporary_beside(&path).exists(),
-                "the temporary file is renamed"
-            );
+            StateFile::open(path.clone()).unwrap().save(&app).unwrap();
+            let names: Vec<_> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            assert_eq!(names, ["state.json"], "the temporary file is renamed");
             let again = crate::app::test_state();
             let restored = load(&again, &path).unwrap().expect("a file");
             assert_eq!((restored.verifications, restored.webhooks), (0, 0));

@@ -19,6 +19,7 @@ mod openapi;
 mod probe;
 mod properties;
 mod reports;
+mod state_file;
 mod subscriptions;
 mod token;
 mod verifications;
