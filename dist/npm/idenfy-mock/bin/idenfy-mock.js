@@ -1,33 +1,18 @@
 #!/usr/bin/env node
 // `npx idenfy-mock`: runs the idenfy-mock binary from the platform package
-// that npm installed next to this one (an optional dependency per platform,
-// as esbuild and biome ship theirs). Arguments, stdio, signals and the exit
-// status pass straight through. IDENFY_MOCK_BINARY_PATH overrides the binary.
+// that npm installed next to this one (lib/binary.js finds it). Arguments,
+// stdio, signals and the exit status pass straight through.
+// IDENFY_MOCK_BINARY_PATH overrides the binary.
 "use strict";
 
 const { spawn } = require("node:child_process");
-
-const platforms = {
-  "linux x64": "@idenfy-mock/linux-x64",
-  "linux arm64": "@idenfy-mock/linux-arm64",
-  "darwin x64": "@idenfy-mock/darwin-x64",
-  "darwin arm64": "@idenfy-mock/darwin-arm64",
-  "win32 x64": "@idenfy-mock/win32-x64",
-};
+const { packagedBinary } = require("../lib/binary.js");
 
 function binaryPath() {
-  if (process.env.IDENFY_MOCK_BINARY_PATH) return process.env.IDENFY_MOCK_BINARY_PATH;
-  const key = `${process.platform} ${process.arch}`;
-  const pkg = platforms[key];
-  if (!pkg) {
-    console.error(`idenfy-mock: no prebuilt binary for ${key}; install it with \`cargo install --locked idenfy-mock\` and set IDENFY_MOCK_BINARY_PATH, or run the container image`);
-    process.exit(1);
-  }
-  const exe = process.platform === "win32" ? "idenfy-mock.exe" : "idenfy-mock";
   try {
-    return require.resolve(`${pkg}/bin/${exe}`);
-  } catch {
-    console.error(`idenfy-mock: the package ${pkg} is missing; it is an optional dependency of idenfy-mock, so reinstall without --no-optional / --omit=optional`);
+    return packagedBinary();
+  } catch (err) {
+    console.error(`idenfy-mock: ${err.message}`);
     process.exit(1);
   }
 }
