@@ -31,61 +31,36 @@
 //! [`MockServer::advance_clock`] moves time. The binary (`idenfy-mock
 //! --help`) serves the same thing over a fixed port.
 //!
-//! That is the whole public API. The modules marked hidden below serve the
-//! binary, the fuzz targets and the crate's own tests; they are not part of
+//! That is the whole public API. The one hidden module, `internals`, serves
+//! the binary, the fuzz targets and the crate's own tests; it is not part of
 //! the semver contract.
+
+#![forbid(unsafe_code)]
 
 // The layers, lowest first (ARCHITECTURE.md; `scripts/layers` checks that
 // imports go one way).
 //
 // domain: what the mock is about, free of HTTP and of the rest of the crate.
-#[doc(hidden)]
-pub mod domain;
-// runtime: the state and the parts that hold it.
-mod app;
-mod clock;
-#[doc(hidden)]
-pub mod config;
-mod escape;
-mod faults;
-mod files;
-mod ids;
-mod inbox;
-mod partners;
-mod report;
-mod store;
-mod sync;
-mod webhook;
-// lifecycle: each state change and its webhook.
+mod domain;
+// configuration: the layered settings, as types.
+mod config;
+// runtime: the state and the parts that hold it, the webhook engine among them.
+mod runtime;
+// lifecycle: every change to a verification, and the whole state as a snapshot.
 mod lifecycle;
 mod snapshot;
-// surfaces: the iDenfy API, the control API, the page; the request guard.
-#[doc(hidden)]
-pub mod api;
-mod control;
-mod guard;
-#[doc(hidden)]
-pub mod healthcheck;
-#[doc(hidden)]
-pub mod probe;
-mod ui;
-// server: the router, start-up and shutdown; the Rust facade.
+// http: the composition root, the listeners and the surfaces; the Rust facade.
+mod http;
 mod mock_server;
-mod openapi;
-mod serve;
-#[doc(hidden)]
-pub mod server;
 
-pub use config::{HttpUrl, PartnerConfig, SubscriptionConfig};
+pub use config::{PartnerConfig, SubscriptionConfig};
 pub use domain::status::EventType;
+pub use domain::url::HttpUrl;
 pub use domain::Environment;
 pub use mock_server::{MockServer, MockServerBuilder};
-pub use webhook::journal::{DeliveryState, Filter as WebhookFilter, WaitError, WebhookRecord};
-
-#[doc(hidden)]
-pub use config::Config;
-#[doc(hidden)]
-pub use server::Server;
+pub use runtime::webhook::journal::{
+    DeliveryState, Filter as WebhookFilter, WaitError, WebhookRecord,
+};
 
 /// Whether `signature` (an `Idenfy-Signature` header: lowercase hex) is the
 /// HMAC-SHA256 of `body` keyed with `signing_key`, compared in constant time.
@@ -95,5 +70,19 @@ pub use server::Server;
 /// assert!(!idenfy_mock::verify_signature(b"my-signing-key", body, "00"));
 /// ```
 pub fn verify_signature(signing_key: &[u8], body: &[u8], signature: &str) -> bool {
-    webhook::sign::verify(signing_key, body, signature)
+    runtime::webhook::sign::verify(signing_key, body, signature)
+}
+
+/// What the `idenfy-mock` binary, the fuzz targets and the crate's own tests
+/// need beyond the facade. Not part of the API: it may change in any release.
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::config::{Config, Overrides};
+    pub use crate::domain::outcome::Outcome;
+    pub use crate::domain::requests::{scan_ref, ManualReview};
+    pub use crate::domain::token::{TokenDefaults, TokenRequest};
+    pub use crate::http::api::auth::basic_credentials;
+    pub use crate::http::api::body::object as json_object;
+    pub use crate::http::api::PATHS as API_PATHS;
+    pub use crate::http::server::{banner, run_until_signal, Server};
 }

@@ -6,17 +6,16 @@
 
 use std::time::Duration;
 
-use crate::app::App;
-use crate::config::CannedResult;
 use crate::domain::outcome::Outcome;
 use crate::domain::status::{DocumentResult, DummyStatus, EventType, FaceResult, Overall};
 use crate::domain::token::TokenRequest;
-use crate::domain::verification::{DeleteError, ReviewPolicy, Verification};
-use crate::files;
-use crate::partners::PartnerId;
-use crate::store::TimerKind;
-use crate::sync::Wake;
-use crate::webhook::{self, payload, Outgoing};
+use crate::domain::verification::{AutoResult, DeleteError, ReviewPolicy, Verification};
+use crate::runtime::app::App;
+use crate::runtime::files;
+use crate::runtime::partners::PartnerId;
+use crate::runtime::store::TimerKind;
+use crate::runtime::sync::Wake;
+use crate::runtime::webhook::{self, payload, Outgoing};
 
 /// Creates a verification from a validated token request. A `dummyStatus`
 /// finishes it at once with the canned result and queues its webhook.
@@ -232,7 +231,7 @@ fn retention_secs(app: &App) -> i64 {
 fn finish_automatically(
     app: &App,
     v: &mut Verification,
-    result: &CannedResult,
+    result: &AutoResult,
     now: i64,
     delay: Duration,
 ) -> Option<u64> {
@@ -247,7 +246,7 @@ fn finish_automatically(
 fn finished_automatically(
     app: &App,
     v: &mut Verification,
-    result: &CannedResult,
+    result: &AutoResult,
     now: i64,
     delay: Duration,
 ) -> Outgoing {
@@ -327,7 +326,7 @@ fn outgoing(
         routes: webhook::routes(
             partner,
             v.request.callback_url.as_deref(),
-            crate::config::url_text(&app.config.webhooks.url),
+            app.config.webhooks.url.as_ref(),
             event,
         ),
         body,

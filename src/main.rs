@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
-use idenfy_mock::config::{Config, Overrides};
+use idenfy_mock::internals::{Config, Overrides};
+
+mod cli;
 
 /// mimalloc instead of glibc's allocator: a token allocates a dozen small
 /// objects and an eviction frees as many, which glibc's consolidation made
@@ -116,20 +118,20 @@ fn probe(base_url: &str, api_key: &str, api_secret: &str, timeout: u64) -> ExitC
         config
             .validate("probe reference")
             .map_err(|e| format!("the credentials cannot configure the reference mock: {e}"))?;
-        let server = idenfy_mock::Server::start(config)
+        let server = idenfy_mock::internals::Server::start(config)
             .await
             .map_err(|e| format!("cannot start the reference mock: {e}"))?;
-        let reference = idenfy_mock::probe::Target {
+        let reference = cli::probe::Target {
             base_url: server.url(),
             api_key,
             api_secret,
         };
-        let target = idenfy_mock::probe::Target {
+        let target = cli::probe::Target {
             base_url,
             api_key,
             api_secret,
         };
-        idenfy_mock::probe::run(&reference, &target, per_request, per_request * 15).await
+        cli::probe::run(&reference, &target, per_request, per_request * 15).await
     });
     match result {
         Ok(diffs) => {
@@ -191,7 +193,7 @@ fn served_listen(cmdline: &[u8]) -> Option<std::net::SocketAddr> {
 
 fn main() -> ExitCode {
     // --help ends with what a default start serves, as start-up prints it.
-    let defaults = idenfy_mock::server::banner(&Config::embedded(), "http://127.0.0.1:8080");
+    let defaults = idenfy_mock::internals::banner(&Config::embedded(), "http://127.0.0.1:8080");
     let matches = Cli::command()
         .after_help(format!("Defaults (embedded config.toml):\n{defaults}"))
         .get_matches();
@@ -233,7 +235,7 @@ fn main() -> ExitCode {
             .unwrap_or(config.listen);
         let port = listen.port();
         let url = url.unwrap_or_else(|| format!("http://127.0.0.1:{port}/_mock/health"));
-        return match idenfy_mock::healthcheck::probe(&url, std::time::Duration::from_secs(3)) {
+        return match cli::healthcheck::probe(&url, std::time::Duration::from_secs(3)) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("idenfy-mock healthcheck: {e}");
@@ -260,7 +262,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(idenfy_mock::server::run_until_signal(config)) {
+    match runtime.block_on(idenfy_mock::internals::run_until_signal(config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("idenfy-mock: {e}");

@@ -37,10 +37,11 @@
 
 use std::time::Duration;
 
-use crate::config::{Config, HttpUrl, PartnerConfig, SubscriptionConfig};
+use crate::config::{Config, PartnerConfig, SubscriptionConfig};
+use crate::domain::url::HttpUrl;
 use crate::domain::Environment;
-use crate::server::Server;
-use crate::webhook::journal::{DeliveryState, Filter, WaitError, WebhookRecord};
+use crate::http::server::Server;
+use crate::runtime::webhook::journal::{DeliveryState, Filter, WaitError, WebhookRecord};
 
 /// A running mock on `127.0.0.1:<random port>`, shut down on drop.
 pub struct MockServer {
@@ -233,7 +234,7 @@ fn url_or_panic(setter: &str, text: &str) -> Option<HttpUrl> {
         Ok(url) => url,
         Err(problem) => panic!(
             "idenfy-mock: {setter}: '{}' {problem}",
-            crate::escape::escape_for_log(text)
+            crate::domain::escape::escape_for_log(text)
         ),
     }
 }

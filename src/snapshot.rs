@@ -17,10 +17,10 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::app::App;
 use crate::domain::verification::Verification;
 use crate::lifecycle;
-use crate::webhook::journal::{Filter, WebhookRecord};
+use crate::runtime::app::App;
+use crate::runtime::webhook::journal::{Filter, WebhookRecord};
 
 /// The one snapshot format so far.
 pub const VERSION: u32 = 1;
@@ -164,7 +164,7 @@ impl StateFile {
     /// Writes all state atomically (see the type's documentation). Blocks
     /// while another save is writing.
     pub fn save(&self, app: &App) -> std::io::Result<()> {
-        let _one_writer = crate::sync::lock(&self.writing);
+        let _one_writer = crate::runtime::sync::lock(&self.writing);
         let snap = take(app);
         let tmp = temporary_beside(&self.path, "tmp");
         let written = (|| {
@@ -287,7 +287,7 @@ mod tests {
         let _ = std::fs::remove_file(&path);
         let rt = tokio::runtime::Runtime::new().unwrap();
         rt.block_on(async {
-            let app = crate::app::test_state();
+            let app = crate::runtime::app::test_state();
             assert!(load(&app, &path).unwrap().is_none());
             app.clock.set_offset_ms(5_000);
             StateFile::open(path.clone()).unwrap().save(&app).unwrap();
@@ -296,7 +296,7 @@ mod tests {
                 .map(|e| e.unwrap().file_name())
                 .collect();
             assert_eq!(names, ["state.json"], "the temporary file is renamed");
-            let again = crate::app::test_state();
+            let again = crate::runtime::app::test_state();
             let restored = load(&again, &path).unwrap().expect("a file");
             assert_eq!((restored.verifications, restored.webhooks), (0, 0));
             assert_eq!(again.clock.offset_ms(), 5_000);

@@ -2,7 +2,7 @@
 #![no_main]
 
 use axum::http::{header, HeaderMap, HeaderValue};
-use idenfy_mock::api::auth::basic_credentials;
+use idenfy_mock::internals::basic_credentials;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

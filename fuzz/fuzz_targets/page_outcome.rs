@@ -1,7 +1,7 @@
 //! The verification page's and control API's finish: outcome, face, document, tag.
 #![no_main]
 
-use idenfy_mock::domain::outcome::Outcome;
+use idenfy_mock::internals::Outcome;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

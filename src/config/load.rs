@@ -6,7 +6,11 @@ use std::path::{Path, PathBuf};
 use figment::providers::{Format, Toml};
 use figment::Figment;
 
-use super::*;
+use super::{
+    types, Config, ConfigError, EMBEDDED, ENV_ADMIN_TOKEN, ENV_API_KEY, ENV_API_SECRET, ENV_LISTEN,
+    ENV_PUBLIC_URL, ENV_SEED, ENV_SIGNING_KEY, ENV_STATE_FILE, ENV_WEBHOOK_URL,
+};
+use crate::domain::url::HttpUrl;
 
 /// Values given on the command line; each `Some` wins over every other layer.
 #[derive(Debug, Clone, Default)]
@@ -79,16 +83,16 @@ impl Config {
         let mut set = |key: &'static str, by: String| typed.push((key, by));
         let env_name = |name: &str| format!("environment variable {name}");
         // Text settings, each with who set it, in the order they apply.
-        let mut texts: Vec<(&str, String, String)> = Vec::new();
-        for (name, key) in [
-            (ENV_LISTEN, "listen"),
-            (ENV_PUBLIC_URL, "public_url"),
-            (ENV_WEBHOOK_URL, "webhooks.url"),
-            (ENV_STATE_FILE, "state.file"),
-            (ENV_ADMIN_TOKEN, "control.admin_token"),
+        let mut texts: Vec<(Setting, String, String)> = Vec::new();
+        for (name, setting) in [
+            (ENV_LISTEN, Setting::Listen),
+            (ENV_PUBLIC_URL, Setting::PublicUrl),
+            (ENV_WEBHOOK_URL, Setting::WebhookUrl),
+            (ENV_STATE_FILE, Setting::StateFile),
+            (ENV_ADMIN_TOKEN, Setting::AdminToken),
         ] {
             if let Some(v) = var(name) {
-                texts.push((key, v, env_name(name)));
+                texts.push((setting, v, env_name(name)));
             }
         }
         if let Some(v) = var(ENV_SEED) {
@@ -120,26 +124,26 @@ impl Config {
                 first.signing_key = Some(v);
             }
         }
-        for (flag, key, value) in [
-            ("--listen", "listen", &overrides.listen),
-            ("--public-url", "public_url", &overrides.public_url),
-            ("--webhook-url", "webhooks.url", &overrides.webhook_url),
-            ("--state-file", "state.file", &overrides.state_file),
+        for (flag, setting, value) in [
+            ("--listen", Setting::Listen, &overrides.listen),
+            ("--public-url", Setting::PublicUrl, &overrides.public_url),
+            ("--webhook-url", Setting::WebhookUrl, &overrides.webhook_url),
+            ("--state-file", Setting::StateFile, &overrides.state_file),
         ] {
             if let Some(v) = value {
-                texts.push((key, v.clone(), flag.to_owned()));
+                texts.push((setting, v.clone(), flag.to_owned()));
             }
         }
         // Only the value that wins is parsed: a bad variable that a flag
         // overrides is no error.
-        for (i, (key, value, by)) in texts.iter().enumerate() {
-            if texts[i + 1..].iter().any(|(later, ..)| later == key) {
+        for (i, (setting, value, by)) in texts.iter().enumerate() {
+            if texts[i + 1..].iter().any(|(later, ..)| later == setting) {
                 continue;
             }
-            config
-                .set_text(key, value)
+            setting
+                .apply(&mut config, value)
                 .map_err(|problem| ConfigError(format!("{by}: {problem}")))?;
-            set(key, by.clone());
+            set(setting.key(), by.clone());
         }
         if overrides.seed.is_some() {
             config.seed = overrides.seed;
@@ -151,19 +155,41 @@ impl Config {
         })?;
         Ok(config)
     }
+}
 
-    /// Sets `key` (one of those the environment or a flag can set) from
-    /// `text`, or says what is wrong with it.
-    fn set_text(&mut self, key: &str, text: &str) -> Result<(), String> {
+/// A setting the environment or a flag can give as text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Setting {
+    Listen,
+    PublicUrl,
+    WebhookUrl,
+    StateFile,
+    AdminToken,
+}
+
+impl Setting {
+    /// Its key in the configuration file.
+    fn key(self) -> &'static str {
+        match self {
+            Setting::Listen => "listen",
+            Setting::PublicUrl => "public_url",
+            Setting::WebhookUrl => "webhooks.url",
+            Setting::StateFile => "state.file",
+            Setting::AdminToken => "control.admin_token",
+        }
+    }
+
+    /// Sets it in `config` from `text` (empty: none, where none is allowed),
+    /// or says what is wrong with the text.
+    fn apply(self, config: &mut Config, text: &str) -> Result<(), String> {
         let url = |text: &str| HttpUrl::parse_optional(text).map_err(str::to_owned);
-        match key {
-            "listen" => self.listen = types::parse_listen(text)?,
-            "public_url" => self.public_url = url(text)?,
-            "webhooks.url" => self.webhooks.url = url(text)?,
-            "state.file" => self.state.file = text.to_owned(),
-            "control.admin_token" => self.control.admin_token = text.to_owned(),
-            // Only called with the fixed keys in `load_with_env`.
-            other => unreachable!("{other} is not a text setting"),
+        let given = || Some(text.to_owned()).filter(|t| !t.is_empty());
+        match self {
+            Setting::Listen => config.listen = types::parse_listen(text)?,
+            Setting::PublicUrl => config.public_url = url(text)?,
+            Setting::WebhookUrl => config.webhooks.url = url(text)?,
+            Setting::StateFile => config.state.file = given().map(PathBuf::from),
+            Setting::AdminToken => config.control.admin_token = given(),
         }
         Ok(())
     }

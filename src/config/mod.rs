@@ -11,10 +11,11 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::num::{NonZeroU64, NonZeroUsize};
 
-pub use crate::domain::settings::{
-    is_http_url, CannedResult, Defaults, IframeCase, IframeMessageForm, UiConfig,
-};
+use crate::domain::outcome::IframeSettings;
 use crate::domain::status::{DummyStatus, EventType};
+use crate::domain::token::TokenDefaults;
+use crate::domain::url::HttpUrl;
+use crate::domain::verification::AutoResult;
 use crate::domain::Environment;
 
 mod load;
@@ -22,7 +23,6 @@ mod types;
 mod validate;
 
 pub use load::Overrides;
-pub use types::{url_text, HttpUrl};
 
 /// The repository's `config.toml`, compiled in so the binary needs no file.
 pub const EMBEDDED: &str = include_str!("../../config.toml");
@@ -50,14 +50,14 @@ pub struct Config {
     #[serde(default)]
     pub seed: Option<u64>,
     pub body_limit_bytes: usize,
-    pub defaults: Defaults,
+    pub defaults: TokenDefaults,
     pub control: ControlConfig,
     pub server: ServerConfig,
     pub store: StoreConfig,
     pub webhooks: WebhookConfig,
     pub dummy: DummyConfig,
     #[serde(default)]
-    pub ui: UiConfig,
+    pub ui: IframeSettings,
     #[serde(default)]
     pub state: StateConfig,
     pub partners: Vec<PartnerConfig>,
@@ -67,8 +67,9 @@ pub struct Config {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StateConfig {
-    /// The state file; empty: state lives only in memory.
-    pub file: String,
+    /// The state file; none (empty in TOML): state lives only in memory.
+    #[serde(with = "types::optional_path")]
+    pub file: Option<std::path::PathBuf>,
     /// Seconds between saves while running (the file is saved on shutdown too).
     pub save_every_secs: u64,
 }
@@ -76,7 +77,7 @@ pub struct StateConfig {
 impl Default for StateConfig {
     fn default() -> StateConfig {
         StateConfig {
-            file: String::new(),
+            file: None,
             save_every_secs: 10,
         }
     }
@@ -88,9 +89,10 @@ pub const MAX_VERIFICATIONS: usize = 10_000_000;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ControlConfig {
-    /// Bearer token the control API requires; empty = none.
-    #[serde(default)]
-    pub admin_token: String,
+    /// Bearer token the control API requires; none (empty in TOML): the
+    /// control API is open.
+    #[serde(default, with = "types::optional_text")]
+    pub admin_token: Option<String>,
 }
 
 /// Connections and request sizes (see `serve`).
@@ -172,7 +174,7 @@ pub struct WebhookConfig {
 #[serde(deny_unknown_fields)]
 pub struct DummyConfig {
     pub simulate_manual_review: bool,
-    pub results: BTreeMap<DummyStatus, CannedResult>,
+    pub results: BTreeMap<DummyStatus, AutoResult>,
 }
 
 /// A key left out of a `[[partners]]` entry takes its value from
@@ -287,9 +289,9 @@ mod tests {
 
     #[test]
     fn the_domain_test_settings_are_the_embedded_ones() {
-        use crate::domain::settings::testing;
+        use crate::domain::testing;
         let c = Config::embedded();
-        let same = |a: &CannedResult, b: &CannedResult| {
+        let same = |a: &AutoResult, b: &AutoResult| {
             serde_json::to_value(a).unwrap() == serde_json::to_value(b).unwrap()
         };
         assert!(same(
@@ -421,7 +423,7 @@ mod tests {
         ];
         let c = Config::load_with_env(None, &env, &Overrides::default()).unwrap();
         assert_eq!(c.seed, Some(42));
-        assert_eq!(c.control.admin_token, "t0ken");
+        assert_eq!(c.control.admin_token.as_deref(), Some("t0ken"));
         let flags = Overrides {
             seed: Some(7),
             ..Default::default()
@@ -525,8 +527,11 @@ mod tests {
             );
         }
         let c = Config::from_toml("[webhooks]\nurl = 'http://127.0.0.1:9/h'", "f").unwrap();
-        assert_eq!(url_text(&c.webhooks.url), "http://127.0.0.1:9/h");
-        assert_eq!(url_text(&c.public_url), "");
+        assert_eq!(
+            c.webhooks.url.as_ref().map(HttpUrl::as_str),
+            Some("http://127.0.0.1:9/h")
+        );
+        assert_eq!(c.public_url, None);
     }
 
     #[test]
@@ -579,13 +584,19 @@ mod tests {
     #[test]
     fn iframe_message_form_is_configurable() {
         let ui = Config::embedded().ui;
-        assert_eq!(ui.iframe_message, IframeMessageForm::Object);
-        assert_eq!(ui.iframe_case, IframeCase::Lower);
+        assert_eq!(
+            ui.iframe_message,
+            crate::domain::outcome::IframeMessageForm::Object
+        );
+        assert_eq!(ui.iframe_case, crate::domain::outcome::IframeCase::Lower);
         let ui = Config::from_toml("[ui]\niframe_message = 'json'\niframe_case = 'upper'", "f")
             .unwrap()
             .ui;
-        assert_eq!(ui.iframe_message, IframeMessageForm::Json);
-        assert_eq!(ui.iframe_case, IframeCase::Upper);
+        assert_eq!(
+            ui.iframe_message,
+            crate::domain::outcome::IframeMessageForm::Json
+        );
+        assert_eq!(ui.iframe_case, crate::domain::outcome::IframeCase::Upper);
         let e = Config::from_toml("[ui]\niframe_message = 'xml'", "f.toml").unwrap_err();
         assert!(
             e.0.contains("'ui.iframe_message'") && e.0.contains("object") && e.0.contains("json"),

@@ -5,62 +5,55 @@
 //! user sees, after where the value came from.
 //!
 //! [`Config`]: super::Config
+//! [`HttpUrl`]: crate::domain::url::HttpUrl
 
-use std::fmt;
 use std::net::SocketAddr;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-/// An absolute `http` or `https` URL with a host (a webhook target, the
-/// public base URL).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HttpUrl(url::Url);
-
-/// What is wrong with a URL setting that is not empty and not an [`HttpUrl`].
-pub const NOT_AN_HTTP_URL: &str = "must be an http(s) URL or empty";
-
-impl HttpUrl {
-    /// `text` as an optional URL: empty is `None`.
-    pub fn parse_optional(text: &str) -> Result<Option<HttpUrl>, &'static str> {
-        if text.is_empty() {
-            return Ok(None);
-        }
-        match url::Url::parse(text) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
-                Ok(Some(HttpUrl(u)))
-            }
-            _ => Err(NOT_AN_HTTP_URL),
-        }
-    }
-
-    /// The URL, normalised (`http://host:1` reads `http://host:1/`).
-    pub fn as_str(&self) -> &str {
-        self.0.as_str()
-    }
-}
-
-impl fmt::Display for HttpUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The text of an optional URL setting: empty when unset.
-pub fn url_text(url: &Option<HttpUrl>) -> &str {
-    url.as_ref().map_or("", HttpUrl::as_str)
-}
 
 /// `Option<HttpUrl>` as TOML has it: a string, empty for none.
 pub mod optional_url {
-    use super::*;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::domain::url::HttpUrl;
 
     pub fn serialize<S: Serializer>(url: &Option<HttpUrl>, s: S) -> Result<S::Ok, S::Error> {
-        url_text(url).serialize(s)
+        url.as_ref().map_or("", HttpUrl::as_str).serialize(s)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<HttpUrl>, D::Error> {
         let text = String::deserialize(d)?;
         HttpUrl::parse_optional(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// An optional text setting as TOML has it: a string, empty for none.
+pub mod optional_text {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(text: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+        text.as_deref().unwrap_or("").serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        let text = String::deserialize(d)?;
+        Ok(Some(text).filter(|t| !t.is_empty()))
+    }
+}
+
+/// An optional path setting as TOML has it: a string, empty for none.
+pub mod optional_path {
+    use std::path::PathBuf;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(path: &Option<PathBuf>, s: S) -> Result<S::Ok, S::Error> {
+        path.as_deref()
+            .map_or(std::borrow::Cow::Borrowed(""), |p| p.to_string_lossy())
+            .serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PathBuf>, D::Error> {
+        let text = String::deserialize(d)?;
+        Ok(Some(text).filter(|t| !t.is_empty()).map(PathBuf::from))
     }
 }
 
@@ -79,7 +72,11 @@ pub fn parse_listen(text: &str) -> Result<SocketAddr, String> {
 
 /// `listen` as TOML has it: a string such as `127.0.0.1:8080`.
 pub mod listen {
-    use super::*;
+    use std::net::SocketAddr;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::parse_listen;
 
     pub fn serialize<S: Serializer>(addr: &SocketAddr, s: S) -> Result<S::Ok, S::Error> {
         addr.to_string().serialize(s)
@@ -94,18 +91,6 @@ pub mod listen {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn urls_are_http_with_a_host_or_empty() {
-        assert_eq!(HttpUrl::parse_optional(""), Ok(None));
-        let u = HttpUrl::parse_optional("http://127.0.0.1:3000/hook")
-            .unwrap()
-            .unwrap();
-        assert_eq!(u.as_str(), "http://127.0.0.1:3000/hook");
-        for bad in ["nope", "ftp://x.test/", "http://", "mailto:a@b.test", " "] {
-            assert_eq!(HttpUrl::parse_optional(bad), Err(NOT_AN_HTTP_URL), "{bad}");
-        }
-    }
 
     #[test]
     fn a_bare_port_gets_a_hint() {

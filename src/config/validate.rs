@@ -1,8 +1,13 @@
 //! What the types alone cannot check, one function per section; each message
 //! names the key (and where it was set) and never shows a secret.
 
-use super::*;
-use crate::domain::token::LOCALES;
+use super::{
+    Config, ConfigError, DummyConfig, PartnerConfig, ServerConfig, StoreConfig, SubscriptionConfig,
+    WebhookConfig, MAX_EXTRA_HEADERS, MAX_HEADER_NAME, MAX_HEADER_VALUE, MAX_MEMORY_BUDGET_MIB,
+    MAX_SUBSCRIPTIONS, MAX_VERIFICATIONS, RESERVED_HEADERS,
+};
+use crate::domain::status::{DummyStatus, EventType};
+use crate::domain::token::{TokenDefaults, LOCALES};
 
 /// Builds the error for a key: `err(key, problem)`.
 type Err<'a> = &'a dyn Fn(&str, String) -> ConfigError;
@@ -61,7 +66,7 @@ fn server(s: &ServerConfig, err: Err<'_>) -> Result<(), ConfigError> {
 }
 
 /// `[defaults]`: what a token request leaves out.
-fn defaults(d: &Defaults, err: Err<'_>) -> Result<(), ConfigError> {
+fn defaults(d: &TokenDefaults, err: Err<'_>) -> Result<(), ConfigError> {
     if d.expiry_time > crate::domain::token::MAX_EXPIRY_TIME {
         return Err(err(
             "defaults.expiry_time",
@@ -248,7 +253,7 @@ fn validate_subscriptions(
         }
         let mut seen = std::collections::HashSet::new();
         for (name, value) in &s.headers {
-            let shown = crate::escape::escape_for_log(name);
+            let shown = crate::domain::escape::escape_for_log(name);
             let lower = name.to_ascii_lowercase();
             if name.len() > MAX_HEADER_NAME
                 || axum::http::HeaderName::from_bytes(name.as_bytes()).is_err()

@@ -1,14 +1,17 @@
 //! What idenfy-mock is about, free of HTTP: partners' environments, the status
 //! vocabulary and its rules, token requests and verifications.
 
+pub mod escape;
 pub mod fields;
 pub mod outcome;
 pub mod requests;
-pub mod settings;
 pub mod status;
-pub mod switches;
 pub mod token;
+pub mod url;
 pub mod verification;
+
+/// Which partner a verification belongs to: its index in the configuration.
+pub type PartnerId = usize;
 
 /// Defines an enum whose variants travel as fixed strings (iDenfy's spelling),
 /// with `as_str`, `parse`, `ALL` and serde support through those strings.
@@ -89,3 +92,50 @@ wire_enum!(
     /// The iDenfy environment a partner's key pair runs in.
     Environment { Dev = "DEV", Test = "TEST", Prod = "PROD", Demo = "DEMO" }
 );
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! The embedded configuration's values, for the domain's unit tests
+    //! (`config`'s tests check that they agree with config.toml).
+    use super::status::{DocumentResult, FaceResult, MismatchTagValue};
+    use super::token::{DocumentType, TokenDefaults};
+    use super::verification::AutoResult;
+
+    pub fn defaults() -> TokenDefaults {
+        TokenDefaults {
+            expiry_time: 3600,
+            session_length: 600,
+            locale: "en".into(),
+            documents: vec![
+                DocumentType::IdCard,
+                DocumentType::Passport,
+                DocumentType::ResidencePermit,
+                DocumentType::DriverLicense,
+            ],
+            file_url_ttl_secs: 3600,
+        }
+    }
+
+    pub fn approved() -> AutoResult {
+        AutoResult {
+            auto_face: FaceResult::FaceMatch,
+            auto_document: DocumentResult::DocValidated,
+            fraud_tags: vec![],
+            mismatch_tags: vec![],
+        }
+    }
+
+    pub fn denied() -> AutoResult {
+        AutoResult {
+            auto_face: FaceResult::FaceMismatch,
+            ..approved()
+        }
+    }
+
+    pub fn suspected() -> AutoResult {
+        AutoResult {
+            mismatch_tags: vec![MismatchTagValue::parse("NAME").expect("a mismatch tag")],
+            ..approved()
+        }
+    }
+}

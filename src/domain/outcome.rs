@@ -3,11 +3,12 @@
 
 use serde::Serialize;
 
-use super::settings::{CannedResult, IframeCase, IframeMessageForm, UiConfig};
+use serde::Deserialize;
+
 use super::status::{
     DocumentResult, FaceResult, FraudTag, FraudTagValue, MismatchTag, Open, Overall,
 };
-use super::verification::Verification;
+use super::verification::{AutoResult, Verification};
 
 /// A fraud or mismatch tag, chosen for a SUSPECTED outcome.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,8 +97,8 @@ impl Outcome {
     }
 
     /// The automatic result this outcome records; `None` for `Unverified`.
-    pub fn auto_result(self) -> Option<CannedResult> {
-        let passed = |fraud_tags, mismatch_tags| CannedResult {
+    pub fn auto_result(self) -> Option<AutoResult> {
+        let passed = |fraud_tags, mismatch_tags| AutoResult {
             auto_face: FaceResult::FaceMatch,
             auto_document: DocumentResult::DocValidated,
             fraud_tags,
@@ -105,7 +106,7 @@ impl Outcome {
         };
         match self {
             Outcome::Approve => Some(passed(vec![], vec![])),
-            Outcome::Deny { face, document } => Some(CannedResult {
+            Outcome::Deny { face, document } => Some(AutoResult {
                 auto_face: face,
                 auto_document: document,
                 fraud_tags: vec![],
@@ -188,6 +189,37 @@ pub struct IframeMessage {
     pub manual_suspected: bool,
 }
 
+/// How the verification page in an iframe posts its result to the parent
+/// window (`[ui]` in the configuration).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IframeSettings {
+    /// What the page posts: the message object (production front ends read
+    /// `event.data.status`) or a JSON string (iDenfy's docs
+    /// `JSON.parse(event.data)`).
+    pub iframe_message: IframeMessageForm,
+    /// The case of the message's `status` and `manualStatus` values.
+    pub iframe_case: IframeCase,
+}
+
+/// How the iframe message travels (`ui.iframe_message`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IframeMessageForm {
+    #[default]
+    Object,
+    Json,
+}
+
+/// The case of the iframe message's values (`ui.iframe_case`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IframeCase {
+    #[default]
+    Lower,
+    Upper,
+}
+
 impl IframeMessage {
     pub fn of(v: &Verification) -> IframeMessage {
         let has_manual = v.manual_face.is_some() || v.manual_document.is_some();
@@ -209,7 +241,7 @@ impl IframeMessage {
     /// What the page posts, in the configured form: the object itself or its
     /// JSON text (iDenfy's docs `JSON.parse(event.data)`), with `status` and
     /// `manualStatus` in lower or upper case.
-    pub fn posted(&self, ui: &UiConfig) -> serde_json::Value {
+    pub fn posted(&self, ui: &IframeSettings) -> serde_json::Value {
         let case = |s: &str| match ui.iframe_case {
             IframeCase::Lower => s.to_owned(),
             IframeCase::Upper => s.to_ascii_uppercase(),
@@ -239,7 +271,7 @@ mod tests {
             auto_suspected: false,
             manual_suspected: false,
         };
-        let ui = |iframe_message, iframe_case| UiConfig {
+        let ui = |iframe_message, iframe_case| IframeSettings {
             iframe_message,
             iframe_case,
         };

@@ -3,11 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::settings::{CannedResult, PartnerId};
 use super::status::{
     overall_of, DocumentResult, FaceResult, FraudTagValue, MismatchTagValue, Overall,
 };
 use super::token::TokenRequest;
+use super::PartnerId;
 
 /// Serialized (control API, snapshots) with its wire-style names; the owning
 /// partner travels separately, by API key.
@@ -46,6 +46,20 @@ pub struct Verification {
     /// `reviewFailed`): `/api/v2/status` answers `REVIEWING` until it comes.
     #[serde(default)]
     pub review_pending: bool,
+}
+
+/// An automatic result: the face and document results and the tags that
+/// come with them. A `dummyStatus`'s canned result (`[dummy.results]`) and a
+/// page outcome are both one.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutoResult {
+    pub auto_face: FaceResult,
+    pub auto_document: DocumentResult,
+    #[serde(default)]
+    pub fraud_tags: Vec<FraudTagValue>,
+    #[serde(default)]
+    pub mismatch_tags: Vec<MismatchTagValue>,
 }
 
 /// Which automatic results wait for a manual review: iDenfy's per-token
@@ -113,7 +127,7 @@ impl Verification {
     /// equal the automatic ones. Returns whether the result is final.
     pub fn finish_automatically(
         &mut self,
-        result: &CannedResult,
+        result: &AutoResult,
         review: ReviewPolicy,
         now: i64,
     ) -> bool {
@@ -325,7 +339,7 @@ pub struct DocumentData {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::settings::testing;
+    use crate::domain::testing;
     use serde_json::json;
 
     fn verification(body: serde_json::Value) -> Verification {

@@ -760,34 +760,6 @@ async fn the_dashboard_lists_state_and_its_buttons_work() {
             .starts_with("event must be one of"),
         "{bad}"
     );
-    let no_redirect = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let resp = no_redirect
-        .post(m.url("/_mock/dashboard/replay/1"))
-        // What the dashboard's script sends.
-        .header("X-Idenfy-Mock", "1")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 303);
-    rx.wait_for(2).await;
-    let resp = no_redirect
-        .post(m.url(&format!(
-            "/_mock/dashboard/finish/{}",
-            active["scanRef"].as_str().unwrap()
-        )))
-        .form(&[("outcome", "approve")])
-        .header("X-Idenfy-Mock", "1")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 303);
-    let (_, st) = m
-        .post("/api/v2/status", DEV, json!({"scanRef": active["scanRef"]}))
-        .await;
-    assert_eq!(st["status"], "APPROVED");
 }
 
 #[tokio::test]

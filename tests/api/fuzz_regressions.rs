@@ -6,11 +6,9 @@
 use std::path::Path;
 
 use axum::http::{header, HeaderMap, HeaderValue};
-use idenfy_mock::api::{auth::basic_credentials, body};
-use idenfy_mock::config::Config;
-use idenfy_mock::domain::outcome::Outcome;
-use idenfy_mock::domain::requests::{scan_ref, ManualReview};
-use idenfy_mock::domain::token::TokenRequest;
+use idenfy_mock::internals::{
+    basic_credentials, json_object, scan_ref, Config, ManualReview, Outcome, TokenRequest,
+};
 
 fn inputs(target: &str) -> Vec<(String, Vec<u8>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -32,7 +30,7 @@ fn inputs(target: &str) -> Vec<(String, Vec<u8>)> {
 fn token_body() {
     let defaults = Config::embedded().defaults;
     for (name, data) in inputs("token_body") {
-        let outcome = body::object(&data).map(|map| TokenRequest::parse(&map, &defaults));
+        let outcome = json_object(&data).map(|map| TokenRequest::parse(&map, &defaults));
         // Every input is refused or parsed; an accepted one serialises.
         if let Ok(Ok(request)) = outcome {
             assert!(serde_json::to_vec(&request).is_ok(), "{name}");
@@ -43,7 +41,7 @@ fn token_body() {
 #[test]
 fn scan_ref_bodies() {
     for (name, data) in inputs("scan_ref_bodies") {
-        if let Ok(map) = body::object(&data) {
+        if let Ok(map) = json_object(&data) {
             let sr = scan_ref(&map);
             let review = ManualReview::parse(&map);
             assert!(

@@ -90,7 +90,7 @@ async fn control_posts_a_cross_site_page_could_send_are_refused() {
     assert_eq!(list["total"], 1, "nothing was reset");
     let got = post_with(
         &m,
-        "/_mock/dashboard/replay/1",
+        "/_mock/webhooks/1/replay",
         &[("Content-Type", "application/x-www-form-urlencoded")],
         "",
     )

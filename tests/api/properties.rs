@@ -121,7 +121,7 @@ fn request_like() -> impl Strategy<Value = Value> {
 }
 
 /// Every route of the emulated API, as the router has them.
-const API: [&str; 8] = idenfy_mock::api::PATHS;
+const API: [&str; 8] = idenfy_mock::internals::API_PATHS;
 
 const CONTROL: &[&str] = &[
     "/_mock/reset",

@@ -5,7 +5,7 @@
 
 use crate::helpers::*;
 use hmac::{Hmac, Mac};
-use idenfy_mock::Config;
+use idenfy_mock::internals::Config;
 use serde_json::{json, Value};
 use sha2::Sha256;
 

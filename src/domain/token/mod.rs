@@ -9,15 +9,19 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::fields::{FieldResult, Fields, JsonText, Object};
-use super::settings::Defaults;
 use super::status::DummyStatus;
 use super::wire_enum;
 
+pub mod switches;
 mod typos;
 mod values;
 
-pub use typos::*;
-pub use values::*;
+pub use typos::{asks_for_dummy, unknown_fields};
+use values::{
+    additional_steps, callback_url, client_id, countries, date, documents, locale, name,
+    nationality, redirect_url, video_call_questions,
+};
+pub use values::{is_country_code, LOCALES, MAX_EXPIRY_TIME, MAX_QUESTIONNAIRE_CHARS};
 
 wire_enum!(
     /// Identity document types.
@@ -88,6 +92,25 @@ impl Sex {
     }
 }
 
+/// What a token falls back to for what it does not send (`[defaults]`;
+/// iDenfy: the partner's dashboard settings).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenDefaults {
+    pub expiry_time: u32,
+    pub session_length: u32,
+    pub locale: String,
+    pub documents: Vec<DocumentType>,
+    /// Seconds a `fileUrls` link of its result works after it is issued
+    /// (iDenfy's: an hour).
+    #[serde(default = "one_hour")]
+    pub file_url_ttl_secs: u64,
+}
+
+fn one_hour() -> u64 {
+    3600
+}
+
 /// A validated token request, normalised as the response echoes it (names
 /// uppercased, defaults applied). Field names are the wire names.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
@@ -139,7 +162,7 @@ impl TokenRequest {
     /// Parses a request body object, applying the partner's `defaults`.
     /// Fields are checked in a fixed order so the same bad body always gets
     /// the same message; unknown keys are ignored.
-    pub fn parse(body: &Object, defaults: &Defaults) -> FieldResult<TokenRequest> {
+    pub fn parse(body: &Object, defaults: &TokenDefaults) -> FieldResult<TokenRequest> {
         let f = Fields(body);
         let client_id = client_id(&f)?;
 
@@ -181,7 +204,7 @@ impl TokenRequest {
             .string_len("questionnaire", 0, MAX_QUESTIONNAIRE_CHARS)?
             .map(Box::from);
         let video_call_questions = video_call_questions(&f)?;
-        let switches = super::switches::parse(&f)?;
+        let switches = switches::parse(&f)?;
         let dummy_status = f.one_of("dummyStatus", DummyStatus::parse, DummyStatus::list)?;
 
         Ok(TokenRequest {
@@ -305,6 +328,10 @@ impl Serialize for AllowedDocuments<'_> {
 
 #[cfg(test)]
 mod tests {
+    use super::typos::known_fields;
+    use super::values::{
+        is_calendar_date, is_language_tag, is_person_name, ISO_COUNTRIES, NAME_FORBIDDEN,
+    };
     use super::*;
     use crate::domain::fields::FieldError;
     use serde_json::{json, Value};
@@ -312,7 +339,7 @@ mod tests {
     fn parse(v: Value) -> FieldResult<TokenRequest> {
         TokenRequest::parse(
             &crate::domain::fields::object_of(&v),
-            &crate::domain::settings::testing::defaults(),
+            &crate::domain::testing::defaults(),
         )
     }
 

@@ -2,9 +2,8 @@
 
 use std::sync::OnceLock;
 
+use super::TokenRequest;
 use crate::domain::fields::{Fields, Object};
-
-use super::*;
 
 /// Every key a token request may use: the fields the 201 echoes (read from
 /// [`TokenRequest`]'s schema, so the list cannot drift), the legacy
@@ -19,7 +18,7 @@ pub fn known_fields() -> &'static [String] {
         };
         known.extend(["personScanRef", "dummyStatus"].map(String::from));
         known.extend(
-            crate::domain::switches::SWITCHES
+            crate::domain::token::switches::SWITCHES
                 .iter()
                 .map(|(n, _)| n.to_string()),
         );

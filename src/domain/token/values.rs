@@ -5,10 +5,10 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
+use super::{Country, DocumentType, TokenDefaults};
+use crate::domain::fields::JsonText;
 use crate::domain::fields::{FieldError, FieldResult, Fields};
-use crate::domain::settings::is_http_url;
-
-use super::*;
+use crate::domain::url::HttpUrl;
 
 /// Largest `expiryTime` (30 days).
 pub const MAX_EXPIRY_TIME: u32 = 2_592_000;
@@ -215,7 +215,9 @@ pub(super) fn redirect_url(f: &Fields, field: &str) -> FieldResult<Option<Box<st
     match f.string(field)? {
         None => Ok(None),
         Some(u) if has_control_characters(u) => Err(FieldError::bad(field, NO_CONTROL_CHARACTERS)),
-        Some(u) if (5..=2048).contains(&u.len()) && is_http_url(u) => Ok(Some(Box::from(u))),
+        Some(u) if (5..=2048).contains(&u.len()) && HttpUrl::parse(u).is_ok() => {
+            Ok(Some(Box::from(u)))
+        }
         Some(_) => Err(FieldError::bad(
             field,
             "must be an http(s) URL of 5 to 2048 characters",
@@ -244,7 +246,7 @@ pub(super) fn client_id(f: &Fields) -> FieldResult<String> {
 
 /// `documents`: known document types (at most 50, the general array
 /// limit); absent or empty: the partner's default list.
-pub(super) fn documents(f: &Fields, defaults: &Defaults) -> FieldResult<Vec<DocumentType>> {
+pub(super) fn documents(f: &Fields, defaults: &TokenDefaults) -> FieldResult<Vec<DocumentType>> {
     match f.string_array("documents")? {
         None => Ok(defaults.documents.clone()),
         Some(list) if list.is_empty() => Ok(defaults.documents.clone()),
@@ -264,7 +266,7 @@ pub(super) fn documents(f: &Fields, defaults: &Defaults) -> FieldResult<Vec<Docu
 
 /// `locale`: any language tag, kept as sent (iDenfy shows English for one
 /// it does not support); absent: the partner's default.
-pub(super) fn locale(f: &Fields, defaults: &Defaults) -> FieldResult<Cow<'static, str>> {
+pub(super) fn locale(f: &Fields, defaults: &TokenDefaults) -> FieldResult<Cow<'static, str>> {
     match f.string("locale")? {
         // Config validation keeps the default among LOCALES.
         None => {
@@ -288,7 +290,7 @@ pub(super) fn callback_url(f: &Fields) -> FieldResult<Option<Box<str>>> {
         Some(u) if has_control_characters(u) => {
             Err(FieldError::bad("callbackUrl", NO_CONTROL_CHARACTERS))
         }
-        Some(u) if u.len() <= 2048 && is_http_url(u) => Ok(Some(Box::from(u))),
+        Some(u) if u.len() <= 2048 && HttpUrl::parse(u).is_ok() => Ok(Some(Box::from(u))),
         Some(_) => Err(FieldError::bad(
             "callbackUrl",
             "must be an http(s) URL of at most 2048 characters",

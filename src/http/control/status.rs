@@ -1,0 +1,84 @@
+//! Health, readiness and what the mock holds (`/_mock/health`, `/_mock/stats`).
+
+use axum::extract::State;
+use axum::Json;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::runtime::app::AppState;
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Health {
+    /// Always `ok` when the server answers: it serves only once ready.
+    pub status: &'static str,
+    pub version: &'static str,
+    pub uptime_secs: u64,
+    pub verifications: usize,
+    pub webhooks_pending: usize,
+}
+
+/// Health and readiness; usable as a container health check.
+#[utoipa::path(get, path = "/_mock/health", tag = "control",
+    responses((status = 200, description = "ready", body = Health)))]
+pub async fn health(State(app): State<AppState>) -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+        uptime_secs: app.started.elapsed().as_secs(),
+        verifications: app.store.len(),
+        webhooks_pending: app.webhooks.engine.pending(),
+    })
+}
+
+/// What the mock holds and its bounds: to see memory stay bounded in a long
+/// CI run, or to assert on eviction in a test.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Stats {
+    pub verifications: crate::runtime::store::StoreStats,
+    pub webhooks: WebhookStats,
+    pub inbox: InboxStats,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookStats {
+    /// Journal entries kept, and their size in bytes.
+    pub journaled: usize,
+    pub bytes: usize,
+    /// Settled entries the journal let go to stay within its bounds.
+    pub dropped: u64,
+    /// Queued or in flight.
+    pub pending: usize,
+    /// Open long-polls (`/_mock/webhooks/wait`, at most `webhooks.max_waiters`).
+    pub waiters: usize,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InboxStats {
+    /// Bytes held over all inboxes, and at most.
+    pub bytes: usize,
+    pub max_bytes: usize,
+}
+
+/// Counts and sizes of what is stored, with their bounds.
+#[utoipa::path(get, path = "/_mock/stats", tag = "control",
+    responses((status = 200, body = Stats)))]
+pub async fn stats(State(app): State<AppState>) -> Json<Stats> {
+    Json(Stats {
+        verifications: app.store.stats(),
+        webhooks: WebhookStats {
+            journaled: app.webhooks.journal.len(),
+            bytes: app.webhooks.journal.bytes(),
+            dropped: app.webhooks.journal.dropped(),
+            pending: app.webhooks.engine.pending(),
+            waiters: app.webhooks.journal.waiter_count(),
+        },
+        inbox: InboxStats {
+            bytes: app.inbox.bytes(),
+            max_bytes: crate::runtime::inbox::TOTAL_BYTES,
+        },
+    })
+}

@@ -1,0 +1,312 @@
+//! Result webhooks: what is sent (payload, signature), where, and the record of
+//! it (journal). Handlers produce webhooks through [`Webhooks::emit`] and know
+//! nothing of delivery.
+
+pub mod delivery;
+pub mod journal;
+pub mod payload;
+mod plan;
+mod route;
+pub mod sign;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::config::PartnerConfig;
+use crate::domain::escape::escape_for_log;
+use crate::domain::status::EventType;
+use crate::runtime::clock::Clock;
+use crate::runtime::faults::Faults;
+use delivery::{Engine, Job};
+use journal::{DeliveryState, Journal, WebhookRecord};
+use plan::Signed;
+pub use plan::{Planned, REDACTED};
+use route::extra_headers;
+pub use route::{routes, Route};
+
+/// A webhook about to be produced.
+pub struct Outgoing {
+    pub scan_ref: String,
+    pub partner_key: String,
+    pub event: EventType,
+    pub is_final: bool,
+    /// Where copies of it go, one each (see [`routes`]); empty: nobody
+    /// subscribed to the event, so it is journaled `not_subscribed`.
+    pub routes: Vec<Route>,
+    pub body: Vec<u8>,
+    /// Wait before the first attempt.
+    pub delay: Duration,
+}
+
+/// One journaled copy, ready to be queued.
+#[derive(Clone)]
+struct Entry {
+    id: u64,
+    body: Bytes,
+    headers: Vec<(String, String)>,
+    is_final: bool,
+}
+
+pub struct Webhooks {
+    pub journal: Arc<Journal>,
+    pub engine: Engine,
+    clock: Arc<Clock>,
+    faults: Arc<Faults>,
+    /// Webhooks held back by a `reorder` fault, by scanRef, until that
+    /// verification's next webhook has been queued.
+    held: Mutex<HashMap<String, Vec<Job>>>,
+    /// Each partner's (by API key) subscriptions' extra headers, to send a
+    /// replayed or restored record with the values its journal entry hides.
+    extra_headers: HashMap<String, Vec<Vec<(String, String)>>>,
+}
+
+impl Webhooks {
+    pub fn new(
+        journal: Arc<Journal>,
+        engine: Engine,
+        clock: Arc<Clock>,
+        faults: Arc<Faults>,
+    ) -> Webhooks {
+        Webhooks {
+            journal,
+            engine,
+            clock,
+            faults,
+            held: Mutex::new(HashMap::new()),
+            extra_headers: HashMap::new(),
+        }
+    }
+
+    /// Knows the partners' subscriptions' extra headers (for replays).
+    pub fn with_subscriptions(mut self, partners: &[PartnerConfig]) -> Webhooks {
+        self.extra_headers = partners
+            .iter()
+            .filter(|p| !p.subscriptions.is_empty())
+            .map(|p| {
+                let subs = p.subscriptions.iter().map(extra_headers).collect();
+                (p.api_key.clone(), subs)
+            })
+            .collect();
+        self
+    }
+
+    /// Journals the webhook and queues it for delivery, applying any injected
+    /// webhook faults; returns the journal id of the webhook itself (of its
+    /// first copy when several subscriptions receive it).
+    /// Call it while the verification is locked, so a verification's webhooks
+    /// are queued in the order they were produced.
+    pub fn emit(&self, out: Outgoing) -> u64 {
+        self.commit(self.plan(out))
+    }
+
+    /// The first half of [`emit`](Self::emit), which needs no lock: applies
+    /// the injected faults, makes and signs the bodies. The order of a
+    /// verification's webhooks is fixed by [`commit`](Self::commit) alone.
+    /// A webhook nobody subscribed to takes no fault: nothing is sent.
+    pub fn plan(&self, out: Outgoing) -> Planned {
+        let actions = if out.routes.is_empty() {
+            Vec::new()
+        } else {
+            self.faults.take_webhook(out.event, &out.partner_key)
+        };
+        plan::plan(out, &actions)
+    }
+
+    /// The second half of [`emit`](Self::emit): journals the planned
+    /// webhooks and queues them. Call it while the verification is locked.
+    pub fn commit(&self, p: Planned) -> u64 {
+        let out = &p.out;
+        let mut first = None;
+        if p.copies.is_empty() {
+            let unsent = Signed::new(out.body.clone(), out.is_final, out.event, None, &[]);
+            let id = self
+                .record(out, None, &unsent, None, DeliveryState::NotSubscribed)
+                .id;
+            first = Some(id);
+            tracing::debug!(scan_ref = %escape_for_log(&out.scan_ref), event = out.event.as_str(),
+                "webhook not sent: no subscription of the partner lists this event");
+        }
+        for copy in &p.copies {
+            let route = &copy.route;
+            let initial = DeliveryState::initial(route.target.as_deref());
+            let mut queue = Vec::new();
+            if let Some(early) = &copy.early {
+                queue.push(self.record(out, Some(route), early, None, initial));
+            }
+            let main = self.record(out, Some(route), &copy.main, None, initial);
+            let id = main.id;
+            first.get_or_insert(id);
+            if p.drop {
+                self.journal.settle(id, DeliveryState::Dropped);
+            } else if p.reorder {
+                if let Some(job) = Self::job(&main, &out.scan_ref, route.target.clone(), p.delay) {
+                    self.lock_held()
+                        .entry(out.scan_ref.clone())
+                        .or_default()
+                        .push(job);
+                }
+            } else {
+                queue.push(main.clone());
+            }
+            if p.duplicate && !p.drop {
+                queue.push(self.record(out, Some(route), &copy.main, Some(id), initial));
+            }
+            for entry in &queue {
+                if let Some(job) = Self::job(entry, &out.scan_ref, route.target.clone(), p.delay) {
+                    self.engine.enqueue(job);
+                }
+            }
+            if route.target.is_none() {
+                tracing::info!(scan_ref = %escape_for_log(&out.scan_ref), event = out.event.as_str(),
+                    "webhook recorded as undeliverable: no callbackUrl, subscription url, partner webhook_url or [webhooks].url");
+            }
+        }
+        if !p.reorder {
+            let held = self.lock_held().remove(&out.scan_ref);
+            for job in held.into_iter().flatten() {
+                self.engine.enqueue(job);
+            }
+        }
+        // There is always a record: a copy per route, or the unsent one.
+        first.unwrap_or_default()
+    }
+
+    fn lock_held(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<Job>>> {
+        crate::runtime::sync::lock(&self.held)
+    }
+
+    /// Journals one webhook; returns its entry for queueing.
+    fn record(
+        &self,
+        out: &Outgoing,
+        route: Option<&Route>,
+        signed: &Signed,
+        copy_of: Option<u64>,
+        state: DeliveryState,
+    ) -> Entry {
+        let id = self.journal.push(WebhookRecord {
+            id: 0,
+            scan_ref: out.scan_ref.clone(),
+            partner: out.partner_key.clone(),
+            event: out.event,
+            is_final: signed.is_final,
+            target: route.and_then(|r| r.target.clone()),
+            headers: signed.shown.clone(),
+            body: signed.body.clone(),
+            state,
+            attempts: Vec::new(),
+            created_at_ms: self.clock.now_ms(),
+            copy_of,
+            subscription: route.and_then(|r| r.subscription),
+        });
+        Entry {
+            id,
+            body: signed.body.clone(),
+            headers: signed.headers.clone(),
+            is_final: signed.is_final,
+        }
+    }
+
+    fn job(entry: &Entry, scan_ref: &str, target: Option<String>, delay: Duration) -> Option<Job> {
+        let entry = entry.clone();
+        Some(Job {
+            journal_id: entry.id,
+            scan_ref: scan_ref.to_owned(),
+            target: target?,
+            headers: entry.headers,
+            body: entry.body,
+            is_final: entry.is_final,
+            delay,
+        })
+    }
+
+    /// `r` with the extra headers its journal entry hides filled in from
+    /// its subscription (one no longer configured drops them).
+    fn with_real_headers(&self, mut r: WebhookRecord) -> WebhookRecord {
+        let extra = r
+            .subscription
+            .and_then(|i| self.extra_headers.get(&r.partner)?.get(i));
+        r.headers = r
+            .headers
+            .into_iter()
+            .filter_map(|(name, value)| {
+                if value != REDACTED {
+                    return Some((name, value));
+                }
+                extra?
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case(&name))
+                    .map(|(_, v)| (name, v.clone()))
+            })
+            .collect();
+        r
+    }
+
+    /// Sends journal entry `id` again, as a new entry with the same target,
+    /// headers and body; returns the new id. A not-subscribed one is
+    /// journaled again as not subscribed, and still not sent.
+    pub fn replay(&self, id: u64) -> Option<u64> {
+        let r = self.journal.get(id)?;
+        let state = match r.state {
+            DeliveryState::NotSubscribed => DeliveryState::NotSubscribed,
+            _ => DeliveryState::initial(r.target.as_deref()),
+        };
+        let new_id = self.journal.push(WebhookRecord {
+            id: 0,
+            state,
+            attempts: Vec::new(),
+            created_at_ms: self.clock.now_ms(),
+            copy_of: Some(id),
+            ..r.clone()
+        });
+        if state == DeliveryState::Pending {
+            if let Some(job) = Job::resend(new_id, self.with_real_headers(r)) {
+                self.engine.enqueue(job);
+            }
+        }
+        Some(new_id)
+    }
+
+    /// Queues again the records a snapshot restore found pending (oldest
+    /// first, so each verification keeps its order): they were never
+    /// delivered before the snapshot was taken.
+    pub fn resume(&self, pending: Vec<WebhookRecord>) {
+        for r in pending {
+            if let Some(job) = Job::resend(r.id, self.with_real_headers(r)) {
+                self.engine.enqueue(job);
+            }
+        }
+    }
+
+    /// Forgets held-back webhooks (a reset).
+    pub fn clear_held(&self, keep: impl Fn(&str) -> bool) {
+        self.lock_held().retain(|scan_ref, _| keep(scan_ref));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::route::target;
+
+    #[test]
+    fn target_precedence() {
+        let url = |u| crate::domain::url::HttpUrl::parse(u).unwrap();
+        let (p, g) = (url("http://p.test/"), url("http://g.test/"));
+        assert_eq!(
+            target(Some("http://c.test/"), Some(&p), Some(&g)).as_deref(),
+            Some("http://c.test/")
+        );
+        assert_eq!(
+            target(None, Some(&p), Some(&g)).as_deref(),
+            Some("http://p.test/")
+        );
+        assert_eq!(
+            target(None, None, Some(&g)).as_deref(),
+            Some("http://g.test/")
+        );
+        assert_eq!(target(None, None, None), None);
+    }
+}
