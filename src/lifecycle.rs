@@ -1,74 +1,73 @@
-//! What happens to a verification, and the webhooks each step produces:
+//! Every change to a verification, and the webhooks each step produces:
 //! created (with or without a dummy result), opened and finished on the
-//! verification page, reviewed manually, expired, deleted, purged.
-//! The API handlers, the verification page, the deadline sweeper and the control API
-//! all go through here, so a step behaves the same whoever triggers it.
+//! verification page or through the control API, reviewed manually,
+//! expired, deleted, purged, told how its final webhook settled, forgotten
+//! by a reset. The API handlers, the verification page, the control API, the
+//! deadline sweeper and the webhook engine all go through here, so a step
+//! behaves the same whoever triggers it.
+//!
+//! A step's webhook is made one way ([`webhook`]: its body, routes, the
+//! injected faults it takes, its signatures) and committed one way
+//! ([`Webhooks::commit`](crate::runtime::webhook::Webhooks::commit): journaled
+//! and queued) while the verification is locked, inside the store's
+//! `insert` or `update`, which fixes its place in the verification's order.
+//! A new verification is seen by nobody until it is stored, so its webhook
+//! is made before the store is locked; every other step makes it under the
+//! lock, from the verification as the step left it.
 
 use std::time::Duration;
 
 use crate::domain::outcome::Outcome;
+use crate::domain::payload;
 use crate::domain::status::{DocumentResult, DummyStatus, EventType, FaceResult, Overall};
 use crate::domain::token::TokenRequest;
 use crate::domain::verification::{AutoResult, DeleteError, ReviewPolicy, Verification};
+use crate::domain::PartnerId;
 use crate::runtime::app::App;
+use crate::runtime::faults::FaultAction;
 use crate::runtime::files;
-use crate::runtime::partners::PartnerId;
 use crate::runtime::store::TimerKind;
 use crate::runtime::sync::Wake;
-use crate::runtime::webhook::{self, payload, Outgoing};
+use crate::runtime::webhook::plan::{plan, Planned};
+use crate::runtime::webhook::{self, Outgoing};
 
 /// Creates a verification from a validated token request. A `dummyStatus`
 /// finishes it at once with the canned result and queues its webhook.
-/// `respond` sees the new verification before it is stored (the token
-/// response depends only on what it was created with), so nothing is copied.
-pub fn create<R>(
-    app: &App,
-    partner: PartnerId,
-    request: TokenRequest,
-    respond: impl FnOnce(&Verification) -> R,
-) -> R {
-    let now = app.clock.now_secs();
+/// Returns the verification as created, for the token response.
+pub fn create(app: &App, partner: PartnerId, request: TokenRequest) -> Verification {
+    let now = app.clock().now_secs();
     let digit_string = (request.generate_digit_string || request.dummy_status.is_some())
-        .then(|| app.ids.digit_string());
+        .then(|| app.ids().digit_string());
     let dummy = request.dummy_status;
-    let v = Verification::new(
-        app.ids.scan_ref(),
-        app.ids.auth_token(),
+    let mut v = Verification::new(
+        app.ids().scan_ref(),
+        app.ids().auth_token(),
         partner,
         request,
         digit_string,
-        app.ids.secret(),
+        app.ids().secret(),
         now,
     );
-    let mut v = v;
-    let response = respond(&v);
-    // A dummy result is decided, and its webhook body made, before the
-    // verification is stored: nobody can see it yet, and the store's one
-    // lock then covers only journaling and queueing the webhook, which is
-    // what fixes its order. (Building the body under the lock made the two
-    // workers wait for each other: bench/run's seed workload.)
-    let delay = Duration::from_millis(app.config.webhooks.delay_ms);
+    let created = v.clone();
+    let delay = Duration::from_millis(app.config().webhooks.delay_ms);
     let webhook = match dummy {
         None | Some(DummyStatus::Active) => None,
-        Some(DummyStatus::Expired) => Some(expired(app, &mut v, now, delay)),
+        Some(DummyStatus::Expired) => Some(expire(app, &mut v, now, delay)),
         // Config validation guarantees a canned result for every finishing status.
         Some(status) => app
-            .config
+            .config()
             .dummy
             .results
             .get(&status)
-            .map(|canned| finished_automatically(app, &mut v, canned, now, delay)),
+            .map(|canned| finish_automatically(app, &mut v, canned, now, delay)),
     };
-    // Faults, signing and the records' headers need no lock either; the
-    // lock covers journaling and queueing only (`commit`).
-    let webhook = webhook.map(|out| app.webhooks.plan(out));
     // The store files its deadline (expiry, or retention once finished).
-    app.store.insert(v, |_| {
+    app.store().insert(v, |_| {
         if let Some(planned) = webhook {
-            app.webhooks.commit(planned);
+            app.webhooks().commit(planned);
         }
     });
-    response
+    created
 }
 
 /// Why a step on an existing verification was refused.
@@ -94,14 +93,15 @@ pub fn review_manually(
     face: FaceResult,
     document: DocumentResult,
 ) -> Result<(), StepError> {
-    let now = app.clock.now_secs();
-    app.store
+    let now = app.clock().now_secs();
+    app.store()
         .update(partner, scan_ref, |v| {
             if v.is_deleted() {
                 return Err(StepError::Deleted);
             }
             v.review_manually(face, document, now);
-            emit(app, v, EventType::ManualFinished, true, Duration::ZERO);
+            let made = webhook(app, v, EventType::ManualFinished, true, Duration::ZERO);
+            app.webhooks().commit(made);
             Ok(())
         })
         .unwrap_or(Err(StepError::NotFound))
@@ -109,7 +109,7 @@ pub fn review_manually(
 
 /// Deletes a verification's personal data (`/api/v2/delete`).
 pub fn delete(app: &App, partner: PartnerId, scan_ref: &str) -> Result<(), StepError> {
-    app.store
+    app.store()
         .update(partner, scan_ref, |v| {
             v.delete()
                 .map_err(|DeleteError::NotExpiredYet| StepError::NotExpiredYet)
@@ -120,7 +120,7 @@ pub fn delete(app: &App, partner: PartnerId, scan_ref: &str) -> Result<(), StepE
 /// The user opens the verification page: the session starts (once) and
 /// `sessionLength` bounds it from then on.
 pub fn open_session(app: &App, auth_token: &str) -> Result<Verification, StepError> {
-    let now = app.clock.now_secs();
+    let now = app.clock().now_secs();
     with_usable_token(app, auth_token, now, |v| {
         if v.session_started_at.is_none() {
             // From now on the session's end is its deadline.
@@ -139,14 +139,30 @@ pub fn finish_session(
     auth_token: &str,
     outcome: Outcome,
 ) -> Result<(Verification, Option<u64>), StepError> {
-    let now = app.clock.now_secs();
+    let now = app.clock().now_secs();
     with_usable_token(app, auth_token, now, |v| {
-        let final_webhook = match outcome.auto_result() {
+        let made = match outcome.auto_result() {
             Some(result) => finish_automatically(app, v, &result, now, Duration::ZERO),
             None => cancel(app, v, now),
         };
-        Ok((v.clone(), final_webhook))
+        let is_final = made.is_final();
+        let id = app.webhooks().commit(made);
+        Ok((v.clone(), is_final.then_some(id)))
     })
+}
+
+/// [`finish_session`] for the verification `scan_ref` (the control API and
+/// the dashboard), whoever owns it.
+pub fn finish_by_scan_ref(
+    app: &App,
+    scan_ref: &str,
+    outcome: Outcome,
+) -> Result<Verification, StepError> {
+    let token = app
+        .store()
+        .read_any(scan_ref, |v| v.auth_token.clone())
+        .ok_or(StepError::NotFound)?;
+    finish_session(app, &token, outcome).map(|(v, _)| v)
 }
 
 /// Runs `f` on the token's verification while it can still be used; expires
@@ -158,13 +174,14 @@ fn with_usable_token<R>(
     f: impl FnOnce(&mut Verification) -> Result<R, StepError>,
 ) -> Result<R, StepError> {
     let scan_ref = app
-        .store
+        .store()
         .scan_ref_of_token(auth_token)
         .ok_or(StepError::NotFound)?;
-    app.store
+    app.store()
         .update_any(&scan_ref, |v| match v.status {
             Overall::Active if now >= v.deadline() => {
-                expire(app, v, now, Duration::ZERO);
+                let made = expire(app, v, now, Duration::ZERO);
+                app.webhooks().commit(made);
                 Err(StepError::Expired)
             }
             Overall::Active => f(v),
@@ -174,48 +191,76 @@ fn with_usable_token<R>(
         .unwrap_or(Err(StepError::NotFound))
 }
 
+/// The webhook engine's word on a final webhook: delivered, or given up on.
+/// The verification page then sends the user on accordingly (a final
+/// webhook that failed sends them to the error URL, as iDenfy does).
+pub fn final_webhook_settled(app: &App, scan_ref: &str, delivered: bool) {
+    app.store()
+        .update_any(scan_ref, |v| v.final_webhook_failed = !delivered);
+}
+
+/// Back to a known state: every partner's verifications with their
+/// webhooks (`None`), plus the faults, the inboxes, the clock and every
+/// partner's usage; or only one partner's verifications, webhooks and
+/// usage. Returns how many verifications went.
+pub fn reset(app: &App, partner: Option<PartnerId>) -> usize {
+    let removed = forget(app, partner);
+    match partner {
+        None => {
+            app.faults().clear();
+            app.inbox().clear_all();
+            app.clock().set_offset_ms(0);
+            for (_, p) in app.partners().iter() {
+                p.reset_usage();
+            }
+        }
+        Some(id) => app.partners().get(id).reset_usage(),
+    }
+    removed
+}
+
 /// Forgets verifications with everything that hangs off them (journal
 /// entries, held-back webhooks, deadlines): every partner's (`None`) or one
 /// partner's. Returns how many verifications went.
 pub fn forget(app: &App, partner: Option<PartnerId>) -> usize {
     let Some(id) = partner else {
-        app.webhooks.journal.retain(|_| false);
-        app.webhooks.clear_held(|_| false);
-        return app.store.retain(|_| false);
+        app.webhooks().forget(|_| true, |_| true);
+        return app.store().retain(|_| false);
     };
-    let key = app.partners.get(id).key();
+    let key = app.partners().get(id).key();
     let mut gone = std::collections::HashSet::new();
-    let removed = app.store.retain(|v| {
+    let removed = app.store().retain(|v| {
         let keep = v.partner != id;
         if !keep {
             gone.insert(v.scan_ref.clone());
         }
         keep
     });
-    app.webhooks.journal.retain(|r| r.partner != key);
-    app.webhooks.clear_held(|scan_ref| !gone.contains(scan_ref));
+    app.webhooks()
+        .forget(|r| r.partner == key, |scan_ref| gone.contains(scan_ref));
     removed
 }
 
 /// Puts back a verification from a snapshot; the store files its deadline.
 pub fn restore(app: &App, v: Verification) {
-    app.store.insert(v, |_| ());
+    app.store().insert(v, |_| ());
 }
 
 /// A deadline came for `scan_ref`: expire it or purge it if that is due.
-pub fn on_timer(app: &App, kind: TimerKind, scan_ref: &str) {
-    let now = app.clock.now_secs();
+fn on_timer(app: &App, kind: TimerKind, scan_ref: &str) {
+    let now = app.clock().now_secs();
     match kind {
         TimerKind::Expire => {
-            app.store.update_any(scan_ref, |v| {
+            app.store().update_any(scan_ref, |v| {
                 if v.status == Overall::Active && now >= v.deadline() {
-                    expire(app, v, now, Duration::ZERO);
+                    let made = expire(app, v, now, Duration::ZERO);
+                    app.webhooks().commit(made);
                 }
             });
         }
         TimerKind::Purge => {
-            let retention = retention_secs(app);
-            app.store.purge_if(scan_ref, |v| {
+            let retention = i64::try_from(app.config().store.retention_secs).unwrap_or(i64::MAX);
+            app.store().purge_if(scan_ref, |v| {
                 v.status != Overall::Active
                     && v.finished_at
                         .is_some_and(|f| f.saturating_add(retention) <= now)
@@ -224,35 +269,18 @@ pub fn on_timer(app: &App, kind: TimerKind, scan_ref: &str) {
     }
 }
 
-fn retention_secs(app: &App) -> i64 {
-    i64::try_from(app.config.store.retention_secs).unwrap_or(i64::MAX)
-}
-
+/// Records an automatic result on `v`; its webhook, made, not committed:
+/// final unless the result waits for a manual review.
 fn finish_automatically(
     app: &App,
     v: &mut Verification,
     result: &AutoResult,
     now: i64,
     delay: Duration,
-) -> Option<u64> {
-    let out = finished_automatically(app, v, result, now, delay);
-    let is_final = out.is_final;
-    let id = app.webhooks.emit(out);
-    is_final.then_some(id)
-}
-
-/// Records an automatic result on `v`; its webhook, not yet sent: final
-/// unless the result waits for a manual review.
-fn finished_automatically(
-    app: &App,
-    v: &mut Verification,
-    result: &AutoResult,
-    now: i64,
-    delay: Duration,
-) -> Outgoing {
+) -> Planned {
     let review = review_policy(app, v.partner, Some(&v.request));
     let is_final = v.finish_automatically(result, review, now);
-    outgoing(app, v, EventType::AutoFinished, is_final, delay)
+    webhook(app, v, EventType::AutoFinished, is_final, delay)
 }
 
 /// Which automatic results wait for a manual review: the token's
@@ -263,8 +291,8 @@ pub fn review_policy(
     partner: PartnerId,
     request: Option<&TokenRequest>,
 ) -> ReviewPolicy {
-    let partner = &app.partners.get(partner).config;
-    let global = !app.config.dummy.simulate_manual_review;
+    let partner = &app.partners().get(partner).config;
+    let global = !app.config().dummy.simulate_manual_review;
     let sent = |name| request.and_then(|r| r.switch(name));
     ReviewPolicy {
         successful: sent("reviewSuccessful")
@@ -276,62 +304,66 @@ pub fn review_policy(
     }
 }
 
-/// The token or its session ran out: EXPIRED, with its final webhook.
-fn expire(app: &App, v: &mut Verification, now: i64, delay: Duration) -> Option<u64> {
-    Some(app.webhooks.emit(expired(app, v, now, delay)))
+/// The token or its session ran out: EXPIRED; its final webhook, made.
+fn expire(app: &App, v: &mut Verification, now: i64, delay: Duration) -> Planned {
+    v.expire(now);
+    webhook(app, v, EventType::Expired, true, delay)
 }
 
 /// The user left the page without a result ("leave unverified"): the token
 /// is used up and the verification ends `EXPIRED` (iDenfy's only overall
 /// status for a session without a result), but the final webhook says why:
 /// `IDENTIFICATION_CANCELLED`, not `IDENTIFICATION_EXPIRED`.
-fn cancel(app: &App, v: &mut Verification, now: i64) -> Option<u64> {
+fn cancel(app: &App, v: &mut Verification, now: i64) -> Planned {
     v.expire(now);
-    Some(emit(app, v, EventType::Cancelled, true, Duration::ZERO))
+    webhook(app, v, EventType::Cancelled, true, Duration::ZERO)
 }
 
-/// Marks `v` expired; its final webhook, not yet sent.
-fn expired(app: &App, v: &mut Verification, now: i64, delay: Duration) -> Outgoing {
-    v.expire(now);
-    outgoing(app, v, EventType::Expired, true, delay)
-}
-
-/// Produces a webhook about `v` in its current state. Called with the store
-/// locked: the webhook side must not call back into the store from here.
-fn emit(app: &App, v: &Verification, event: EventType, is_final: bool, delay: Duration) -> u64 {
-    app.webhooks.emit(outgoing(app, v, event, is_final, delay))
-}
-
-/// The webhook about `v` in its current state, not yet journaled or queued.
-fn outgoing(
+/// The one way a webhook about `v` in its current state is made: its body,
+/// where its copies go, the injected webhook faults it takes (none when
+/// nobody subscribed: nothing is sent), and its signatures. Not journaled or
+/// queued yet: [`Webhooks::commit`](crate::runtime::webhook::Webhooks::commit)
+/// does that.
+fn webhook(
     app: &App,
     v: &Verification,
     event: EventType,
     is_final: bool,
     delay: Duration,
-) -> Outgoing {
-    let partner = &app.partners.get(v.partner).config;
-    let file_urls = files::urls(
-        v,
-        &app.public_url,
-        app.clock.now_secs(),
-        app.config.defaults.file_url_ttl_secs,
+) -> Planned {
+    let partner = &app.partners().get(v.partner).config;
+    let routes = webhook::routes(
+        partner,
+        v.request.callback_url.as_deref(),
+        app.config().webhooks.url.as_ref(),
+        event,
     );
-    let body = payload::body(v, is_final, file_urls);
-    Outgoing {
+    let faults = if routes.is_empty() {
+        Vec::new()
+    } else {
+        app.faults().take_webhook(event, &partner.api_key)
+    };
+    let file_urls = || {
+        files::urls(
+            v,
+            app.public_url(),
+            app.clock().now_secs(),
+            app.config().defaults.file_url_ttl_secs,
+        )
+    };
+    let out = Outgoing {
         scan_ref: v.scan_ref.to_string(),
         partner_key: partner.api_key.clone(),
         event,
         is_final,
-        routes: webhook::routes(
-            partner,
-            v.request.callback_url.as_deref(),
-            app.config.webhooks.url.as_ref(),
-            event,
-        ),
-        body,
+        routes,
+        body: payload::body(v, is_final, file_urls()),
+        // A `non_final_first` fault sends the same result marked not final first.
+        body_not_final: (is_final && faults.contains(&FaultAction::NonFinalFirst))
+            .then(|| payload::body(v, false, file_urls())),
         delay,
-    }
+    };
+    plan(out, &faults)
 }
 
 /// The one task that acts on due deadlines (expiry, session end,
@@ -340,13 +372,13 @@ fn outgoing(
 /// wakes early when a nearer deadline is filed or the clock is moved.
 pub async fn sweep_timers(app: std::sync::Arc<App>) {
     loop {
-        let wake = Wake::on(&[&app.store.changed, &app.clock.changed]);
-        let now_ms = app.clock.now_ms();
-        for (kind, scan_ref) in app.store.take_due(now_ms.div_euclid(1000)) {
+        let wake = Wake::on(&[&app.store().changed, &app.clock().changed]);
+        let now_ms = app.clock().now_ms();
+        for (kind, scan_ref) in app.store().take_due(now_ms.div_euclid(1000)) {
             on_timer(&app, kind, &scan_ref);
         }
         let wait_ms = app
-            .store
+            .store()
             .next_due()
             .map_or(1000, |at| (at.saturating_mul(1000) - now_ms).clamp(1, 1000));
         let next = tokio::time::Instant::now() + Duration::from_millis(wait_ms as u64);

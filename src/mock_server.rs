@@ -87,7 +87,7 @@ impl MockServer {
 
     /// The first configured partner's API key and secret.
     pub fn credentials(&self) -> (String, String) {
-        let p = &self.server.app().config.partners[0];
+        let p = &self.server.app().config().partners[0];
         (p.api_key.clone(), p.api_secret.clone())
     }
 
@@ -99,7 +99,7 @@ impl MockServer {
 
     /// The webhooks `filter` matches, oldest first.
     pub fn webhooks_matching(&self, filter: &Filter) -> Vec<WebhookRecord> {
-        self.server.app().webhooks.journal.list(filter)
+        self.server.app().webhooks().journal().list(filter)
     }
 
     /// Waits until a webhook matching `filter` has settled (delivered,
@@ -116,8 +116,8 @@ impl MockServer {
     ) -> Result<WebhookRecord, WaitError> {
         self.server
             .app()
-            .webhooks
-            .journal
+            .webhooks()
+            .journal()
             .wait_for(&filter.for_wait(), timeout)
             .await
     }
@@ -144,19 +144,19 @@ impl MockServer {
     /// moves with it, plus whatever [`MockServer::advance_clock`] and
     /// [`MockServer::set_clock`] added.
     pub fn now(&self) -> i64 {
-        self.server.app().clock.now_secs()
+        self.server.app().clock().now_secs()
     }
 
     /// Moves the mock's clock forward: tokens and sessions expire, and file
     /// URLs and retention run out, as if `by` had passed.
     pub fn advance_clock(&self, by: Duration) {
         let secs = i64::try_from(by.as_secs()).unwrap_or(i64::MAX);
-        self.server.app().clock.advance_secs(secs);
+        self.server.app().clock().advance_secs(secs);
     }
 
     /// Sets the mock's clock to `unix_secs`.
     pub fn set_clock(&self, unix_secs: i64) {
-        self.server.app().clock.set_secs(unix_secs);
+        self.server.app().clock().set_secs(unix_secs);
     }
 }
 

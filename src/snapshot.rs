@@ -20,6 +20,7 @@ use utoipa::ToSchema;
 use crate::domain::verification::Verification;
 use crate::lifecycle;
 use crate::runtime::app::App;
+use crate::runtime::sync::{Ordered, Rank};
 use crate::runtime::webhook::journal::{Filter, WebhookRecord};
 
 /// The one snapshot format so far.
@@ -41,7 +42,7 @@ pub struct VerificationView {
 impl VerificationView {
     pub fn of(app: &App, v: &Verification) -> VerificationView {
         VerificationView {
-            partner: app.partners.get(v.partner).key().to_owned(),
+            partner: app.partners().get(v.partner).key().to_owned(),
             deadline: v.deadline(),
             verification: v.clone(),
         }
@@ -69,13 +70,13 @@ pub struct Restored {
 /// A copy of all state.
 pub fn take(app: &App) -> Snapshot {
     let mut verifications = Vec::new();
-    app.store
+    app.store()
         .for_each(|v| verifications.push(VerificationView::of(app, v)));
     Snapshot {
         version: VERSION,
-        clock_offset_ms: app.clock.offset_ms(),
+        clock_offset_ms: app.clock().offset_ms(),
         verifications,
-        webhooks: app.webhooks.journal.list(&Filter::default()),
+        webhooks: app.webhooks().journal().list(&Filter::default()),
     }
 }
 
@@ -91,7 +92,7 @@ pub fn put(app: &App, snap: Snapshot) -> Result<Restored, String> {
     }
     let mut verifications = Vec::with_capacity(snap.verifications.len());
     for view in snap.verifications {
-        let id = app.partners.by_key(&view.partner).ok_or_else(|| {
+        let id = app.partners().by_key(&view.partner).ok_or_else(|| {
             format!(
                 "verification '{}' belongs to partner '{}', which is not configured",
                 view.verification.scan_ref, view.partner
@@ -102,14 +103,14 @@ pub fn put(app: &App, snap: Snapshot) -> Result<Restored, String> {
         verifications.push(v);
     }
     lifecycle::forget(app, None);
-    app.clock.set_offset_ms(snap.clock_offset_ms);
+    app.clock().set_offset_ms(snap.clock_offset_ms);
     let restored = verifications.len();
     for v in verifications {
         lifecycle::restore(app, v);
     }
     let webhooks = snap.webhooks.len();
-    let pending = app.webhooks.journal.restore(snap.webhooks);
-    app.webhooks.resume(pending);
+    let pending = app.webhooks().journal().restore(snap.webhooks);
+    app.webhooks().resume(pending);
     Ok(Restored {
         verifications: restored,
         webhooks,
@@ -127,7 +128,7 @@ pub fn put(app: &App, snap: Snapshot) -> Result<Restored, String> {
 /// holds either the previous whole file or the new whole file.
 pub struct StateFile {
     path: PathBuf,
-    writing: std::sync::Mutex<()>,
+    writing: Ordered<()>,
 }
 
 impl StateFile {
@@ -153,7 +154,7 @@ impl StateFile {
         remove_leftovers(&path);
         Ok(StateFile {
             path,
-            writing: std::sync::Mutex::new(()),
+            writing: Ordered::new(Rank::StateFile, ()),
         })
     }
 
@@ -164,7 +165,7 @@ impl StateFile {
     /// Writes all state atomically (see the type's documentation). Blocks
     /// while another save is writing.
     pub fn save(&self, app: &App) -> std::io::Result<()> {
-        let _one_writer = crate::runtime::sync::lock(&self.writing);
+        let _one_writer = self.writing.lock();
         let snap = take(app);
         let tmp = temporary_beside(&self.path, "tmp");
         let written = (|| {
@@ -289,7 +290,7 @@ mod tests {
         rt.block_on(async {
             let app = crate::runtime::app::test_state();
             assert!(load(&app, &path).unwrap().is_none());
-            app.clock.set_offset_ms(5_000);
+            app.clock().set_offset_ms(5_000);
             StateFile::open(path.clone()).unwrap().save(&app).unwrap();
             let names: Vec<_> = std::fs::read_dir(&dir)
                 .unwrap()
@@ -299,7 +300,7 @@ mod tests {
             let again = crate::runtime::app::test_state();
             let restored = load(&again, &path).unwrap().expect("a file");
             assert_eq!((restored.verifications, restored.webhooks), (0, 0));
-            assert_eq!(again.clock.offset_ms(), 5_000);
+            assert_eq!(again.clock().offset_ms(), 5_000);
             std::fs::write(&path, b"{not json").unwrap();
             let e = load(&again, &path).unwrap_err();
             assert!(e.contains("is not a snapshot"), "{e}");

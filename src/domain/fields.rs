@@ -34,17 +34,13 @@ pub fn depth(v: &Value) -> usize {
 /// compactly, and writes it back out unchanged. Keys are sorted and each
 /// appears once, as `serde_json::Map` writes them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JsonText(Box<str>);
+pub struct JsonText(String);
 
 impl JsonText {
     /// The compact text of an object.
     pub fn of(object: &Object) -> JsonText {
         // Writing a map of JSON values to a string cannot fail.
-        JsonText(
-            serde_json::to_string(object)
-                .unwrap_or_else(|_| "{}".into())
-                .into_boxed_str(),
-        )
+        JsonText(serde_json::to_string(object).unwrap_or_else(|_| "{}".into()))
     }
 
     pub fn as_str(&self) -> &str {

@@ -4,6 +4,7 @@
 pub mod escape;
 pub mod fields;
 pub mod outcome;
+pub mod payload;
 pub mod requests;
 pub mod status;
 pub mod token;

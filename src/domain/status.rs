@@ -202,7 +202,7 @@ wire_enum!(
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Open<T> {
     Known(T),
-    Other(Box<str>),
+    Other(String),
 }
 
 /// Longest tag word accepted outside the vocabulary.
@@ -229,14 +229,6 @@ impl<T: super::Vocabulary> Open<T> {
         match self {
             Open::Known(t) => t.wire(),
             Open::Other(s) => s,
-        }
-    }
-
-    /// Bytes it owns beyond its own size.
-    pub fn heap_bytes(&self) -> usize {
-        match self {
-            Open::Known(_) => 0,
-            Open::Other(s) => s.len(),
         }
     }
 }

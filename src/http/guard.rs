@@ -46,7 +46,7 @@ impl GuardLayer {
     /// `bound` is the listening address: the Host check applies only when
     /// it is a loopback address.
     pub fn new(app: AppState, bound: SocketAddr) -> GuardLayer {
-        let hosts = Arc::new(HostPolicy::new(bound, &app.public_url));
+        let hosts = Arc::new(HostPolicy::new(bound, app.public_url()));
         GuardLayer { app, hosts }
     }
 }
@@ -269,7 +269,7 @@ where
 /// The fault to apply to this request, if one is set for it. Faults apply
 /// to the emulated API's routes and to the inbox's receiving endpoint.
 fn injected_fault(app: &AppState, request: &Request) -> Option<FaultAction> {
-    if !app.faults.is_active() || request.method() != Method::POST {
+    if !app.faults().is_active() || request.method() != Method::POST {
         return None;
     }
     let path = request.uri().path();
@@ -281,7 +281,7 @@ fn injected_fault(app: &AppState, request: &Request) -> Option<FaultAction> {
         return None;
     }
     let partner = api::auth::api_key_for_log(request.headers());
-    app.faults.take_api(path, partner.as_deref())
+    app.faults().take_api(path, partner.as_deref())
 }
 
 /// A body that fails before its first byte makes the server abort the
@@ -409,7 +409,7 @@ mod tests {
     async fn faults_apply_to_the_api_and_the_inbox_only() {
         use crate::runtime::faults::{FaultSpec, FaultTarget};
         let app = crate::runtime::app::test_state();
-        app.faults
+        app.faults()
             .add(FaultSpec {
                 target: FaultTarget::Api,
                 path: None,

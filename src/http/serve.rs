@@ -19,7 +19,7 @@
 use std::convert::Infallible;
 use std::io;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -35,6 +35,7 @@ use tokio::time::Instant;
 use tower::{Service, ServiceExt as _};
 
 use crate::config::ServerConfig;
+use crate::runtime::sync::{Guard, Ordered, Rank};
 
 /// How long requests in flight may still take once shutdown has begun.
 pub const FINISH_WINDOW: Duration = Duration::from_millis(800);
@@ -184,10 +185,10 @@ pub fn verdict(a: &Activity, now: Instant, limits: &Limits) -> Verdict {
     }
 }
 
-type Shared = Arc<Mutex<Activity>>;
+type Shared = Arc<Ordered<Activity>>;
 
-fn lock(a: &Shared) -> MutexGuard<'_, Activity> {
-    crate::runtime::sync::lock(a)
+fn lock(a: &Shared) -> Guard<'_, Activity> {
+    a.lock()
 }
 
 /// A socket that records when bytes move.
@@ -346,7 +347,10 @@ async fn serve_connection<S>(
     S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
     S::Future: Send + 'static,
 {
-    let activity: Shared = Arc::new(Mutex::new(Activity::new(Instant::now())));
+    let activity: Shared = Arc::new(Ordered::new(
+        Rank::Connection,
+        Activity::new(Instant::now()),
+    ));
     let io = TokioIo::new(Tracked {
         io: stream,
         activity: activity.clone(),

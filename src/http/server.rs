@@ -82,6 +82,21 @@ fn method_not_allowed(method: &Method, path: &str) -> Response {
     }
 }
 
+/// The composition root: the shared state with the webhook engine wired to
+/// `lifecycle`, which hears how each final webhook settled. The engine gets
+/// a weak handle, so the state it belongs to can still be dropped.
+fn compose(config: Config, public_url: String) -> AppState {
+    Arc::new_cyclic(|me: &std::sync::Weak<App>| {
+        let me = me.clone();
+        let on_final = Arc::new(move |scan_ref: &str, delivered: bool| {
+            if let Some(app) = me.upgrade() {
+                crate::lifecycle::final_webhook_settled(&app, scan_ref, delivered);
+            }
+        });
+        App::new(config, public_url, on_final)
+    })
+}
+
 /// A running server.
 pub struct Server {
     addr: SocketAddr,
@@ -140,7 +155,7 @@ impl Server {
         limits.quiet = limits
             .quiet
             .max(crate::http::ui::settle_bound(&config.webhooks));
-        let app: AppState = Arc::new(App::new(config, public_url));
+        let app = compose(config, public_url);
         // The state file is checked and restored before the first request
         // is accepted.
         let state = match state_file(&app) {
@@ -198,7 +213,7 @@ impl Server {
 
     /// The public base URL (`http://127.0.0.1:PORT` unless configured).
     pub fn url(&self) -> &str {
-        &self.app.public_url
+        self.app.public_url()
     }
 
     pub(crate) fn app(&self) -> &AppState {
@@ -213,7 +228,7 @@ impl Server {
     /// `max(grace, 1 s)`, plus the final save of the state file.
     pub async fn shutdown(mut self, grace: Duration) -> Stopped {
         let began = tokio::time::Instant::now();
-        self.app.webhooks.journal.close_waiters();
+        self.app.webhooks().journal().close_waiters();
         let _ = self.stop.send(true);
         if let Some(task) = self.task.take() {
             let _ = task.await;
@@ -228,15 +243,14 @@ impl Server {
         .await;
         let left = self
             .app
-            .webhooks
-            .engine
+            .webhooks()
             .drain(grace.saturating_sub(began.elapsed()))
             .await;
         if left > 0 {
             for r in self
                 .app
-                .webhooks
-                .journal
+                .webhooks()
+                .journal()
                 .list(&crate::runtime::webhook::journal::Filter {
                     state: Some(crate::runtime::webhook::journal::DeliveryState::Pending),
                     ..Default::default()
@@ -276,7 +290,7 @@ impl Server {
 
 /// The configured state file and how often to save it.
 fn state_file(app: &App) -> Option<(std::path::PathBuf, Duration)> {
-    let s = &app.config.state;
+    let s = &app.config().state;
     let every = Duration::from_secs(s.save_every_secs);
     s.file.clone().map(|file| (file, every))
 }
@@ -366,7 +380,7 @@ pub async fn run_until_signal(config: Config) -> std::io::Result<()> {
         server.addr(),
         server.url()
     );
-    print!("{}", banner(&server.app().config, server.url()));
+    print!("{}", banner(server.app().config(), server.url()));
     signalled.await;
     tracing::info!(
         "shutting down: answering requests in flight, delivering pending webhooks for up to {} s",

@@ -1,10 +1,15 @@
 //! The shared state every handler and task sees: [`App`], behind an `Arc`
-//! as [`AppState`]. Built once by the server at start-up; holds the runtime
-//! parts (store, journal and delivery engine, clock, faults, partners, inbox)
-//! and the configuration they were built from.
+//! as [`AppState`]. It holds the runtime parts (store, webhook engine,
+//! clock, faults, partners, ids, inbox) and the configuration they were
+//! built from, each behind an accessor: the parts own their data, and what
+//! changes a verification is `lifecycle`, never a caller reaching in.
+//!
+//! The composition root (`http::server`) builds it once at start-up and
+//! gives the webhook engine the lifecycle step to call when a final webhook
+//! settles.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::config::Config;
 use crate::runtime::clock::Clock;
@@ -13,36 +18,37 @@ use crate::runtime::ids::Ids;
 use crate::runtime::inbox::Inbox;
 use crate::runtime::partners::Partners;
 use crate::runtime::store::{Limits, Store};
-use crate::runtime::webhook::delivery::{Engine, Settings};
+use crate::runtime::webhook::delivery::{Engine, FinalOutcome, Settings};
 use crate::runtime::webhook::journal::Journal;
 use crate::runtime::webhook::Webhooks;
 
 /// Everything a request handler may use.
 pub struct App {
-    pub config: Config,
+    config: Config,
     /// Base of redirectUrl and fileUrls, without a trailing slash.
-    pub public_url: String,
-    pub partners: Partners,
-    pub store: Arc<Store>,
-    pub clock: Arc<Clock>,
-    pub webhooks: Webhooks,
-    pub faults: Arc<Faults>,
-    pub inbox: Inbox,
-    pub ids: Ids,
-    pub started: Instant,
+    public_url: String,
+    partners: Partners,
+    store: Store,
+    clock: Arc<Clock>,
+    webhooks: Webhooks,
+    faults: Faults,
+    inbox: Inbox,
+    ids: Ids,
+    started: Instant,
 }
 
 pub type AppState = Arc<App>;
 
 impl App {
-    /// Builds the state and starts the webhook engine (needs a Tokio runtime).
-    pub(crate) fn new(config: Config, public_url: String) -> App {
+    /// Builds the state and starts the webhook engine (needs a Tokio
+    /// runtime); `on_final` is told how each final webhook settled.
+    pub fn new(config: Config, public_url: String, on_final: FinalOutcome) -> App {
         let clock = Arc::new(Clock::new());
-        let store = Arc::new(Store::new(Limits {
+        let store = Store::new(Limits {
             max_verifications: config.store.max_verifications,
             max_bytes: config.store.store_budget_bytes(),
             retention_secs: i64::try_from(config.store.retention_secs).unwrap_or(i64::MAX),
-        }));
+        });
         let journal = Arc::new(
             Journal::new(
                 config.webhooks.journal_capacity.get(),
@@ -50,23 +56,18 @@ impl App {
             )
             .with_max_waiters(config.webhooks.max_waiters.get()),
         );
-        let faults = Arc::new(Faults::new());
-        let on_final_store = store.clone();
         let engine = Engine::start(
             Settings::from(&config.webhooks),
             journal.clone(),
             clock.clone(),
-            Arc::new(move |scan_ref: &str, delivered: bool| {
-                on_final_store.update_any(scan_ref, |v| v.final_webhook_failed = !delivered);
-            }),
+            on_final,
         );
         App {
             partners: Partners::new(&config.partners),
             ids: Ids::new(config.seed),
-            webhooks: Webhooks::new(journal, engine, clock.clone(), faults.clone())
-                .with_subscriptions(&config.partners),
-            faults,
-            inbox: Default::default(),
+            webhooks: Webhooks::new(journal, engine, clock.clone(), &config.partners),
+            faults: Faults::new(),
+            inbox: Inbox::default(),
             store,
             clock,
             public_url,
@@ -74,10 +75,57 @@ impl App {
             started: Instant::now(),
         }
     }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Base of redirectUrl and fileUrls, without a trailing slash.
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    pub fn partners(&self) -> &Partners {
+        &self.partners
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    pub fn webhooks(&self) -> &Webhooks {
+        &self.webhooks
+    }
+
+    pub fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
+    pub fn inbox(&self) -> &Inbox {
+        &self.inbox
+    }
+
+    pub fn ids(&self) -> &Ids {
+        &self.ids
+    }
+
+    /// How long the mock has been running.
+    pub fn uptime(&self) -> Duration {
+        self.started.elapsed()
+    }
 }
 
-/// A state for unit tests: the embedded configuration, nothing listening.
+/// A state for unit tests: the embedded configuration, nothing listening,
+/// final webhooks tell nobody.
 #[cfg(test)]
 pub(crate) fn test_state() -> AppState {
-    Arc::new(App::new(Config::embedded(), "http://127.0.0.1:1".into()))
+    Arc::new(App::new(
+        Config::embedded(),
+        "http://127.0.0.1:1".into(),
+        Arc::new(|_: &str, _: bool| ()),
+    ))
 }

@@ -4,12 +4,12 @@
 //! with no fault registered they pay one atomic load.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::status::EventType;
+use crate::runtime::sync::{Guard, Ordered, Rank};
 
 /// Where a fault applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -121,20 +121,23 @@ pub struct Fault {
     pub fired: u32,
 }
 
-#[derive(Default)]
 pub struct Faults {
-    list: Mutex<Vec<Fault>>,
+    list: Ordered<Vec<Fault>>,
     any: AtomicBool,
     next_id: AtomicU64,
 }
 
 impl Faults {
     pub fn new() -> Faults {
-        Faults::default()
+        Faults {
+            list: Ordered::new(Rank::Faults, Vec::new()),
+            any: AtomicBool::new(false),
+            next_id: AtomicU64::new(0),
+        }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Fault>> {
-        crate::runtime::sync::lock(&self.list)
+    fn lock(&self) -> Guard<'_, Vec<Fault>> {
+        self.list.lock()
     }
 
     /// Registers a fault; the message says why one is refused.

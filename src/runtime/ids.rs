@@ -1,27 +1,27 @@
 //! Random identifiers: scanRef (UUID v4), authToken (40 alphanumerics),
 //! digitString (8 digits) and file keys. Seeded, the sequence is reproducible.
 
-use std::sync::Mutex;
-
 use rand::distr::{Alphanumeric, SampleString};
 use rand::rngs::StdRng;
 use rand::{Rng, RngCore, SeedableRng};
 
+use crate::runtime::sync::{Ordered, Rank};
+
 pub struct Ids {
-    seeded: Option<Mutex<StdRng>>,
+    seeded: Option<Ordered<StdRng>>,
 }
 
 impl Ids {
     /// `None`: fresh randomness from the OS-seeded thread generator.
     pub fn new(seed: Option<u64>) -> Ids {
         Ids {
-            seeded: seed.map(|s| Mutex::new(StdRng::seed_from_u64(s))),
+            seeded: seed.map(|s| Ordered::new(Rank::Ids, StdRng::seed_from_u64(s))),
         }
     }
 
     fn with_rng<R>(&self, f: impl FnOnce(&mut dyn RngCore) -> R) -> R {
         match &self.seeded {
-            Some(m) => f(&mut *crate::runtime::sync::lock(m)),
+            Some(m) => f(&mut *m.lock()),
             None => f(&mut rand::rng()),
         }
     }

@@ -7,13 +7,13 @@
 //! most [`TOTAL_BYTES`], the oldest messages (of any inbox) going first.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
 
 use axum::http::HeaderMap;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::runtime::partners::Partners;
+use crate::runtime::sync::{Guard, Ordered, Rank};
 use crate::runtime::webhook::sign;
 
 /// Messages kept per inbox, and inboxes kept at most.
@@ -80,9 +80,16 @@ impl InboxMessage {
     }
 }
 
-#[derive(Default)]
 pub struct Inbox {
-    boxes: Mutex<Boxes>,
+    boxes: Ordered<Boxes>,
+}
+
+impl Default for Inbox {
+    fn default() -> Inbox {
+        Inbox {
+            boxes: Ordered::new(Rank::Inbox, Boxes::default()),
+        }
+    }
 }
 
 /// The inboxes and their running byte count, under one lock.
@@ -119,8 +126,8 @@ impl Boxes {
 }
 
 impl Inbox {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Boxes> {
-        crate::runtime::sync::lock(&self.boxes)
+    fn lock(&self) -> Guard<'_, Boxes> {
+        self.boxes.lock()
     }
 
     pub fn clear_all(&self) {

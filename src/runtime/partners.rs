@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
 
 use subtle::ConstantTimeEq;
 
@@ -11,12 +10,13 @@ use crate::config::PartnerConfig;
 
 /// Index of a partner in [`Partners`]; a verification belongs to exactly one.
 pub use crate::domain::PartnerId;
+use crate::runtime::sync::{Ordered, Rank};
 
 pub struct Partner {
     pub config: PartnerConfig,
     credits_left: Option<AtomicU64>,
     /// (window start in Unix seconds, requests in that window)
-    window: Mutex<(i64, u64)>,
+    window: Ordered<(i64, u64)>,
 }
 
 impl Partner {
@@ -24,7 +24,7 @@ impl Partner {
         Partner {
             credits_left: config.credits.map(AtomicU64::new),
             config,
-            window: Mutex::new((0, 0)),
+            window: Ordered::new(Rank::RateWindow, (0, 0)),
         }
     }
 
@@ -62,7 +62,7 @@ impl Partner {
         if let (Some(left), Some(start)) = (&self.credits_left, self.config.credits) {
             left.store(start, Ordering::Release);
         }
-        *crate::runtime::sync::lock(&self.window) = (0, 0);
+        *self.window.lock() = (0, 0);
     }
 
     /// Counts one request in the current hour; false when over the limit.
@@ -70,7 +70,7 @@ impl Partner {
         let Some(limit) = self.config.rate_limit_per_hour else {
             return true;
         };
-        let mut w = crate::runtime::sync::lock(&self.window);
+        let mut w = self.window.lock();
         if now_secs - w.0 >= 3600 || now_secs < w.0 {
             *w = (now_secs, 0);
         }

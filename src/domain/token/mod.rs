@@ -1,7 +1,6 @@
 //! `POST /api/v2/token` request: parsed once into a typed, normalised value
 //! or refused with an error that names the field.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -117,28 +116,28 @@ fn one_hour() -> u64 {
 #[serde(rename_all = "camelCase")]
 pub struct TokenRequest {
     pub client_id: String,
-    pub first_name: Option<Box<str>>,
-    pub last_name: Option<Box<str>>,
-    pub success_url: Option<Box<str>>,
-    pub error_url: Option<Box<str>>,
-    pub unverified_url: Option<Box<str>>,
-    pub callback_url: Option<Box<str>>,
-    pub locale: Cow<'static, str>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub success_url: Option<String>,
+    pub error_url: Option<String>,
+    pub unverified_url: Option<String>,
+    pub callback_url: Option<String>,
+    pub locale: String,
     pub show_instructions: bool,
     pub country: Option<Country>,
     pub expiry_time: u32,
     pub session_length: u32,
     pub documents: Vec<DocumentType>,
-    pub date_of_birth: Option<Box<str>>,
-    pub date_of_expiry: Option<Box<str>>,
-    pub date_of_issue: Option<Box<str>>,
-    pub nationality: Option<Box<str>>,
-    pub personal_number: Option<Box<str>>,
-    pub document_number: Option<Box<str>>,
+    pub date_of_birth: Option<String>,
+    pub date_of_expiry: Option<String>,
+    pub date_of_issue: Option<String>,
+    pub nationality: Option<String>,
+    pub personal_number: Option<String>,
+    pub document_number: Option<String>,
     pub sex: Option<Sex>,
-    pub address: Option<Box<str>>,
+    pub address: Option<String>,
     pub token_type: TokenType,
-    pub external_ref: Option<Box<str>>,
+    pub external_ref: Option<String>,
     pub generate_digit_string: bool,
     pub utility_bill: bool,
     /// Kept as compact JSON text (echoed as the same object).
@@ -146,7 +145,7 @@ pub struct TokenRequest {
     pub additional_steps: Option<JsonText>,
     #[schema(value_type = Option<Object>)]
     pub additional_data: Option<JsonText>,
-    pub questionnaire: Option<Box<str>>,
+    pub questionnaire: Option<String>,
     pub video_call_questions: Vec<String>,
     /// DEV only; never echoed.
     #[serde(skip)]
@@ -174,9 +173,9 @@ impl TokenRequest {
         let sex = f.one_of("sex", Sex::parse, Sex::list)?;
         let nationality = nationality(&f)?;
         let country = countries(&f)?;
-        let personal_number = f.string_len("personalNumber", 1, 50)?.map(Box::from);
-        let document_number = f.string_len("documentNumber", 1, 50)?.map(Box::from);
-        let address = f.string_len("address", 0, 255)?.map(Box::from);
+        let personal_number = f.string_len("personalNumber", 1, 50)?.map(str::to_owned);
+        let document_number = f.string_len("documentNumber", 1, 50)?.map(str::to_owned);
+        let address = f.string_len("address", 0, 255)?.map(str::to_owned);
 
         let documents = documents(&f, defaults)?;
         let locale = locale(&f, defaults)?;
@@ -196,13 +195,13 @@ impl TokenRequest {
         let token_type = f
             .one_of("tokenType", TokenType::parse, TokenType::list)?
             .unwrap_or(TokenType::Identification);
-        let external_ref = f.string_len("externalRef", 0, 40)?.map(Box::from);
+        let external_ref = f.string_len("externalRef", 0, 40)?.map(str::to_owned);
         let generate_digit_string = f.boolean("generateDigitString")?.unwrap_or(false);
         let utility_bill = f.boolean("utilityBill")?.unwrap_or(false);
         let (additional_steps, additional_data) = additional_steps(&f, utility_bill)?;
         let questionnaire = f
             .string_len("questionnaire", 0, MAX_QUESTIONNAIRE_CHARS)?
-            .map(Box::from);
+            .map(str::to_owned);
         let video_call_questions = video_call_questions(&f)?;
         let switches = switches::parse(&f)?;
         let dummy_status = f.one_of("dummyStatus", DummyStatus::parse, DummyStatus::list)?;
@@ -242,13 +241,27 @@ impl TokenRequest {
         })
     }
 
-    /// `allowedDocuments`: each selected country (uppercased), or `ALL`,
-    /// mapped to the document list.
-    pub fn allowed_documents(&self) -> AllowedDocuments<'_> {
-        AllowedDocuments {
-            country: self.country.as_ref(),
-            documents: &self.documents,
+    /// The countries the user may choose from, uppercased, each once, in
+    /// the order sent; `ALL` when none was sent.
+    pub fn allowed_countries(&self) -> Vec<String> {
+        let Some(country) = &self.country else {
+            return vec!["ALL".into()];
+        };
+        let mut out: Vec<String> = Vec::new();
+        for code in country.codes().map(str::to_ascii_uppercase) {
+            if !out.contains(&code) {
+                out.push(code);
+            }
         }
+        out
+    }
+
+    /// `allowedDocuments`: each allowed country mapped to the document list.
+    pub fn allowed_documents(&self) -> BTreeMap<String, Vec<DocumentType>> {
+        self.allowed_countries()
+            .into_iter()
+            .map(|c| (c, self.documents.clone()))
+            .collect()
     }
 
     /// A boolean feature switch as sent (`reviewSuccessful`, …); `None`
@@ -268,8 +281,8 @@ impl TokenRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum Country {
-    One(Box<str>),
-    Many(Vec<Box<str>>),
+    One(String),
+    Many(Vec<String>),
 }
 
 impl Country {
@@ -279,50 +292,6 @@ impl Country {
             Country::Many(list) => (None, &list[..]),
         };
         one.into_iter().chain(many.iter().map(|c| &**c))
-    }
-}
-
-/// `allowedDocuments` of a token: an entry per country, serialised as a
-/// JSON object without building a map.
-#[derive(Debug, Clone, Copy)]
-pub struct AllowedDocuments<'a> {
-    country: Option<&'a Country>,
-    pub documents: &'a [DocumentType],
-}
-
-impl AllowedDocuments<'_> {
-    /// The countries uppercased, or `ALL`.
-    pub fn keys(&self) -> Vec<String> {
-        match self.country {
-            Some(c) => c.codes().map(str::to_ascii_uppercase).collect(),
-            None => vec!["ALL".into()],
-        }
-    }
-}
-
-impl Serialize for AllowedDocuments<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(None)?;
-        match self.country {
-            // One ISO code is two ASCII letters: uppercase it on the stack.
-            Some(Country::One(c)) if c.len() == 2 => {
-                let upper = [
-                    c.as_bytes()[0].to_ascii_uppercase(),
-                    c.as_bytes()[1].to_ascii_uppercase(),
-                ];
-                map.serialize_entry(std::str::from_utf8(&upper).unwrap_or(c), self.documents)?;
-            }
-            _ => {
-                // A country listed twice gets one entry.
-                let keys = self.keys();
-                let mut seen = std::collections::HashSet::new();
-                for key in keys.iter().filter(|k| seen.insert(k.as_str())) {
-                    map.serialize_entry(key, self.documents)?;
-                }
-            }
-        }
-        map.end()
     }
 }
 
@@ -392,7 +361,7 @@ mod tests {
         assert_eq!(t.documents.len(), 4);
         assert!(t.show_instructions);
         assert_eq!(t.token_type, TokenType::Identification);
-        assert_eq!(t.allowed_documents().keys(), ["ALL"]);
+        assert_eq!(t.allowed_countries(), ["ALL"]);
         assert_eq!(
             serde_json::to_value(t.allowed_documents()).unwrap(),
             json!({"ALL": ["ID_CARD", "PASSPORT", "RESIDENCE_PERMIT", "DRIVER_LICENSE"]})
@@ -450,7 +419,7 @@ mod tests {
         .unwrap();
         assert_eq!(t.locale, "pt-BR");
         assert_eq!(t.nationality.as_deref(), Some("ALL"));
-        assert_eq!(t.allowed_documents().keys(), ["XK"]);
+        assert_eq!(t.allowed_countries(), ["XK"]);
         assert_eq!(
             t.documents,
             [DocumentType::WorkPermit, DocumentType::SocialSecurityCard]
@@ -530,7 +499,7 @@ mod tests {
         let t = parse(json!({"clientId": "c", "firstName": "John Tom", "country": "lt"})).unwrap();
         assert_eq!(t.first_name.as_deref(), Some("JOHN TOM"));
         assert_eq!(t.country, Some(Country::One("lt".into())));
-        assert_eq!(t.allowed_documents().keys(), ["LT"]);
+        assert_eq!(t.allowed_countries(), ["LT"]);
         assert_eq!(
             serde_json::to_value(t.allowed_documents()).unwrap()["LT"],
             serde_json::to_value(&t.documents).unwrap()

@@ -1,8 +1,6 @@
 //! The rules for single values of a token request: limits, countries,
 //! language tags, names, dates, URLs.
 
-use std::borrow::Cow;
-
 use serde_json::Value;
 
 use super::{Country, DocumentType, TokenDefaults};
@@ -68,12 +66,7 @@ pub fn is_language_tag(s: &str) -> bool {
         })
 }
 
-/// The supported locale spelled `s`, without allocating.
-pub(super) fn known_locale(s: &str) -> Option<Cow<'static, str>> {
-    LOCALES.iter().find(|&&l| l == s).map(|&l| Cow::Borrowed(l))
-}
-
-pub(super) fn name(f: &Fields, field: &str) -> FieldResult<Option<Box<str>>> {
+pub(super) fn name(f: &Fields, field: &str) -> FieldResult<Option<String>> {
     let Some(s) = f.string_len(field, 1, 100)? else {
         return Ok(None);
     };
@@ -83,7 +76,7 @@ pub(super) fn name(f: &Fields, field: &str) -> FieldResult<Option<Box<str>>> {
             format!("must contain a letter, and no digits or any of {NAME_FORBIDDEN}"),
         ));
     }
-    Ok(Some(s.to_uppercase().into_boxed_str()))
+    Ok(Some(s.to_uppercase()))
 }
 
 /// The characters iDenfy's documentation forbids in names (besides digits).
@@ -98,10 +91,10 @@ pub fn is_person_name(s: &str) -> bool {
         && s.chars().any(char::is_alphabetic)
 }
 
-pub(super) fn date(f: &Fields, field: &str) -> FieldResult<Option<Box<str>>> {
+pub(super) fn date(f: &Fields, field: &str) -> FieldResult<Option<String>> {
     match f.string(field)? {
         None => Ok(None),
-        Some(s) if is_calendar_date(s) => Ok(Some(Box::from(s))),
+        Some(s) if is_calendar_date(s) => Ok(Some(s.to_owned())),
         Some(_) => Err(FieldError::bad(
             field,
             "must be a real calendar date in YYYY-MM-DD format",
@@ -136,10 +129,10 @@ pub fn is_calendar_date(s: &str) -> bool {
     y >= 1 && (1..=days).contains(&d)
 }
 
-fn country(f: &Fields, field: &str) -> FieldResult<Option<Box<str>>> {
+fn country(f: &Fields, field: &str) -> FieldResult<Option<String>> {
     match f.string(field)? {
         None => Ok(None),
-        Some(s) if is_country_code(s) => Ok(Some(Box::from(s))),
+        Some(s) if is_country_code(s) => Ok(Some(s.to_owned())),
         Some(_) => Err(FieldError::bad(
             field,
             "must be a valid ISO 3166-1 alpha-2 code",
@@ -154,7 +147,7 @@ pub(super) fn countries(f: &Fields) -> FieldResult<Option<Country>> {
     match f.get("country") {
         Some(Value::Array(_)) => match f.string_array("country") {
             Ok(Some(list)) if list.iter().all(|c| is_country_code(c)) => Ok((!list.is_empty())
-                .then(|| Country::Many(list.into_iter().map(Box::from).collect()))),
+                .then(|| Country::Many(list.into_iter().map(str::to_owned).collect()))),
             Err(FieldError::Bad(m)) if m.contains("at most") => Err(FieldError::Bad(m)),
             _ => Err(FieldError::bad("country", RULE)),
         },
@@ -164,9 +157,9 @@ pub(super) fn countries(f: &Fields) -> FieldResult<Option<Country>> {
 
 /// `nationality`: a country code, or `ALL` (any case), which sets none; both
 /// are kept as sent.
-pub(super) fn nationality(f: &Fields) -> FieldResult<Option<Box<str>>> {
+pub(super) fn nationality(f: &Fields) -> FieldResult<Option<String>> {
     match f.string("nationality")? {
-        Some(s) if s.eq_ignore_ascii_case("ALL") => Ok(Some(Box::from(s))),
+        Some(s) if s.eq_ignore_ascii_case("ALL") => Ok(Some(s.to_owned())),
         Some(s) if !is_country_code(s) => Err(FieldError::bad(
             "nationality",
             "must be a valid ISO 3166-1 alpha-2 code (or XK), or ALL",
@@ -211,12 +204,12 @@ pub fn has_control_characters(s: &str) -> bool {
     s.bytes().any(|b| b.is_ascii_control())
 }
 
-pub(super) fn redirect_url(f: &Fields, field: &str) -> FieldResult<Option<Box<str>>> {
+pub(super) fn redirect_url(f: &Fields, field: &str) -> FieldResult<Option<String>> {
     match f.string(field)? {
         None => Ok(None),
         Some(u) if has_control_characters(u) => Err(FieldError::bad(field, NO_CONTROL_CHARACTERS)),
         Some(u) if (5..=2048).contains(&u.len()) && HttpUrl::parse(u).is_ok() => {
-            Ok(Some(Box::from(u)))
+            Ok(Some(u.to_owned()))
         }
         Some(_) => Err(FieldError::bad(
             field,
@@ -266,16 +259,11 @@ pub(super) fn documents(f: &Fields, defaults: &TokenDefaults) -> FieldResult<Vec
 
 /// `locale`: any language tag, kept as sent (iDenfy shows English for one
 /// it does not support); absent: the partner's default.
-pub(super) fn locale(f: &Fields, defaults: &TokenDefaults) -> FieldResult<Cow<'static, str>> {
+pub(super) fn locale(f: &Fields, defaults: &TokenDefaults) -> FieldResult<String> {
     match f.string("locale")? {
         // Config validation keeps the default among LOCALES.
-        None => {
-            Ok(known_locale(&defaults.locale)
-                .unwrap_or_else(|| Cow::Owned(defaults.locale.clone())))
-        }
-        Some(l) if is_language_tag(l) => {
-            Ok(known_locale(l).unwrap_or_else(|| Cow::Owned(l.to_owned())))
-        }
+        None => Ok(defaults.locale.clone()),
+        Some(l) if is_language_tag(l) => Ok(l.to_owned()),
         Some(_) => Err(FieldError::bad(
             "locale",
             "must be a language tag such as 'en', 'ko' or 'pt-BR' (at most 7 characters)",
@@ -284,13 +272,13 @@ pub(super) fn locale(f: &Fields, defaults: &TokenDefaults) -> FieldResult<Cow<'s
 }
 
 /// `callbackUrl`: an http(s) URL of at most 2048 characters.
-pub(super) fn callback_url(f: &Fields) -> FieldResult<Option<Box<str>>> {
+pub(super) fn callback_url(f: &Fields) -> FieldResult<Option<String>> {
     match f.string("callbackUrl")? {
         None => Ok(None),
         Some(u) if has_control_characters(u) => {
             Err(FieldError::bad("callbackUrl", NO_CONTROL_CHARACTERS))
         }
-        Some(u) if u.len() <= 2048 && HttpUrl::parse(u).is_ok() => Ok(Some(Box::from(u))),
+        Some(u) if u.len() <= 2048 && HttpUrl::parse(u).is_ok() => Ok(Some(u.to_owned())),
         Some(_) => Err(FieldError::bad(
             "callbackUrl",
             "must be an http(s) URL of at most 2048 characters",

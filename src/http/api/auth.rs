@@ -14,11 +14,11 @@ use crate::runtime::partners::{Partner, PartnerId};
 pub fn partner(app: &App, headers: &HeaderMap) -> Result<PartnerId, ApiError> {
     let (key, secret) = basic_credentials(headers).ok_or_else(ApiError::unauthorized)?;
     let id = app
-        .partners
+        .partners()
         .authenticate(&key, &secret)
         .ok_or_else(ApiError::unauthorized)?;
-    let partner = app.partners.get(id);
-    if !partner.allow_request(app.clock.now_secs()) {
+    let partner = app.partners().get(id);
+    if !partner.allow_request(app.clock().now_secs()) {
         return Err(ApiError::too_many_requests());
     }
     if !partner.config.active {

@@ -32,7 +32,7 @@ impl FromRequest<AppState> for ApiBody {
 
     async fn from_request(request: Request, app: &AppState) -> Result<Self, ApiError> {
         let (parts, raw) = request.into_parts();
-        body::read(&parts.headers, raw, app.config.body_limit_bytes)
+        body::read(&parts.headers, raw, app.config().body_limit_bytes)
             .await
             .map(ApiBody)
     }

@@ -18,9 +18,9 @@ pub async fn serve(
     )>,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let now = app.clock.now_secs();
+    let now = app.clock().now_secs();
     let access = app
-        .store
+        .store()
         .read_any(&scan_ref, |v| files::open(v, &expires, &sig, &name, now))
         .unwrap_or(files::Access::NotFound);
     match access {

@@ -1,73 +1,54 @@
 //! `POST /api/v2/token`.
 
+use std::collections::BTreeMap;
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::error::{ApiError, ErrorEnvelope};
 use super::extract::{ApiBody, Authed};
 use super::{auth, body};
-use crate::domain::token::{
-    asks_for_dummy, unknown_fields, AllowedDocuments, DocumentType, TokenRequest,
-};
+use crate::domain::token::{asks_for_dummy, unknown_fields, DocumentType, TokenRequest};
 use crate::domain::verification::Verification;
 use crate::lifecycle;
 use crate::runtime::app::AppState;
 
 /// `201 Created`: every request field echoed (defaults applied, explicit
 /// nulls) plus the session's identifiers.
-// Borrows from the verification: nothing is copied to answer.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct TokenResponse<'a> {
+pub struct TokenResponse {
     message: &'static str,
-    auth_token: &'a str,
-    scan_ref: &'a str,
+    auth_token: String,
+    scan_ref: String,
     #[serde(flatten)]
-    request: &'a TokenRequest,
-    person_scan_ref: &'a str,
-    digit_string: Option<&'a str>,
-    #[schema(value_type = String)]
-    redirect_url: RedirectUrl<'a>,
-    #[schema(value_type = std::collections::BTreeMap<String, Vec<DocumentType>>)]
-    allowed_documents: AllowedDocuments<'a>,
+    request: TokenRequest,
+    person_scan_ref: String,
+    digit_string: Option<String>,
+    /// `{public URL}/api/v2/redirect?authToken=…`
+    redirect_url: String,
+    allowed_documents: BTreeMap<String, Vec<DocumentType>>,
 }
 
-/// `{public URL}/api/v2/redirect?authToken=…`, written straight into the body.
-struct RedirectUrl<'a> {
-    base: &'a str,
-    auth_token: &'a str,
-}
-
-impl Serialize for RedirectUrl<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&format_args!(
-            "{}/api/v2/redirect?authToken={}",
-            self.base, self.auth_token
-        ))
-    }
-}
-
-impl<'a> TokenResponse<'a> {
-    fn new(v: &'a Verification, public_url: &'a str) -> TokenResponse<'a> {
+impl TokenResponse {
+    fn new(v: Verification, public_url: &str) -> TokenResponse {
         TokenResponse {
             message: if v.request.dummy_status.is_some() {
                 "Dummy token and verification created successfully"
             } else {
                 "Token created successfully"
             },
-            auth_token: &v.auth_token,
-            scan_ref: &v.scan_ref,
-            request: &v.request,
-            person_scan_ref: &v.request.client_id,
-            digit_string: v.digit_string.as_deref(),
-            redirect_url: RedirectUrl {
-                base: public_url,
-                auth_token: &v.auth_token,
-            },
+            redirect_url: format!("{public_url}/api/v2/redirect?authToken={}", v.auth_token),
             allowed_documents: v.request.allowed_documents(),
+            person_scan_ref: v.request.client_id.clone(),
+            auth_token: v.auth_token,
+            scan_ref: v.scan_ref.to_string(),
+            digit_string: v.digit_string,
+            request: v.request,
         }
     }
 }
@@ -153,7 +134,7 @@ pub async fn create(
     Authed(partner_id): Authed,
     ApiBody(bytes): ApiBody,
 ) -> Result<Response, ApiError> {
-    let partner = app.partners.get(partner_id);
+    let partner = app.partners().get(partner_id);
     let parsed = body::object(&bytes);
     if parsed.as_ref().is_ok_and(asks_for_dummy) {
         auth::dummy_allowed(partner)?;
@@ -165,7 +146,7 @@ pub async fn create(
         return Err(ApiError::token_limit());
     }
     let body = parsed?;
-    let request = TokenRequest::parse(&body, &app.config.defaults).map_err(ApiError::field)?;
+    let request = TokenRequest::parse(&body, &app.config().defaults).map_err(ApiError::field)?;
     warn_of_unknown_fields(&body, partner.key());
     if request.callback_url.is_some() && !partner.config.allow_callback_url {
         return Err(ApiError::callback_url_not_allowed());
@@ -173,10 +154,9 @@ pub async fn create(
     if !partner.take_credit() {
         return Err(ApiError::token_limit());
     }
-    let body = lifecycle::create(&app, partner_id, request, |v| {
-        json_body(&TokenResponse::new(v, &app.public_url))
-    });
-    Ok((StatusCode::CREATED, body).into_response())
+    let created = lifecycle::create(&app, partner_id, request);
+    let response = TokenResponse::new(created, app.public_url());
+    Ok((StatusCode::CREATED, Json(response)).into_response())
 }
 
 /// Unknown keys are ignored, as iDenfy does, but each gets a WARN line
@@ -202,20 +182,4 @@ fn warn_of_unknown_fields(body: &crate::domain::fields::Object, partner: &str) {
             unknown.len() - 10
         );
     }
-}
-
-/// A JSON response body serialised in one allocation (a token response is
-/// about 1 KB; `axum::Json` starts at 128 bytes and grows).
-fn json_body<T: Serialize>(value: &T) -> Response {
-    let mut out = Vec::with_capacity(1536);
-    // Serialising our own types into a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut out, value);
-    (
-        [(
-            axum::http::header::CONTENT_TYPE,
-            axum::http::HeaderValue::from_static("application/json"),
-        )],
-        out,
-    )
-        .into_response()
 }

@@ -14,16 +14,14 @@ use super::error::{ApiError, ErrorEnvelope};
 use super::extract::{ApiBody, Authed};
 use super::{auth, body};
 use crate::domain::fields::{FieldError, Object};
+use crate::domain::payload;
 use crate::domain::requests::{self, ManualReview};
-use crate::domain::status::overall_of;
 use crate::domain::status::{DocumentResult, FaceResult, FraudTagValue, MismatchTagValue, Overall};
 use crate::domain::verification::DocumentData;
-use crate::domain::verification::Verification;
 use crate::lifecycle::{self, StepError};
 use crate::runtime::app::AppState;
 use crate::runtime::files;
 use crate::runtime::report;
-use crate::runtime::webhook::payload;
 
 /// The body as a JSON object, read by `parse` (checks 1 and 2 are
 /// [`Authed`]'s, the body's size [`ApiBody`]'s).
@@ -58,7 +56,7 @@ pub async fn add_dummy_status(
     ApiBody(bytes): ApiBody,
 ) -> Result<Response, ApiError> {
     // Check 3: a dummy feature, for DEV partners only; then the body.
-    auth::dummy_allowed(app.partners.get(partner))?;
+    auth::dummy_allowed(app.partners().get(partner))?;
     let review = parsed(&bytes, ManualReview::parse)?;
     let scan_ref = review.scan_ref;
     let (face, document) = (review.face, review.document);
@@ -109,7 +107,7 @@ pub async fn status(
     ApiBody(bytes): ApiBody,
 ) -> Result<Json<StatusResponse>, ApiError> {
     let scan_ref = parsed(&bytes, requests::scan_ref)?;
-    app.store
+    app.store()
         .read(partner, &scan_ref, |v| StatusResponse {
             status: v.reported_status(),
             scan_ref: v.scan_ref.to_string(),
@@ -144,7 +142,7 @@ pub async fn data(
     ApiBody(bytes): ApiBody,
 ) -> Result<Json<DataResponse>, ApiError> {
     let scan_ref = parsed(&bytes, requests::scan_ref)?;
-    app.store
+    app.store()
         .read(partner, &scan_ref, |v| DataResponse {
             data: v.document_data(),
             scan_ref: v.scan_ref.to_string(),
@@ -164,13 +162,13 @@ pub async fn files(
     ApiBody(bytes): ApiBody,
 ) -> Result<Json<BTreeMap<&'static str, String>>, ApiError> {
     let scan_ref = parsed(&bytes, requests::scan_ref)?;
-    app.store
+    app.store()
         .read(partner, &scan_ref, |v| {
             files::urls(
                 v,
-                &app.public_url,
-                app.clock.now_secs(),
-                app.config.defaults.file_url_ttl_secs,
+                app.public_url(),
+                app.clock().now_secs(),
+                app.config().defaults.file_url_ttl_secs,
             )
         })
         .map(Json)
@@ -191,21 +189,6 @@ pub async fn delete(
     Ok(StatusCode::OK.into_response())
 }
 
-/// The verification as `/full` shows it: a pending manual review shows the
-/// automatic result (iDenfy: `/full` never reads `REVIEWING`).
-fn as_full_shows(v: &Verification) -> std::borrow::Cow<'_, Verification> {
-    if v.status != Overall::Reviewing {
-        return std::borrow::Cow::Borrowed(v);
-    }
-    let mut shown = v.clone();
-    shown.status = overall_of(
-        v.auto_face,
-        v.auto_document,
-        !v.fraud_tags.is_empty() || !v.mismatch_tags.is_empty(),
-    );
-    std::borrow::Cow::Owned(shown)
-}
-
 #[utoipa::path(post, path = "/api/v2/full", tag = "idenfy", request_body = ScanRefBody, security(("basic" = [])),
     responses((status = 200, description = "the result webhook's body as it would be sent now, with `final` always false", body = payload::Payload), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope),
@@ -217,16 +200,17 @@ pub async fn full(
 ) -> Result<Response, ApiError> {
     let scan_ref = parsed(&bytes, requests::scan_ref)?;
     let body = app
-        .store
+        .store()
         .read(partner, &scan_ref, |v| {
-            let v = as_full_shows(v);
+            // A pending manual review shows the automatic result: `status`
+            // stays the computed one while `review_pending` is set.
             let urls = files::urls(
-                &v,
-                &app.public_url,
-                app.clock.now_secs(),
-                app.config.defaults.file_url_ttl_secs,
+                v,
+                app.public_url(),
+                app.clock().now_secs(),
+                app.config().defaults.file_url_ttl_secs,
             );
-            payload::body(&v, false, urls)
+            payload::body(v, false, urls)
         })
         .ok_or_else(|| ApiError::scan_ref_not_found(&scan_ref))?;
     Ok((
@@ -263,9 +247,9 @@ pub async fn generate_pdf(
 ) -> Result<Json<String>, ApiError> {
     use base64::Engine as _;
     let (scan_ref, options) = parsed(&bytes, report::parse_request)?;
-    app.store
+    app.store()
         .read(partner, &scan_ref, |v| {
-            let pdf = report::pdf(v, options, &files::images(v), app.clock.now_secs());
+            let pdf = report::pdf(v, options, &files::images(v), app.clock().now_secs());
             base64::engine::general_purpose::STANDARD.encode(pdf)
         })
         .map(Json)

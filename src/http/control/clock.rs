@@ -20,11 +20,11 @@ pub struct ClockView {
 }
 
 fn clock_view(app: &App) -> Json<ClockView> {
-    let now_ms = app.clock.now_ms();
+    let now_ms = app.clock().now_ms();
     Json(ClockView {
         now: now_ms.div_euclid(1000),
         now_ms,
-        offset_ms: app.clock.offset_ms(),
+        offset_ms: app.clock().offset_ms(),
     })
 }
 
@@ -47,7 +47,7 @@ pub async fn advance_clock(
     State(app): State<AppState>,
     CJson(a): CJson<Advance>,
 ) -> Result<Json<ClockView>> {
-    if !app.clock.try_advance_secs(a.seconds) {
+    if !app.clock().try_advance_secs(a.seconds) {
         return Err(ControlError::bad_request(format!(
             "seconds: {} would move the clock outside 1970-01-01 to 3000-01-01 \
 (Unix seconds {} to {})",
@@ -79,6 +79,6 @@ pub async fn set_clock(
             crate::runtime::clock::MAX_SECS
         )));
     }
-    app.clock.set_secs(s.now);
+    app.clock().set_secs(s.now);
     Ok(clock_view(&app))
 }

@@ -13,7 +13,7 @@ use crate::runtime::faults::{Fault, FaultSpec};
 /// Registered faults with how often they fired.
 #[utoipa::path(get, path = "/_mock/faults", tag = "control", responses((status = 200, body = Vec<Fault>)))]
 pub async fn list_faults(State(app): State<AppState>) -> Json<Vec<Fault>> {
-    Json(app.faults.list())
+    Json(app.faults().list())
 }
 
 /// Injects a fault: for the API `status`, `delay` or `drop`; for webhooks
@@ -27,20 +27,20 @@ pub async fn add_fault(
     CJson(spec): CJson<FaultSpec>,
 ) -> Result<Response> {
     if let Some(key) = spec.partner.as_deref() {
-        if app.partners.by_key(key).is_none() {
+        if app.partners().by_key(key).is_none() {
             return Err(ControlError::bad_request(format!(
                 "no partner has API key '{key}'"
             )));
         }
     }
-    let fault = app.faults.add(spec).map_err(ControlError::bad_request)?;
+    let fault = app.faults().add(spec).map_err(ControlError::bad_request)?;
     Ok((StatusCode::CREATED, Json(fault)).into_response())
 }
 
 /// Removes every fault.
 #[utoipa::path(delete, path = "/_mock/faults", tag = "control", responses((status = 204)))]
 pub async fn clear_faults(State(app): State<AppState>) -> StatusCode {
-    app.faults.clear();
+    app.faults().clear();
     StatusCode::NO_CONTENT
 }
 
@@ -52,7 +52,7 @@ pub async fn delete_fault(
     State(app): State<AppState>,
     CPath(id): CPath<u64>,
 ) -> Result<StatusCode> {
-    if app.faults.remove(id) {
+    if app.faults().remove(id) {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ControlError::not_found(format!("no fault with id {id}")))

@@ -48,14 +48,14 @@ pub async fn receive(
     body: Body,
 ) -> Result<Json<Received>, ControlError> {
     let name = valid_name(name)?;
-    let limit = app.config.body_limit_bytes.min(TOTAL_BYTES / 2);
+    let limit = app.config().body_limit_bytes.min(TOTAL_BYTES / 2);
     let body = axum::body::to_bytes(body, limit).await.map_err(|_| {
         ControlError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!("an inbox message is at most {limit} bytes (body_limit_bytes)"),
         )
     })?;
-    let (signature, signed_by) = check_signature(&app.partners, &headers, &body);
+    let (signature, signed_by) = check_signature(app.partners(), &headers, &body);
     let header = |n: &str| {
         headers
             .get(n)
@@ -64,12 +64,12 @@ pub async fn receive(
     };
     let refs = Refs::of(&body);
     let id = app
-        .inbox
+        .inbox()
         .push(
             &name,
             InboxMessage {
                 id: 0,
-                received_at_ms: app.clock.now_ms(),
+                received_at_ms: app.clock().now_ms(),
                 event: header("idenfy-event-type"),
                 signature,
                 signed_by,
@@ -103,7 +103,7 @@ pub async fn read(
     CPath(name): CPath<String>,
 ) -> Result<Json<InboxView>, ControlError> {
     let name = valid_name(name)?;
-    let messages = app.inbox.messages(&name);
+    let messages = app.inbox().messages(&name);
     Ok(Json(InboxView { name, messages }))
 }
 
@@ -115,12 +115,12 @@ pub async fn clear(
     CPath(name): CPath<String>,
 ) -> Result<StatusCode, ControlError> {
     let name = valid_name(name)?;
-    app.inbox.remove(&name);
+    app.inbox().remove(&name);
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Every inbox with its message count.
 #[utoipa::path(get, path = "/_mock/inbox", tag = "control", responses((status = 200, body = Vec<InboxSummary>)))]
 pub async fn list_inboxes(State(app): State<AppState>) -> Json<Vec<InboxSummary>> {
-    Json(app.inbox.summaries())
+    Json(app.inbox().summaries())
 }

@@ -89,7 +89,7 @@ pub fn router(state: AppState, extra: Router<AppState>) -> Router<AppState> {
                 // A restore carries the whole state: it gets its own, larger limit.
                 .layer(DefaultBodyLimit::max(
                     state
-                        .config
+                        .config()
                         .server
                         .snapshot_limit_mib
                         .saturating_mul(1 << 20),
@@ -103,7 +103,7 @@ pub fn router(state: AppState, extra: Router<AppState>) -> Router<AppState> {
             get(inbox::read).post(inbox::receive).delete(inbox::clear),
         )
         .merge(extra)
-        .layer(DefaultBodyLimit::max(state.config.body_limit_bytes))
+        .layer(DefaultBodyLimit::max(state.config().body_limit_bytes))
         .layer(middleware::from_fn(same_site_only))
         .layer(middleware::from_fn_with_state(state, admin_token))
 }
@@ -162,7 +162,13 @@ fn is_inbox_delivery(method: &Method, path: &str) -> bool {
 /// readiness and the inbox's receiving end needs it, as a Bearer token or (for
 /// a browser on the dashboard) a `token` query parameter.
 async fn admin_token(State(app): State<AppState>, request: Request, next: Next) -> Response {
-    let Some(expected) = app.config.control.admin_token.as_deref().map(str::as_bytes) else {
+    let Some(expected) = app
+        .config()
+        .control
+        .admin_token
+        .as_deref()
+        .map(str::as_bytes)
+    else {
         return next.run(request).await;
     };
     if is_open(&request) {

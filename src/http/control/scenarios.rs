@@ -51,7 +51,7 @@ pub async fn scenarios(State(app): State<AppState>) -> Json<Scenarios> {
     let dummy_statuses = DummyStatus::ALL
         .iter()
         .map(|&s| {
-            let canned = app.config.dummy.results.get(&s);
+            let canned = app.config().dummy.results.get(&s);
             let (overall, event, is_final) = match s {
                 DummyStatus::Active => (Overall::Active, None, None),
                 DummyStatus::Expired => (Overall::Expired, Some(EventType::Expired), Some(true)),

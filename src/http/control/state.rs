@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use super::error::{ControlError, Result};
 use super::extract::CJson;
-use crate::lifecycle::{self};
+use crate::lifecycle;
 use crate::runtime::app::AppState;
 use crate::snapshot::{self, Restored, Snapshot};
 
@@ -37,32 +37,18 @@ pub async fn reset(State(app): State<AppState>, body: Bytes) -> Result<Json<Rese
         serde_json::from_slice(&body)
             .map_err(|e| ControlError::bad_request(format!("bad JSON body: {e}")))?
     };
-    match req.partner {
-        None => {
-            let removed = lifecycle::forget(&app, None);
-            app.faults.clear();
-            app.inbox.clear_all();
-            app.clock.set_offset_ms(0);
-            for (_, p) in app.partners.iter() {
-                p.reset_usage();
-            }
-            Ok(Json(ResetDone {
-                scope: "all".into(),
-                removed_verifications: removed,
-            }))
-        }
-        Some(key) => {
-            let id = app.partners.by_key(&key).ok_or_else(|| {
+    let partner =
+        match &req.partner {
+            None => None,
+            Some(key) => Some(app.partners().by_key(key).ok_or_else(|| {
                 ControlError::bad_request(format!("no partner has API key '{key}'"))
-            })?;
-            let removed = lifecycle::forget(&app, Some(id));
-            app.partners.get(id).reset_usage();
-            Ok(Json(ResetDone {
-                scope: key,
-                removed_verifications: removed,
-            }))
-        }
-    }
+            })?),
+        };
+    let removed = lifecycle::reset(&app, partner);
+    Ok(Json(ResetDone {
+        scope: req.partner.unwrap_or_else(|| "all".into()),
+        removed_verifications: removed,
+    }))
 }
 
 /// Exports all state as JSON.

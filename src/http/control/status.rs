@@ -25,9 +25,9 @@ pub async fn health(State(app): State<AppState>) -> Json<Health> {
     Json(Health {
         status: "ok",
         version: env!("CARGO_PKG_VERSION"),
-        uptime_secs: app.started.elapsed().as_secs(),
-        verifications: app.store.len(),
-        webhooks_pending: app.webhooks.engine.pending(),
+        uptime_secs: app.uptime().as_secs(),
+        verifications: app.store().len(),
+        webhooks_pending: app.webhooks().pending(),
     })
 }
 
@@ -68,16 +68,16 @@ pub struct InboxStats {
     responses((status = 200, body = Stats)))]
 pub async fn stats(State(app): State<AppState>) -> Json<Stats> {
     Json(Stats {
-        verifications: app.store.stats(),
+        verifications: app.store().stats(),
         webhooks: WebhookStats {
-            journaled: app.webhooks.journal.len(),
-            bytes: app.webhooks.journal.bytes(),
-            dropped: app.webhooks.journal.dropped(),
-            pending: app.webhooks.engine.pending(),
-            waiters: app.webhooks.journal.waiter_count(),
+            journaled: app.webhooks().journal().len(),
+            bytes: app.webhooks().journal().bytes(),
+            dropped: app.webhooks().journal().dropped(),
+            pending: app.webhooks().pending(),
+            waiters: app.webhooks().journal().waiter_count(),
         },
         inbox: InboxStats {
-            bytes: app.inbox.bytes(),
+            bytes: app.inbox().bytes(),
             max_bytes: crate::runtime::inbox::TOTAL_BYTES,
         },
     })

@@ -11,10 +11,9 @@ use super::extract::{CJson, CPath, CQuery};
 use super::paging::{page_limit, Page};
 use crate::domain::outcome::Outcome;
 use crate::domain::status::Overall;
-use crate::domain::verification::Verification;
 use crate::http::ui::FinishAnswer;
 use crate::lifecycle::{self, StepError};
-use crate::runtime::app::{App, AppState};
+use crate::runtime::app::AppState;
 use crate::runtime::webhook::journal::{Filter, WebhookRecord};
 pub use crate::snapshot::VerificationView;
 
@@ -48,14 +47,14 @@ pub async fn list_verifications(
     let partner =
         match q.partner.as_deref() {
             None => None,
-            Some(key) => Some(app.partners.by_key(key).ok_or_else(|| {
+            Some(key) => Some(app.partners().by_key(key).ok_or_else(|| {
                 ControlError::bad_request(format!("no partner has API key '{key}'"))
             })?),
         };
     // Only the page's items are copied; the rest are only counted.
     let offset = q.offset.unwrap_or(0);
     let limit = page_limit(q.limit);
-    let (total, items) = app.store.page(
+    let (total, items) = app.store().page(
         offset,
         limit,
         |v| {
@@ -97,10 +96,10 @@ pub async fn get_verification(
     CPath(scan_ref): CPath<String>,
 ) -> Result<Json<VerificationDetail>> {
     let view = app
-        .store
+        .store()
         .read_any(&scan_ref, |v| VerificationView::of(&app, v))
         .ok_or_else(|| scan_ref_unknown(&scan_ref))?;
-    let webhooks = app.webhooks.journal.list(&Filter {
+    let webhooks = app.webhooks().journal().list(&Filter {
         scan_ref: Some(scan_ref),
         ..Filter::default()
     });
@@ -145,30 +144,25 @@ pub async fn finish_verification(
         req.tag.as_deref(),
     )
     .map_err(ControlError::bad_request)?;
-    let v = finish_by_scan_ref(&app, &scan_ref, outcome)?;
+    let v = lifecycle::finish_by_scan_ref(&app, &scan_ref, outcome)
+        .map_err(|e| finish_refused(&scan_ref, e))?;
     Ok(Json(FinishResponse {
         answer: FinishAnswer::of(&v),
         verification: VerificationView::of(&app, &v),
     }))
 }
 
-/// Finishes the session of `scan_ref` (the control API and the dashboard).
-pub fn finish_by_scan_ref(app: &App, scan_ref: &str, outcome: Outcome) -> Result<Verification> {
-    let token = app
-        .store
-        .read_any(scan_ref, |v| v.auth_token.clone())
-        .ok_or_else(|| scan_ref_unknown(scan_ref))?;
-    lifecycle::finish_session(app, &token, outcome)
-        .map(|(v, _)| v)
-        .map_err(|e| match e {
-            StepError::AlreadyFinished => ControlError::new(
-                StatusCode::CONFLICT,
-                format!("verification '{scan_ref}' already has a result"),
-            ),
-            StepError::Expired => ControlError::new(
-                StatusCode::CONFLICT,
-                format!("verification '{scan_ref}' has expired"),
-            ),
-            _ => scan_ref_unknown(scan_ref),
-        })
+/// What a refused finish answers.
+fn finish_refused(scan_ref: &str, e: StepError) -> ControlError {
+    match e {
+        StepError::AlreadyFinished => ControlError::new(
+            StatusCode::CONFLICT,
+            format!("verification '{scan_ref}' already has a result"),
+        ),
+        StepError::Expired => ControlError::new(
+            StatusCode::CONFLICT,
+            format!("verification '{scan_ref}' has expired"),
+        ),
+        _ => scan_ref_unknown(scan_ref),
+    }
 }

@@ -68,7 +68,7 @@ pub async fn list_webhooks(
     State(app): State<AppState>,
     CQuery(q): CQuery<WebhookQuery>,
 ) -> Result<Json<Page<WebhookRecord>>> {
-    let all = app.webhooks.journal.list(&q.filter()?);
+    let all = app.webhooks().journal().list(&q.filter()?);
     Ok(Json(page(all, q.offset, q.limit)))
 }
 
@@ -92,8 +92,8 @@ pub async fn wait_webhook(
     if timeout > 60_000 {
         return Err(ControlError::bad_request("timeoutMs must be at most 60000"));
     }
-    app.webhooks
-        .journal
+    app.webhooks()
+        .journal()
         .wait_for(&filter, Duration::from_millis(timeout))
         .await
         .map(Json)
@@ -121,8 +121,8 @@ pub async fn get_webhook(
     State(app): State<AppState>,
     CPath(id): CPath<u64>,
 ) -> Result<Json<WebhookRecord>> {
-    app.webhooks
-        .journal
+    app.webhooks()
+        .journal()
         .get(id)
         .map(Json)
         .ok_or_else(|| webhook_unknown(id))
@@ -142,6 +142,9 @@ pub async fn replay_webhook(
     State(app): State<AppState>,
     CPath(id): CPath<u64>,
 ) -> Result<Response> {
-    let new_id = app.webhooks.replay(id).ok_or_else(|| webhook_unknown(id))?;
+    let new_id = app
+        .webhooks()
+        .replay(id)
+        .ok_or_else(|| webhook_unknown(id))?;
     Ok((StatusCode::CREATED, Json(Replayed { id: new_id })).into_response())
 }

@@ -41,10 +41,10 @@ fn param<'a>(params: &'a Params, name: &str) -> Option<&'a str> {
 pub async fn redirect(State(app): State<AppState>, params: Params) -> Response {
     let token = param(&params, "authToken").unwrap_or_default();
     let locale = app
-        .store
+        .store()
         .scan_ref_of_token(token)
-        .and_then(|s| app.store.read_any(&s, |v| v.request.locale.clone()))
-        .unwrap_or_else(|| app.config.defaults.locale.clone().into());
+        .and_then(|s| app.store().read_any(&s, |v| v.request.locale.clone()))
+        .unwrap_or_else(|| app.config().defaults.locale.clone());
     Redirect::to(&format!(
         "/ui/?authToken={}&lang={locale}",
         url_encode(token)
@@ -58,7 +58,7 @@ async fn show(State(app): State<AppState>, params: Params) -> Response {
     match lifecycle::open_session(&app, token) {
         Ok(v) => {
             let lang = param(&params, "lang").unwrap_or(&v.request.locale);
-            let left = v.deadline() - app.clock.now_secs();
+            let left = v.deadline() - app.clock().now_secs();
             Html(page::session(&v, lang, left, token)).into_response()
         }
         Err(e) => unusable(e),
@@ -167,23 +167,23 @@ async fn finish(
     // safety cap; on shutdown the wait is answered at once.
     if let Some(id) = final_webhook {
         let state = app
-            .webhooks
-            .journal
-            .wait_settled(id, settle_bound(&app.config.webhooks))
+            .webhooks()
+            .journal()
+            .wait_settled(id, settle_bound(&app.config().webhooks))
             .await;
         if state == Some(crate::runtime::webhook::journal::DeliveryState::Pending) {
             tracing::warn!(scan_ref = %crate::domain::escape::escape_for_log(&v.scan_ref), id,
                 "final webhook still pending when the page stopped waiting; redirecting on the current state");
         }
     }
-    let v = app.store.read_any(&v.scan_ref, Clone::clone).unwrap_or(v);
+    let v = app.store().read_any(&v.scan_ref, Clone::clone).unwrap_or(v);
     let answer = FinishAnswer::of(&v);
     let wants_json = headers
         .get(header::ACCEPT)
         .and_then(|a| a.to_str().ok())
         .is_some_and(|a| a.contains("application/json"));
     if wants_json {
-        let post_message = answer.message.posted(&app.config.ui);
+        let post_message = answer.message.posted(&app.config().ui);
         return Json(PageAnswer {
             answer,
             post_message,

@@ -61,12 +61,11 @@ fn finish_form(token: &str, outcome: OutcomeKind, controls: &str, button: &str) 
 /// The page of an open session.
 pub fn session(v: &Verification, lang: &str, seconds_left: i64, token: &str) -> String {
     let r = &v.request;
-    let name = |n: &Option<Box<str>>| escape_html(n.as_deref().unwrap_or("—"));
-    let allowed = v.request.allowed_documents();
-    let list: Vec<&str> = allowed.documents.iter().map(|d| d.as_str()).collect();
+    let name = |n: &Option<String>| escape_html(n.as_deref().unwrap_or("—"));
+    let list: Vec<&str> = r.documents.iter().map(|d| d.as_str()).collect();
     let documents = format!(
         "{}: {}",
-        escape_html(&allowed.keys().join(", ")),
+        escape_html(&r.allowed_countries().join(", ")),
         list.join(", ")
     );
     let left = seconds_left.max(0);

@@ -16,7 +16,7 @@
 //! oldest active one. Evictions are counted.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use subtle::ConstantTimeEq;
 use tokio::sync::Notify;
@@ -24,6 +24,7 @@ use tokio::sync::Notify;
 use crate::domain::status::Overall;
 use crate::domain::verification::Verification;
 use crate::runtime::partners::PartnerId;
+use crate::runtime::sync::{Guard, Ordered, Rank};
 
 mod books;
 mod size;
@@ -73,7 +74,7 @@ pub struct StoreStats {
 }
 
 pub struct Store {
-    inner: Mutex<Inner>,
+    inner: Ordered<Inner>,
     limits: Limits,
     /// Woken when a deadline earlier than every other one is added, so the
     /// sweeper does not sleep past it.
@@ -126,7 +127,7 @@ impl Store {
     /// `max_verifications` is clamped to 1..=[`MAX_CAPACITY`].
     pub fn new(limits: Limits) -> Store {
         Store {
-            inner: Mutex::new(Inner::default()),
+            inner: Ordered::new(Rank::Store, Inner::default()),
             limits: Limits {
                 max_verifications: limits.max_verifications.clamp(1, MAX_CAPACITY),
                 ..limits
@@ -135,8 +136,8 @@ impl Store {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Inner> {
-        crate::runtime::sync::lock(&self.inner)
+    fn lock(&self) -> Guard<'_, Inner> {
+        self.inner.lock()
     }
 
     /// Stores `v` (replacing one with the same scanRef or authToken) and
@@ -155,7 +156,7 @@ impl Store {
     /// stored or changed, evicts what no longer fits, then lets go of the
     /// lock: freeing the evicted verifications and waking the sweeper need
     /// not hold it.
-    fn after_change(&self, mut inner: MutexGuard<'_, Inner>, seq: u64) {
+    fn after_change(&self, mut inner: Guard<'_, Inner>, seq: u64) {
         let earliest = inner.refresh(seq, self.limits.retention_secs);
         let evicted = inner.enforce(&self.limits, seq);
         drop(inner);
@@ -423,7 +424,7 @@ mod tests {
         assert_eq!(order(&s), ["a", "c", "b"]);
         assert_eq!((s.len(), s.stats().bytes), (3, 3 * one));
         // A change that grows it is counted.
-        s.update_any("a", |v| v.request.address = Some("x".repeat(200).into()))
+        s.update_any("a", |v| v.request.address = Some("x".repeat(200)))
             .unwrap();
         assert!(s.stats().bytes > 3 * one);
         assert!(s.purge_if("a", |_| true));

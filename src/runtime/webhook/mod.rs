@@ -1,16 +1,17 @@
 //! Result webhooks: what is sent (payload, signature), where, and the record of
-//! it (journal). Handlers produce webhooks through [`Webhooks::emit`] and know
-//! nothing of delivery.
+//! it (journal). `lifecycle` makes a webhook ([`plan::plan`]: bodies and
+//! signatures, with the injected faults it took) and commits it with
+//! [`Webhooks::commit`], which journals and queues it; nobody else knows of
+//! delivery.
 
 pub mod delivery;
 pub mod journal;
-pub mod payload;
-mod plan;
+pub mod plan;
 mod route;
 pub mod sign;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -19,7 +20,7 @@ use crate::config::PartnerConfig;
 use crate::domain::escape::escape_for_log;
 use crate::domain::status::EventType;
 use crate::runtime::clock::Clock;
-use crate::runtime::faults::Faults;
+use crate::runtime::sync::{Guard, Ordered, Rank};
 use delivery::{Engine, Job};
 use journal::{DeliveryState, Journal, WebhookRecord};
 use plan::Signed;
@@ -37,6 +38,9 @@ pub struct Outgoing {
     /// subscribed to the event, so it is journaled `not_subscribed`.
     pub routes: Vec<Route>,
     pub body: Vec<u8>,
+    /// The same result marked `final: false`, made only when a
+    /// `non_final_first` fault sends such a copy first.
+    pub body_not_final: Option<Vec<u8>>,
     /// Wait before the first attempt.
     pub delay: Duration,
 }
@@ -50,73 +54,65 @@ struct Entry {
     is_final: bool,
 }
 
+/// The journal and the delivery engine, and what commits a webhook to both.
 pub struct Webhooks {
-    pub journal: Arc<Journal>,
-    pub engine: Engine,
+    journal: Arc<Journal>,
+    engine: Engine,
     clock: Arc<Clock>,
-    faults: Arc<Faults>,
     /// Webhooks held back by a `reorder` fault, by scanRef, until that
     /// verification's next webhook has been queued.
-    held: Mutex<HashMap<String, Vec<Job>>>,
+    held: Ordered<HashMap<String, Vec<Job>>>,
     /// Each partner's (by API key) subscriptions' extra headers, to send a
     /// replayed or restored record with the values its journal entry hides.
     extra_headers: HashMap<String, Vec<Vec<(String, String)>>>,
 }
 
 impl Webhooks {
+    /// `partners`' subscriptions' extra headers are kept to send a replayed
+    /// or restored record with the values its journal entry hides.
     pub fn new(
         journal: Arc<Journal>,
         engine: Engine,
         clock: Arc<Clock>,
-        faults: Arc<Faults>,
+        partners: &[PartnerConfig],
     ) -> Webhooks {
         Webhooks {
             journal,
             engine,
             clock,
-            faults,
-            held: Mutex::new(HashMap::new()),
-            extra_headers: HashMap::new(),
+            held: Ordered::new(Rank::Held, HashMap::new()),
+            extra_headers: partners
+                .iter()
+                .filter(|p| !p.subscriptions.is_empty())
+                .map(|p| {
+                    let subs = p.subscriptions.iter().map(extra_headers).collect();
+                    (p.api_key.clone(), subs)
+                })
+                .collect(),
         }
     }
 
-    /// Knows the partners' subscriptions' extra headers (for replays).
-    pub fn with_subscriptions(mut self, partners: &[PartnerConfig]) -> Webhooks {
-        self.extra_headers = partners
-            .iter()
-            .filter(|p| !p.subscriptions.is_empty())
-            .map(|p| {
-                let subs = p.subscriptions.iter().map(extra_headers).collect();
-                (p.api_key.clone(), subs)
-            })
-            .collect();
-        self
+    /// What was produced, and what became of it.
+    pub fn journal(&self) -> &Journal {
+        &self.journal
     }
 
-    /// Journals the webhook and queues it for delivery, applying any injected
-    /// webhook faults; returns the journal id of the webhook itself (of its
-    /// first copy when several subscriptions receive it).
-    /// Call it while the verification is locked, so a verification's webhooks
-    /// are queued in the order they were produced.
-    pub fn emit(&self, out: Outgoing) -> u64 {
-        self.commit(self.plan(out))
+    /// Webhooks queued or being attempted.
+    pub fn pending(&self) -> usize {
+        self.engine.pending()
     }
 
-    /// The first half of [`emit`](Self::emit), which needs no lock: applies
-    /// the injected faults, makes and signs the bodies. The order of a
-    /// verification's webhooks is fixed by [`commit`](Self::commit) alone.
-    /// A webhook nobody subscribed to takes no fault: nothing is sent.
-    pub fn plan(&self, out: Outgoing) -> Planned {
-        let actions = if out.routes.is_empty() {
-            Vec::new()
-        } else {
-            self.faults.take_webhook(out.event, &out.partner_key)
-        };
-        plan::plan(out, &actions)
+    /// Keeps delivering until nothing is pending or `grace` passes; returns
+    /// how many were still pending.
+    pub async fn drain(&self, grace: Duration) -> usize {
+        self.engine.drain(grace).await
     }
 
-    /// The second half of [`emit`](Self::emit): journals the planned
-    /// webhooks and queues them. Call it while the verification is locked.
+    /// Journals the planned webhook's copies and queues them; returns the
+    /// journal id of the webhook itself (of its first copy when several
+    /// subscriptions receive it). Call it while the verification is locked
+    /// (inside the store's `insert` or `update`): that fixes its place in the
+    /// verification's order.
     pub fn commit(&self, p: Planned) -> u64 {
         let out = &p.out;
         let mut first = None;
@@ -174,8 +170,8 @@ impl Webhooks {
         first.unwrap_or_default()
     }
 
-    fn lock_held(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<Job>>> {
-        crate::runtime::sync::lock(&self.held)
+    fn lock_held(&self) -> Guard<'_, HashMap<String, Vec<Job>>> {
+        self.held.lock()
     }
 
     /// Journals one webhook; returns its entry for queueing.
@@ -281,9 +277,11 @@ impl Webhooks {
         }
     }
 
-    /// Forgets held-back webhooks (a reset).
-    pub fn clear_held(&self, keep: impl Fn(&str) -> bool) {
-        self.lock_held().retain(|scan_ref, _| keep(scan_ref));
+    /// Forgets the records `forget` picks and the webhooks a `reorder` fault
+    /// holds back for the scanRefs it picks (a reset).
+    pub fn forget(&self, forget: impl Fn(&WebhookRecord) -> bool, held: impl Fn(&str) -> bool) {
+        self.journal.retain(|r| !forget(r));
+        self.lock_held().retain(|scan_ref, _| !held(scan_ref));
     }
 }
 

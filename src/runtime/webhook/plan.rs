@@ -79,8 +79,15 @@ impl Signed {
     }
 }
 
+impl Planned {
+    /// Whether the webhook is the verification's final one.
+    pub fn is_final(&self) -> bool {
+        self.out.is_final
+    }
+}
+
 /// `out` made and signed with the injected fault `actions` taken for it.
-pub(super) fn plan(out: Outgoing, actions: &[FaultAction]) -> Planned {
+pub fn plan(out: Outgoing, actions: &[FaultAction]) -> Planned {
     let has = |a: FaultAction| actions.contains(&a);
     let extra_delay: u64 = actions
         .iter()
@@ -109,10 +116,11 @@ pub(super) fn plan(out: Outgoing, actions: &[FaultAction]) -> Planned {
                     &route.extra_headers,
                 )
             };
-            let early = (has(FaultAction::NonFinalFirst) && out.is_final)
-                .then(|| as_non_final(&out.body))
-                .flatten()
-                .map(|body| signed(body, false));
+            let early = out
+                .body_not_final
+                .as_ref()
+                .filter(|_| has(FaultAction::NonFinalFirst) && out.is_final)
+                .map(|body| signed(body.clone(), false));
             Copy {
                 route: route.clone(),
                 early,
@@ -133,26 +141,9 @@ pub(super) fn plan(out: Outgoing, actions: &[FaultAction]) -> Planned {
 /// The key a `bad_signature` fault signs with.
 const WRONG_KEY: &str = "not-the-partner-signing-key";
 
-/// The payload with `"final": false` (the payload always opens with `final`).
-fn as_non_final(body: &[u8]) -> Option<Vec<u8>> {
-    let rest = body.strip_prefix(br#"{"final":true"#)?;
-    let mut out = br#"{"final":false"#.to_vec();
-    out.extend_from_slice(rest);
-    Some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn non_final_copy() {
-        assert_eq!(
-            as_non_final(br#"{"final":true,"a":1}"#).unwrap(),
-            br#"{"final":false,"a":1}"#
-        );
-        assert!(as_non_final(b"{}").is_none());
-    }
 
     fn header<'a>(s: &'a Signed, name: &str) -> Option<&'a str> {
         s.headers
@@ -175,6 +166,7 @@ mod tests {
                 subscription: None,
             }],
             body: br#"{"final":true}"#.to_vec(),
+            body_not_final: Some(br#"{"final":false}"#.to_vec()),
             delay: Duration::from_millis(5),
         }
     }

@@ -158,14 +158,14 @@ pub async fn data(
                 && status.is_none_or(|s| s == v.status)
         };
         // Count first, then map only the newest page (the store is oldest first).
-        let (matched, _) = app.store.page(0, 0, keep, |_| ());
+        let (matched, _) = app.store().page(0, 0, keep, |_| ());
         let (_, mut items) = app
-            .store
+            .store()
             .page(matched.saturating_sub(ROWS), ROWS, keep, |v| {
                 VerificationRow {
                     scan_ref: v.scan_ref.clone(),
                     client_id: v.request.client_id.clone(),
-                    partner: app.partners.get(v.partner).key().to_owned(),
+                    partner: app.partners().get(v.partner).key().to_owned(),
                     status: v.status.as_str(),
                     created_at_ms: v.created_at.saturating_mul(1000),
                     finished_at_ms: v.finished_at.map(|t| t.saturating_mul(1000)),
@@ -175,7 +175,7 @@ pub async fn data(
             });
         items.reverse();
         Listing {
-            total: app.store.len(),
+            total: app.store().len(),
             matched,
             items,
         }
@@ -186,14 +186,14 @@ pub async fn data(
         // verifications (before the journal's lock, never under it).
         let clients: Option<HashSet<Arc<str>>> = client_id.as_ref().map(|_| {
             let mut set = HashSet::new();
-            app.store.for_each(|v| {
+            app.store().for_each(|v| {
                 if client_ok(&v.request.client_id) {
                     set.insert(v.scan_ref.clone());
                 }
             });
             set
         });
-        let (matched, records) = app.webhooks.journal.newest(ROWS, |r| {
+        let (matched, records) = app.webhooks().journal().newest(ROWS, |r| {
             scan_ref_ok(&r.scan_ref)
                 && clients
                     .as_ref()
@@ -205,26 +205,26 @@ pub async fn data(
             .into_iter()
             .map(|record| WebhookRow {
                 client_id: app
-                    .store
+                    .store()
                     .read_any(&record.scan_ref, |v| v.request.client_id.clone()),
                 signature: signature_state(&app, &record),
                 record,
             })
             .collect();
         Listing {
-            total: app.webhooks.journal.len(),
+            total: app.webhooks().journal().len(),
             matched,
             items,
         }
     };
 
     let inbox_listing = {
-        let (matched, items) = app.inbox.newest(inbox, ROWS, |_, m| {
+        let (matched, items) = app.inbox().newest(inbox, ROWS, |_, m| {
             scan_ref_ok(m.scan_ref.as_deref().unwrap_or_default())
                 && client_ok(m.client_id.as_deref().unwrap_or_default())
                 && event.is_none_or(|e| m.event.as_deref() == Some(e.as_str()))
         });
-        let inboxes = app.inbox.summaries();
+        let inboxes = app.inbox().summaries();
         Listing {
             total: inboxes.iter().map(|b| b.count).sum(),
             matched,
@@ -236,11 +236,11 @@ pub async fn data(
     };
 
     Ok(Json(DashboardData {
-        now_ms: app.clock.now_ms(),
+        now_ms: app.clock().now_ms(),
         verifications,
         webhooks,
-        webhooks_dropped: app.webhooks.journal.dropped(),
-        inboxes: app.inbox.summaries(),
+        webhooks_dropped: app.webhooks().journal().dropped(),
+        inboxes: app.inbox().summaries(),
         inbox: inbox_listing,
     }))
 }
@@ -251,9 +251,9 @@ fn signature_state(app: &App, r: &WebhookRecord) -> &'static str {
     };
     // Signed with the subscription's key when it went to one, else the partner's.
     let key = app
-        .partners
+        .partners()
         .by_key(&r.partner)
-        .map(|id| &app.partners.get(id).config)
+        .map(|id| &app.partners().get(id).config)
         .and_then(
             |p| match r.subscription.and_then(|i| p.subscriptions.get(i)) {
                 Some(sub) if sub.signing_key.is_some() => sub.signing_key.clone(),

@@ -2,7 +2,9 @@
 //! bounds, and each target's permits.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use crate::runtime::sync::{Guard, Ordered, Rank};
 
 use tokio::sync::{Notify, Semaphore};
 
@@ -11,7 +13,7 @@ pub(super) struct Queue {
     max_pending: usize,
     max_pending_per_target: usize,
     per_target_in_flight: usize,
-    state: Mutex<Pending>,
+    state: Ordered<Pending>,
     pub(super) idle: Notify,
 }
 
@@ -40,13 +42,13 @@ impl Queue {
             max_pending,
             max_pending_per_target,
             per_target_in_flight,
-            state: Mutex::new(Pending::default()),
+            state: Ordered::new(Rank::Queue, Pending::default()),
             idle: Notify::new(),
         }
     }
 
-    pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, Pending> {
-        crate::runtime::sync::lock(&self.state)
+    pub(super) fn lock(&self) -> Guard<'_, Pending> {
+        self.state.lock()
     }
 
     /// Counts a job for `target` in, or says why it cannot be.

@@ -10,8 +10,8 @@
 //! any-scanRef list, against that one record: no waiter ever rescans the
 //! journal after it registered, and a change wakes no waiter it cannot satisfy.
 
+use crate::runtime::sync::{Guard, Ordered, Rank};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Mutex;
 use std::time::Duration;
 
 use tokio::sync::oneshot;
@@ -28,7 +28,7 @@ use waiters::{Registration, Waiters, Wake, Want};
 pub const DEFAULT_MAX_WAITERS: usize = 10_000;
 
 pub struct Journal {
-    inner: Mutex<Inner>,
+    inner: Ordered<Inner>,
     capacity: usize,
     max_bytes: usize,
     max_waiters: usize,
@@ -131,15 +131,18 @@ impl Journal {
     /// [`DEFAULT_MAX_WAITERS`] open waits.
     pub fn new(capacity: usize, max_bytes: usize) -> Journal {
         Journal {
-            inner: Mutex::new(Inner {
-                entries: BTreeMap::new(),
-                by_scan_ref: HashMap::new(),
-                settled: BTreeSet::new(),
-                bytes: 0,
-                next_id: 1,
-                dropped: 0,
-                waiters: Waiters::default(),
-            }),
+            inner: Ordered::new(
+                Rank::Journal,
+                Inner {
+                    entries: BTreeMap::new(),
+                    by_scan_ref: HashMap::new(),
+                    settled: BTreeSet::new(),
+                    bytes: 0,
+                    next_id: 1,
+                    dropped: 0,
+                    waiters: Waiters::default(),
+                },
+            ),
             capacity: capacity.max(1),
             max_bytes,
             max_waiters: DEFAULT_MAX_WAITERS,
@@ -152,8 +155,8 @@ impl Journal {
         self
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        crate::runtime::sync::lock(&self.inner)
+    fn lock(&self) -> Guard<'_, Inner> {
+        self.inner.lock()
     }
 
     /// Adds a record (its `id` is assigned here) and returns the id.
