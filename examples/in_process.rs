@@ -13,11 +13,16 @@ use idenfy_mock::{MockServer, PartnerConfig, WebhookFilter};
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     // A receiver standing in for the application's webhook endpoint.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let hook = format!("http://{}/idenfy/webhook", listener.local_addr().unwrap());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free loopback port");
+    let address = listener.local_addr().expect("its address");
+    let hook = format!("http://{address}/idenfy/webhook");
     tokio::spawn(async move {
         let app = Router::new().route("/idenfy/webhook", post(|| async { "ok" }));
-        axum::serve(listener, app).await.unwrap();
+        axum::serve(listener, app)
+            .await
+            .expect("the receiver serves");
     });
 
     let mock = MockServer::builder()
@@ -37,7 +42,7 @@ async fn main() {
         .body(r#"{"clientId": "user-1", "firstName": "Ada", "lastName": "Lovelace", "dummyStatus": "APPROVED"}"#)
         .send()
         .await
-        .unwrap();
+        .expect("the mock answers");
     println!("POST /api/v2/token → {}", created.status());
 
     let webhook = mock

@@ -343,14 +343,7 @@ fn webhook(
     } else {
         app.faults().take_webhook(event, &partner.api_key)
     };
-    let file_urls = || {
-        files::urls(
-            v,
-            app.public_url(),
-            app.clock().now_secs(),
-            app.config().defaults.file_url_ttl_secs,
-        )
-    };
+    let file_urls = || files::issued(app, v);
     let out = Outgoing {
         scan_ref: v.scan_ref.to_string(),
         partner_key: partner.api_key.clone(),

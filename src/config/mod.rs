@@ -5,7 +5,7 @@
 //! names where the bad value came from, the key and what is wrong with it, so
 //! `main` can print it and exit non-zero.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
@@ -38,13 +38,13 @@ pub const ENV_STATE_FILE: &str = "IDENFY_MOCK_STATE_FILE";
 pub const ENV_SEED: &str = "IDENFY_MOCK_SEED";
 pub const ENV_ADMIN_TOKEN: &str = "IDENFY_MOCK_ADMIN_TOKEN";
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    #[serde(with = "types::listen")]
+    #[serde(deserialize_with = "types::listen")]
     pub listen: SocketAddr,
     /// Empty in TOML: derived from the bound address.
-    #[serde(default, with = "types::optional_url")]
+    #[serde(default, deserialize_with = "types::optional")]
     pub public_url: Option<HttpUrl>,
     /// Reproducible ids when set.
     #[serde(default)]
@@ -64,11 +64,11 @@ pub struct Config {
 }
 
 /// Keeping state across restarts (see `crate::snapshot`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StateConfig {
     /// The state file; none (empty in TOML): state lives only in memory.
-    #[serde(with = "types::optional_path")]
+    #[serde(deserialize_with = "types::optional")]
     pub file: Option<std::path::PathBuf>,
     /// Seconds between saves while running (the file is saved on shutdown too).
     pub save_every_secs: u64,
@@ -86,17 +86,17 @@ impl Default for StateConfig {
 /// A sane upper bound for `store.max_verifications`.
 pub const MAX_VERIFICATIONS: usize = 10_000_000;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ControlConfig {
     /// Bearer token the control API requires; none (empty in TOML): the
     /// control API is open.
-    #[serde(default, with = "types::optional_text")]
+    #[serde(default, deserialize_with = "types::optional")]
     pub admin_token: Option<String>,
 }
 
 /// Connections and request sizes (see `serve`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServerConfig {
     /// A connection must deliver a whole request head within this many
@@ -111,7 +111,7 @@ pub struct ServerConfig {
     pub snapshot_limit_mib: usize,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StoreConfig {
     /// Seconds a finished verification is kept after its result.
@@ -144,11 +144,11 @@ impl StoreConfig {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookConfig {
     /// Empty in TOML: none (webhooks without a target are journaled only).
-    #[serde(default, with = "types::optional_url")]
+    #[serde(default, deserialize_with = "types::optional")]
     pub url: Option<HttpUrl>,
     pub timeout_secs: NonZeroU64,
     pub retries: u32,
@@ -170,7 +170,7 @@ pub struct WebhookConfig {
     pub shutdown_grace_secs: u64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DummyConfig {
     pub simulate_manual_review: bool,
@@ -179,7 +179,7 @@ pub struct DummyConfig {
 
 /// A key left out of a `[[partners]]` entry takes its value from
 /// [`PartnerConfig::default`], the one place partner defaults are written.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PartnerConfig {
     pub api_key: String,
@@ -190,7 +190,7 @@ pub struct PartnerConfig {
     /// `None`: unlimited.
     pub credits: Option<u64>,
     /// Empty in TOML: the global `[webhooks].url`.
-    #[serde(with = "types::optional_url")]
+    #[serde(deserialize_with = "types::optional")]
     pub webhook_url: Option<HttpUrl>,
     /// `None` or empty: webhooks go unsigned.
     pub signing_key: Option<String>,
@@ -234,7 +234,7 @@ impl Default for PartnerConfig {
 
 /// One webhook subscription of a partner: which events go where, signed
 /// with which key, with which extra headers.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SubscriptionConfig {
     /// Event types it receives; `IDENTIFICATION` (the legacy all-in-one)
@@ -242,7 +242,7 @@ pub struct SubscriptionConfig {
     pub events: Vec<EventType>,
     /// Where they go; empty: the partner's `webhook_url`, else the global one.
     /// A token's `callbackUrl` overrides it.
-    #[serde(default, with = "types::optional_url")]
+    #[serde(default, deserialize_with = "types::optional")]
     pub url: Option<HttpUrl>,
     /// `None`: the partner's `signing_key`; empty: unsigned.
     #[serde(default)]
@@ -537,14 +537,12 @@ mod tests {
     #[test]
     fn a_partner_entry_takes_what_it_leaves_out_from_the_default() {
         let c = Config::from_toml("[[partners]]\napi_key='a'\napi_secret='b'", "f").unwrap();
-        let got = serde_json::to_value(&c.partners[0]).unwrap();
-        let want = serde_json::to_value(PartnerConfig {
+        let want = PartnerConfig {
             api_key: "a".into(),
             api_secret: "b".into(),
             ..PartnerConfig::default()
-        })
-        .unwrap();
-        assert_eq!(got, want);
+        };
+        assert_eq!(c.partners[0], want);
         let e = Config::from_toml("[[partners]]\napi_key='a'", "f").unwrap_err();
         assert_eq!(e.0, "f: key 'partners[0].api_secret': must be non-empty");
     }

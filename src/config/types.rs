@@ -7,54 +7,25 @@
 //! [`Config`]: super::Config
 //! [`HttpUrl`]: crate::domain::url::HttpUrl
 
+use std::fmt::Display;
 use std::net::SocketAddr;
+use std::str::FromStr;
 
-/// `Option<HttpUrl>` as TOML has it: a string, empty for none.
-pub mod optional_url {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Deserializer};
 
-    use crate::domain::url::HttpUrl;
-
-    pub fn serialize<S: Serializer>(url: &Option<HttpUrl>, s: S) -> Result<S::Ok, S::Error> {
-        url.as_ref().map_or("", HttpUrl::as_str).serialize(s)
+/// An optional setting as TOML has it: a string, empty for none; any other
+/// text is parsed (an [`HttpUrl`], a path, a token).
+pub fn optional<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: FromStr,
+    T::Err: Display,
+{
+    let text = String::deserialize(d)?;
+    if text.is_empty() {
+        return Ok(None);
     }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<HttpUrl>, D::Error> {
-        let text = String::deserialize(d)?;
-        HttpUrl::parse_optional(&text).map_err(serde::de::Error::custom)
-    }
-}
-
-/// An optional text setting as TOML has it: a string, empty for none.
-pub mod optional_text {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    pub fn serialize<S: Serializer>(text: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
-        text.as_deref().unwrap_or("").serialize(s)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-        let text = String::deserialize(d)?;
-        Ok(Some(text).filter(|t| !t.is_empty()))
-    }
-}
-
-/// An optional path setting as TOML has it: a string, empty for none.
-pub mod optional_path {
-    use std::path::PathBuf;
-
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    pub fn serialize<S: Serializer>(path: &Option<PathBuf>, s: S) -> Result<S::Ok, S::Error> {
-        path.as_deref()
-            .map_or(std::borrow::Cow::Borrowed(""), |p| p.to_string_lossy())
-            .serialize(s)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PathBuf>, D::Error> {
-        let text = String::deserialize(d)?;
-        Ok(Some(text).filter(|t| !t.is_empty()).map(PathBuf::from))
-    }
+    text.parse().map(Some).map_err(serde::de::Error::custom)
 }
 
 /// `listen` from text, with a hint when only a port was given.
@@ -71,21 +42,8 @@ pub fn parse_listen(text: &str) -> Result<SocketAddr, String> {
 }
 
 /// `listen` as TOML has it: a string such as `127.0.0.1:8080`.
-pub mod listen {
-    use std::net::SocketAddr;
-
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    use super::parse_listen;
-
-    pub fn serialize<S: Serializer>(addr: &SocketAddr, s: S) -> Result<S::Ok, S::Error> {
-        addr.to_string().serialize(s)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> {
-        let text = String::deserialize(d)?;
-        parse_listen(&text).map_err(serde::de::Error::custom)
-    }
+pub fn listen<'de, D: Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> {
+    parse_listen(&String::deserialize(d)?).map_err(serde::de::Error::custom)
 }
 
 #[cfg(test)]

@@ -48,6 +48,14 @@ impl HttpUrl {
     }
 }
 
+impl std::str::FromStr for HttpUrl {
+    type Err = &'static str;
+
+    fn from_str(text: &str) -> Result<HttpUrl, &'static str> {
+        HttpUrl::parse(text)
+    }
+}
+
 impl fmt::Display for HttpUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

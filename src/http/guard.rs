@@ -12,43 +12,31 @@
 //! - a 413 answered by a body-size limit anywhere below gets the JSON error
 //!   body of its surface instead of axum's plain text.
 //!
-//! Hand-written rather than three `from_fn` layers: with nothing to log and
-//! no fault set, a request costs one atomic load and one boxed future here.
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{header, Method, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use axum::Router;
 use futures_util::FutureExt;
-use tower::{Layer, Service};
 
 use crate::http::api::{self, error::ApiError};
 use crate::http::control::ControlError;
 use crate::runtime::app::AppState;
 use crate::runtime::faults::FaultAction;
 
-#[derive(Clone)]
-pub struct GuardLayer {
-    app: AppState,
-    hosts: Arc<HostPolicy>,
-}
-
-impl GuardLayer {
-    /// `bound` is the listening address: the Host check applies only when
-    /// it is a loopback address.
-    pub fn new(app: AppState, bound: SocketAddr) -> GuardLayer {
-        let hosts = Arc::new(HostPolicy::new(bound, app.public_url()));
-        GuardLayer { app, hosts }
-    }
+/// `router` with the guard around every request; `bound` is the listening
+/// address: the Host check applies only when it is a loopback address.
+pub fn around(app: AppState, bound: SocketAddr, router: Router) -> Router {
+    let hosts = Arc::new(HostPolicy::new(bound, app.public_url()));
+    router.layer(middleware::from_fn_with_state((app, hosts), guard))
 }
 
 /// Which `Host` values requests may name.
@@ -153,27 +141,6 @@ fn json_413(response: Response, control: bool) -> Response {
     }
 }
 
-impl<S> Layer<S> for GuardLayer {
-    type Service = Guard<S>;
-
-    fn layer(&self, inner: S) -> Guard<S> {
-        Guard {
-            inner,
-            app: self.app.clone(),
-            hosts: self.hosts.clone(),
-        }
-    }
-}
-
-#[derive(Clone)]
-pub struct Guard<S> {
-    inner: S,
-    app: AppState,
-    hosts: Arc<HostPolicy>,
-}
-
-type BoxFuture = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
-
 /// What the request log line needs, taken before the request is handed on.
 struct LogLine {
     started: Instant,
@@ -182,83 +149,65 @@ struct LogLine {
     partner: Option<String>,
 }
 
-impl<S> Service<Request> for Guard<S>
-where
-    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-{
-    type Response = Response;
-    type Error = Infallible;
-    type Future = BoxFuture;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: Request) -> BoxFuture {
-        let log =
-            tracing::enabled!(target: "idenfy_mock::request", tracing::Level::INFO).then(|| {
-                LogLine {
-                    started: Instant::now(),
-                    method: request.method().clone(),
-                    path: request.uri().path().to_owned(),
-                    partner: api::auth::api_key_for_log(request.headers()),
-                }
-            });
-        let control = request.uri().path().starts_with("/_mock");
-        let authority = request.uri().authority().map(|a| a.as_str()).or_else(|| {
-            request
-                .headers()
-                .get(header::HOST)
-                .and_then(|v| v.to_str().ok())
+async fn guard(
+    State((app, hosts)): State<(AppState, Arc<HostPolicy>)>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let log =
+        tracing::enabled!(target: "idenfy_mock::request", tracing::Level::INFO).then(|| LogLine {
+            started: Instant::now(),
+            method: request.method().clone(),
+            path: request.uri().path().to_owned(),
+            partner: api::auth::api_key_for_log(request.headers()),
         });
-        let foreign_host = !self.hosts.allows(authority);
-        let fault = injected_fault(&self.app, &request);
-        // The router was polled ready; a clone would have to be polled again.
-        let ready = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, ready);
-        Box::pin(async move {
-            let response = match fault {
-                _ if foreign_host => misdirected(control),
-                None => guarded(|| inner.call(request)).await,
-                Some(FaultAction::Delay { ms }) => {
-                    tokio::time::sleep(Duration::from_millis(ms)).await;
-                    guarded(|| inner.call(request)).await
-                }
-                Some(FaultAction::Status { status }) => injected_status(status).into_response(),
-                Some(_) => dropped_connection(),
-            };
-            let response = json_413(response, control);
-            if let Some(line) = log {
-                // `path` and `partner` are recorded as strings, which the
-                // formatter quotes and escapes: CR/LF cannot start a new line.
-                tracing::info!(
-                    target: "idenfy_mock::request",
-                    method = %line.method,
-                    path = line.path,
-                    status = response.status().as_u16(),
-                    latency_us = line.started.elapsed().as_micros() as u64,
-                    partner = line.partner.as_deref().unwrap_or("-"),
-                );
-            }
-            Ok(response)
-        })
+    let control = request.uri().path().starts_with("/_mock");
+    let authority = request.uri().authority().map(|a| a.as_str()).or_else(|| {
+        request
+            .headers()
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+    });
+    let foreign_host = !hosts.allows(authority);
+    let fault = injected_fault(&app, &request);
+    let response = match fault {
+        _ if foreign_host => misdirected(control),
+        None => guarded(|| next.run(request)).await,
+        Some(FaultAction::Delay { ms }) => {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            guarded(|| next.run(request)).await
+        }
+        Some(FaultAction::Status { status }) => injected_status(status).into_response(),
+        Some(_) => dropped_connection(),
+    };
+    let response = json_413(response, control);
+    if let Some(line) = log {
+        // `path` and `partner` are recorded as strings, which the formatter
+        // quotes and escapes: CR/LF cannot start a new line.
+        tracing::info!(
+            target: "idenfy_mock::request",
+            method = %line.method,
+            path = line.path,
+            status = response.status().as_u16(),
+            latency_us = line.started.elapsed().as_micros() as u64,
+            partner = line.partner.as_deref().unwrap_or("-"),
+        );
     }
+    response
 }
 
 /// Runs a handler; a panic, while routing or while answering, becomes the
 /// 500 envelope.
 async fn guarded<F>(call: impl FnOnce() -> F) -> Response
 where
-    F: Future<Output = Result<Response, Infallible>>,
+    F: Future<Output = Response>,
 {
     let answer = match std::panic::catch_unwind(AssertUnwindSafe(call)) {
         Ok(future) => AssertUnwindSafe(future).catch_unwind().await,
         Err(panic) => Err(panic),
     };
     match answer {
-        Ok(Ok(response)) => response,
-        Ok(Err(never)) => match never {},
+        Ok(response) => response,
         Err(_) => {
             tracing::error!("a request handler panicked; answered 500 INTERNAL_ERROR");
             ApiError::internal().into_response()
@@ -315,13 +264,11 @@ fn injected_status(status: u16) -> ApiError {
 mod tests {
     use super::*;
     use axum::routing::get;
-    use axum::Router;
     use tower::ServiceExt;
 
     async fn answer(router: Router, path: &str) -> (StatusCode, serde_json::Value) {
         let app = crate::runtime::app::test_state();
-        let response = GuardLayer::new(app, "0.0.0.0:1".parse().unwrap())
-            .layer(router)
+        let response = around(app, "0.0.0.0:1".parse().unwrap(), router)
             .oneshot(Request::get(path).body(Body::empty()).unwrap())
             .await
             .unwrap();

@@ -15,12 +15,10 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinHandle;
-use tower::Layer as _;
 
 use crate::config::Config;
 use crate::domain::url::HttpUrl;
 use crate::http::api::{self, error::ApiError};
-use crate::http::guard::GuardLayer;
 use crate::http::serve::{self, Limits as ServeLimits};
 use crate::lifecycle::sweep_timers;
 use crate::runtime::app::{App, AppState};
@@ -184,7 +182,7 @@ impl Server {
             }
         };
         let (stop, stopped) = watch::channel(false);
-        let service = GuardLayer::new(app.clone(), addr).layer(router(app.clone()));
+        let service = crate::http::guard::around(app.clone(), addr, router(app.clone()));
         let sweeper = tokio::spawn(sweep_timers(app.clone()));
         let slots = Arc::new(Semaphore::new(limits.max_connections));
         let task = tokio::spawn(serve::accept_loop(

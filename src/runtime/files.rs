@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use crate::domain::verification::Verification;
+use crate::runtime::app::App;
 use crate::runtime::webhook::sign;
 
 /// (fileUrls key, file name, PNG bytes)
@@ -20,6 +21,17 @@ const FILES: [(&str, &str, &[u8]); 3] = [
     ("BACK", "back.png", include_bytes!("../../assets/back.png")),
     ("FACE", "face.png", include_bytes!("../../assets/face.png")),
 ];
+
+/// The `fileUrls` map of `v` as `app` issues it now, on its clock, with the
+/// configured lifetime.
+pub fn issued(app: &App, v: &Verification) -> BTreeMap<&'static str, String> {
+    urls(
+        v,
+        app.public_url(),
+        app.clock().now_secs(),
+        app.config().defaults.file_url_ttl_secs,
+    )
+}
 
 /// The `fileUrls` map, issued at `now` (Unix seconds, the mock's clock):
 /// one URL per image, each working for `ttl_secs`, once the verification

@@ -151,7 +151,7 @@ pub struct TokenRequest {
     #[serde(skip)]
     #[schema(ignore)]
     pub dummy_status: Option<DummyStatus>,
-    /// The feature switches sent ([`super::switches`]), echoed as sent.
+    /// The feature switches sent (see `token::switches`), echoed as sent.
     #[serde(flatten)]
     #[schema(ignore)]
     pub switches: BTreeMap<String, Value>,

@@ -18,8 +18,10 @@ use crate::domain::payload;
 use crate::domain::requests::{self, ManualReview};
 use crate::domain::status::{DocumentResult, FaceResult, FraudTagValue, MismatchTagValue, Overall};
 use crate::domain::verification::DocumentData;
+use crate::domain::verification::Verification;
+use crate::domain::PartnerId;
 use crate::lifecycle::{self, StepError};
-use crate::runtime::app::AppState;
+use crate::runtime::app::{App, AppState};
 use crate::runtime::files;
 use crate::runtime::report;
 
@@ -30,6 +32,19 @@ fn parsed<T>(
     parse: impl FnOnce(&Object) -> Result<T, FieldError>,
 ) -> Result<T, ApiError> {
     parse(&body::object(bytes)?).map_err(ApiError::field)
+}
+
+/// Reads the partner's verification that the body's `scanRef` names.
+fn read<T>(
+    app: &App,
+    partner: PartnerId,
+    bytes: &[u8],
+    f: impl FnOnce(&Verification) -> T,
+) -> Result<T, ApiError> {
+    let scan_ref = parsed(bytes, requests::scan_ref)?;
+    app.store()
+        .read(partner, &scan_ref, f)
+        .ok_or_else(|| ApiError::scan_ref_not_found(&scan_ref))
 }
 
 fn step_error(e: StepError, scan_ref: &str) -> ApiError {
@@ -106,21 +121,18 @@ pub async fn status(
     Authed(partner): Authed,
     ApiBody(bytes): ApiBody,
 ) -> Result<Json<StatusResponse>, ApiError> {
-    let scan_ref = parsed(&bytes, requests::scan_ref)?;
-    app.store()
-        .read(partner, &scan_ref, |v| StatusResponse {
-            status: v.reported_status(),
-            scan_ref: v.scan_ref.to_string(),
-            client_id: v.request.client_id.clone(),
-            auto_face: v.auto_face,
-            auto_document: v.auto_document,
-            manual_face: v.manual_face,
-            manual_document: v.manual_document,
-            fraud_tags: v.fraud_tags.clone(),
-            mismatch_tags: v.mismatch_tags.clone(),
-        })
-        .map(Json)
-        .ok_or_else(|| ApiError::scan_ref_not_found(&scan_ref))
+    read(&app, partner, &bytes, |v| StatusResponse {
+        status: v.reported_status(),
+        scan_ref: v.scan_ref.to_string(),
+        client_id: v.request.client_id.clone(),
+        auto_face: v.auto_face,
+        auto_document: v.auto_document,
+        manual_face: v.manual_face,
+        manual_document: v.manual_document,
+        fraud_tags: v.fraud_tags.clone(),
+        mismatch_tags: v.mismatch_tags.clone(),
+    })
+    .map(Json)
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -141,15 +153,12 @@ pub async fn data(
     Authed(partner): Authed,
     ApiBody(bytes): ApiBody,
 ) -> Result<Json<DataResponse>, ApiError> {
-    let scan_ref = parsed(&bytes, requests::scan_ref)?;
-    app.store()
-        .read(partner, &scan_ref, |v| DataResponse {
-            data: v.document_data(),
-            scan_ref: v.scan_ref.to_string(),
-            client_id: v.request.client_id.clone(),
-        })
-        .map(Json)
-        .ok_or_else(|| ApiError::scan_ref_not_found(&scan_ref))
+    read(&app, partner, &bytes, |v| DataResponse {
+        data: v.document_data(),
+        scan_ref: v.scan_ref.to_string(),
+        client_id: v.request.client_id.clone(),
+    })
+    .map(Json)
 }
 
 #[utoipa::path(post, path = "/api/v2/files", tag = "idenfy", request_body = ScanRefBody, security(("basic" = [])),
@@ -161,18 +170,7 @@ pub async fn files(
     Authed(partner): Authed,
     ApiBody(bytes): ApiBody,
 ) -> Result<Json<BTreeMap<&'static str, String>>, ApiError> {
-    let scan_ref = parsed(&bytes, requests::scan_ref)?;
-    app.store()
-        .read(partner, &scan_ref, |v| {
-            files::urls(
-                v,
-                app.public_url(),
-                app.clock().now_secs(),
-                app.config().defaults.file_url_ttl_secs,
-            )
-        })
-        .map(Json)
-        .ok_or_else(|| ApiError::scan_ref_not_found(&scan_ref))
+    read(&app, partner, &bytes, |v| files::issued(&app, v)).map(Json)
 }
 
 #[utoipa::path(post, path = "/api/v2/delete", tag = "idenfy", request_body = ScanRefBody, security(("basic" = [])),
@@ -198,21 +196,11 @@ pub async fn full(
     Authed(partner): Authed,
     ApiBody(bytes): ApiBody,
 ) -> Result<Response, ApiError> {
-    let scan_ref = parsed(&bytes, requests::scan_ref)?;
-    let body = app
-        .store()
-        .read(partner, &scan_ref, |v| {
-            // A pending manual review shows the automatic result: `status`
-            // stays the computed one while `review_pending` is set.
-            let urls = files::urls(
-                v,
-                app.public_url(),
-                app.clock().now_secs(),
-                app.config().defaults.file_url_ttl_secs,
-            );
-            payload::body(v, false, urls)
-        })
-        .ok_or_else(|| ApiError::scan_ref_not_found(&scan_ref))?;
+    // A pending manual review shows the automatic result: `status` stays
+    // the computed one while `review_pending` is set.
+    let body = read(&app, partner, &bytes, |v| {
+        payload::body(v, false, files::issued(&app, v))
+    })?;
     Ok((
         [(axum::http::header::CONTENT_TYPE, "application/json")],
         body,

@@ -14,8 +14,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-
 use crate::config::PartnerConfig;
 use crate::domain::escape::escape_for_log;
 use crate::domain::status::EventType;
@@ -43,15 +41,6 @@ pub struct Outgoing {
     pub body_not_final: Option<Vec<u8>>,
     /// Wait before the first attempt.
     pub delay: Duration,
-}
-
-/// One journaled copy, ready to be queued.
-#[derive(Clone)]
-struct Entry {
-    id: u64,
-    body: Bytes,
-    headers: Vec<(String, String)>,
-    is_final: bool,
 }
 
 /// The journal and the delivery engine, and what commits a webhook to both.
@@ -118,44 +107,39 @@ impl Webhooks {
         let mut first = None;
         if p.copies.is_empty() {
             let unsent = Signed::new(out.body.clone(), out.is_final, out.event, None, &[]);
-            let id = self
-                .record(out, None, &unsent, None, DeliveryState::NotSubscribed)
-                .id;
+            let (id, _) = self.record(&p, None, &unsent, None, DeliveryState::NotSubscribed);
             first = Some(id);
             tracing::debug!(scan_ref = %escape_for_log(&out.scan_ref), event = out.event.as_str(),
                 "webhook not sent: no subscription of the partner lists this event");
         }
         for copy in &p.copies {
-            let route = &copy.route;
-            let initial = DeliveryState::initial(route.target.as_deref());
+            let route = Some(&copy.route);
+            let initial = DeliveryState::initial(copy.route.target.as_deref());
             let mut queue = Vec::new();
             if let Some(early) = &copy.early {
-                queue.push(self.record(out, Some(route), early, None, initial));
+                queue.extend(self.record(&p, route, early, None, initial).1);
             }
-            let main = self.record(out, Some(route), &copy.main, None, initial);
-            let id = main.id;
+            let (id, main) = self.record(&p, route, &copy.main, None, initial);
             first.get_or_insert(id);
             if p.drop {
                 self.journal.settle(id, DeliveryState::Dropped);
             } else if p.reorder {
-                if let Some(job) = Self::job(&main, &out.scan_ref, route.target.clone(), p.delay) {
+                if let Some(job) = main {
                     self.lock_held()
                         .entry(out.scan_ref.clone())
                         .or_default()
                         .push(job);
                 }
             } else {
-                queue.push(main.clone());
+                queue.extend(main);
             }
             if p.duplicate && !p.drop {
-                queue.push(self.record(out, Some(route), &copy.main, Some(id), initial));
+                queue.extend(self.record(&p, route, &copy.main, Some(id), initial).1);
             }
-            for entry in &queue {
-                if let Some(job) = Self::job(entry, &out.scan_ref, route.target.clone(), p.delay) {
-                    self.engine.enqueue(job);
-                }
+            for job in queue {
+                self.engine.enqueue(job);
             }
-            if route.target.is_none() {
+            if copy.route.target.is_none() {
                 tracing::info!(scan_ref = %escape_for_log(&out.scan_ref), event = out.event.as_str(),
                     "webhook recorded as undeliverable: no callbackUrl, subscription url, partner webhook_url or [webhooks].url");
             }
@@ -174,22 +158,24 @@ impl Webhooks {
         self.held.lock()
     }
 
-    /// Journals one webhook; returns its entry for queueing.
+    /// Journals one copy; returns its id and the job that delivers it
+    /// (none without a target).
     fn record(
         &self,
-        out: &Outgoing,
+        p: &Planned,
         route: Option<&Route>,
         signed: &Signed,
         copy_of: Option<u64>,
         state: DeliveryState,
-    ) -> Entry {
+    ) -> (u64, Option<Job>) {
+        let target = route.and_then(|r| r.target.clone());
         let id = self.journal.push(WebhookRecord {
             id: 0,
-            scan_ref: out.scan_ref.clone(),
-            partner: out.partner_key.clone(),
-            event: out.event,
+            scan_ref: p.out.scan_ref.clone(),
+            partner: p.out.partner_key.clone(),
+            event: p.out.event,
             is_final: signed.is_final,
-            target: route.and_then(|r| r.target.clone()),
+            target: target.clone(),
             headers: signed.shown.clone(),
             body: signed.body.clone(),
             state,
@@ -198,25 +184,16 @@ impl Webhooks {
             copy_of,
             subscription: route.and_then(|r| r.subscription),
         });
-        Entry {
-            id,
-            body: signed.body.clone(),
+        let job = target.map(|target| Job {
+            journal_id: id,
+            scan_ref: p.out.scan_ref.clone(),
+            target,
             headers: signed.headers.clone(),
+            body: signed.body.clone(),
             is_final: signed.is_final,
-        }
-    }
-
-    fn job(entry: &Entry, scan_ref: &str, target: Option<String>, delay: Duration) -> Option<Job> {
-        let entry = entry.clone();
-        Some(Job {
-            journal_id: entry.id,
-            scan_ref: scan_ref.to_owned(),
-            target: target?,
-            headers: entry.headers,
-            body: entry.body,
-            is_final: entry.is_final,
-            delay,
-        })
+            delay: p.delay,
+        });
+        (id, job)
     }
 
     /// `r` with the extra headers its journal entry hides filled in from

@@ -13,38 +13,25 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::Json;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::extract::CQuery;
 use super::ControlError;
-use crate::domain::status::{EventType, Overall};
+use crate::domain::status::Overall;
+use crate::domain::verification::Verification;
 use crate::runtime::app::{App, AppState};
 use crate::runtime::inbox::{InboxMessage, InboxSummary};
-use crate::runtime::webhook::journal::{DeliveryState, WebhookRecord};
+use crate::runtime::webhook::journal::WebhookRecord;
 use crate::runtime::webhook::sign;
 
+mod filters;
 mod page;
+
+use filters::{DataQuery, Filters};
 pub use page::page;
 
 /// Rows sent per list, newest first.
 pub const ROWS: usize = 100;
-
-/// The dashboard's filters (`GET /_mock/dashboard/data` and the page's URL).
-/// `scanRef`, `clientId`: contained, ignoring ASCII case; the rest exact.
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-pub struct DataQuery {
-    scan_ref: Option<String>,
-    client_id: Option<String>,
-    /// A verification's overall status.
-    status: Option<String>,
-    /// A webhook's (and an inbox message's) event type.
-    event: Option<String>,
-    /// A webhook's delivery state.
-    state: Option<String>,
-    /// One inbox by name (all when absent).
-    inbox: Option<String>,
-}
 
 /// A list as the dashboard shows it: the newest [`ROWS`] matches.
 #[derive(Serialize)]
@@ -102,61 +89,15 @@ pub struct DashboardData {
     pub inbox: Listing<InboxRow>,
 }
 
-/// Whether `hay` contains `needle` (already ASCII-lowercased), ignoring
-/// ASCII case.
-fn contains_ci(hay: &str, needle: &str) -> bool {
-    needle.is_empty()
-        || hay
-            .as_bytes()
-            .windows(needle.len())
-            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
-}
-
-/// A filter value: trimmed, absent when empty.
-fn given(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
-fn parsed<T>(
-    field: &str,
-    v: &Option<String>,
-    parse: fn(&str) -> Option<T>,
-    list: String,
-) -> Result<Option<T>, ControlError> {
-    match given(v) {
-        None => Ok(None),
-        Some(s) => parse(s)
-            .map(Some)
-            .ok_or_else(|| ControlError::bad_request(format!("{field} must be one of: {list}"))),
-    }
-}
-
 /// The dashboard's data: newest first, at most [`ROWS`] of each list,
 /// filtered as [`DataQuery`] says. Under the admin token like the rest.
 pub async fn data(
     State(app): State<AppState>,
     CQuery(q): CQuery<DataQuery>,
 ) -> Result<Json<DashboardData>, ControlError> {
-    let status = parsed("status", &q.status, Overall::parse, Overall::list())?;
-    let event = parsed("event", &q.event, EventType::parse, EventType::list())?;
-    let state = parsed(
-        "state",
-        &q.state,
-        DeliveryState::parse,
-        DeliveryState::list(),
-    )?;
-    let scan_ref = given(&q.scan_ref).map(str::to_ascii_lowercase);
-    let client_id = given(&q.client_id).map(str::to_ascii_lowercase);
-    let inbox = given(&q.inbox);
-    let scan_ref_ok = |s: &str| scan_ref.as_deref().is_none_or(|n| contains_ci(s, n));
-    let client_ok = |c: &str| client_id.as_deref().is_none_or(|n| contains_ci(c, n));
-
+    let filters = Filters::parse(&q)?;
     let verifications = {
-        let keep = |v: &crate::domain::verification::Verification| {
-            scan_ref_ok(&v.scan_ref)
-                && client_ok(&v.request.client_id)
-                && status.is_none_or(|s| s == v.status)
-        };
+        let keep = |v: &Verification| filters.verification(v);
         // Count first, then map only the newest page (the store is oldest first).
         let (matched, _) = app.store().page(0, 0, keep, |_| ());
         let (_, mut items) = app
@@ -184,23 +125,19 @@ pub async fn data(
     let webhooks = {
         // Webhooks carry no clientId: take the scanRefs of the matching
         // verifications (before the journal's lock, never under it).
-        let clients: Option<HashSet<Arc<str>>> = client_id.as_ref().map(|_| {
+        let clients = filters.by_client_id().then(|| {
             let mut set = HashSet::new();
             app.store().for_each(|v| {
-                if client_ok(&v.request.client_id) {
+                if filters.client(&v.request.client_id) {
                     set.insert(v.scan_ref.clone());
                 }
             });
             set
         });
-        let (matched, records) = app.webhooks().journal().newest(ROWS, |r| {
-            scan_ref_ok(&r.scan_ref)
-                && clients
-                    .as_ref()
-                    .is_none_or(|c| c.contains(r.scan_ref.as_str()))
-                && event.is_none_or(|e| e == r.event)
-                && state.is_none_or(|s| s == r.state)
-        });
+        let (matched, records) = app
+            .webhooks()
+            .journal()
+            .newest(ROWS, |r| filters.webhook(r, clients.as_ref()));
         let items = records
             .into_iter()
             .map(|record| WebhookRow {
@@ -219,11 +156,9 @@ pub async fn data(
     };
 
     let inbox_listing = {
-        let (matched, items) = app.inbox().newest(inbox, ROWS, |_, m| {
-            scan_ref_ok(m.scan_ref.as_deref().unwrap_or_default())
-                && client_ok(m.client_id.as_deref().unwrap_or_default())
-                && event.is_none_or(|e| m.event.as_deref() == Some(e.as_str()))
-        });
+        let (matched, items) = app
+            .inbox()
+            .newest(filters.inbox(), ROWS, |_, m| filters.message(m));
         let inboxes = app.inbox().summaries();
         Listing {
             total: inboxes.iter().map(|b| b.count).sum(),
@@ -265,17 +200,5 @@ fn signature_state(app: &App, r: &WebhookRecord) -> &'static str {
         "valid"
     } else {
         "invalid"
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn contains_ci_ignores_ascii_case() {
-        assert!(contains_ci("AbC-123", "bc-1"));
-        assert!(contains_ci("anything", ""));
-        assert!(!contains_ci("ab", "abc"));
     }
 }
