@@ -39,9 +39,17 @@ pub fn create(app: &App, partner: PartnerId, request: TokenRequest) -> Verificat
     let digit_string = (request.generate_digit_string || request.dummy_status.is_some())
         .then(|| app.ids().digit_string());
     let dummy = request.dummy_status;
+    // Never one a stored verification has (a seeded run restored from a
+    // snapshot draws the same sequence again).
+    let store = app.store();
+    let scan_ref = fresh(|| app.ids().scan_ref(), |s| store.contains(s));
+    let auth_token = fresh(
+        || app.ids().auth_token(),
+        |t| store.scan_ref_of_token(t).is_some(),
+    );
     let mut v = Verification::new(
-        app.ids().scan_ref(),
-        app.ids().auth_token(),
+        scan_ref,
+        auth_token,
         partner,
         request,
         digit_string,
@@ -68,6 +76,16 @@ pub fn create(app: &App, partner: PartnerId, request: TokenRequest) -> Verificat
         }
     });
     created
+}
+
+/// The first value `draw` gives that is not `taken`.
+fn fresh<T: AsRef<str>>(draw: impl Fn() -> T, taken: impl Fn(&str) -> bool) -> T {
+    loop {
+        let value = draw();
+        if !taken(value.as_ref()) {
+            return value;
+        }
+    }
 }
 
 /// Why a step on an existing verification was refused.

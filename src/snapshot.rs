@@ -9,6 +9,7 @@
 //! A file is written next to its destination and renamed over it, so a crash
 //! mid-save leaves the previous file whole.
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -80,28 +81,17 @@ pub fn take(app: &App) -> Snapshot {
     }
 }
 
+/// The largest webhook id a snapshot may carry: 2^53, the largest integer
+/// every JSON reader keeps exact. The journal's next ids continue after the
+/// largest one restored, so none is ever used twice.
+pub const MAX_WEBHOOK_ID: u64 = 1 << 53;
+
 /// Replaces all state with `snap`. Webhooks that were still pending in it
-/// are queued for delivery again; the others are history. Nothing changes
-/// when the snapshot is refused.
+/// are queued for delivery again; the others are history. The snapshot is
+/// checked whole first: when it is refused (the message names what is
+/// wrong), nothing changes.
 pub fn put(app: &App, snap: Snapshot) -> Result<Restored, String> {
-    if snap.version != VERSION {
-        return Err(format!(
-            "only snapshot version {VERSION} is known (got {})",
-            snap.version
-        ));
-    }
-    let mut verifications = Vec::with_capacity(snap.verifications.len());
-    for view in snap.verifications {
-        let id = app.partners().by_key(&view.partner).ok_or_else(|| {
-            format!(
-                "verification '{}' belongs to partner '{}', which is not configured",
-                view.verification.scan_ref, view.partner
-            )
-        })?;
-        let mut v = view.verification;
-        v.partner = id;
-        verifications.push(v);
-    }
+    let verifications = checked(app, &snap)?;
     lifecycle::forget(app, None);
     app.clock().set_offset_ms(snap.clock_offset_ms);
     let restored = verifications.len();
@@ -115,6 +105,64 @@ pub fn put(app: &App, snap: Snapshot) -> Result<Restored, String> {
         verifications: restored,
         webhooks,
     })
+}
+
+/// The snapshot's verifications with their owners resolved, or why the
+/// snapshot cannot be restored: an unknown version or partner, a clock
+/// outside the clock API's bounds, a scanRef or authToken that two
+/// verifications share, a webhook id out of range or used twice.
+fn checked(app: &App, snap: &Snapshot) -> Result<Vec<Verification>, String> {
+    if snap.version != VERSION {
+        return Err(format!(
+            "only snapshot version {VERSION} is known (got {})",
+            snap.version
+        ));
+    }
+    if !app.clock().offset_allowed(snap.clock_offset_ms) {
+        return Err(format!(
+            "clockOffsetMs {} puts the clock outside {}..={} (Unix seconds), the clock API's bounds",
+            snap.clock_offset_ms,
+            crate::runtime::clock::MIN_SECS,
+            crate::runtime::clock::MAX_SECS
+        ));
+    }
+    let mut scan_refs = HashSet::new();
+    let mut tokens = HashSet::new();
+    let mut verifications = Vec::with_capacity(snap.verifications.len());
+    for view in &snap.verifications {
+        let v = &view.verification;
+        let id = app.partners().by_key(&view.partner).ok_or_else(|| {
+            format!(
+                "verification '{}' belongs to partner '{}', which is not configured",
+                v.scan_ref, view.partner
+            )
+        })?;
+        if !scan_refs.insert(v.scan_ref.clone()) {
+            return Err(format!("two verifications have scanRef '{}'", v.scan_ref));
+        }
+        if !tokens.insert(v.auth_token.as_str()) {
+            return Err(format!(
+                "verification '{}' has the authToken of an earlier one",
+                v.scan_ref
+            ));
+        }
+        let mut v = v.clone();
+        v.partner = id;
+        verifications.push(v);
+    }
+    let mut ids = HashSet::new();
+    for r in &snap.webhooks {
+        if !(1..=MAX_WEBHOOK_ID).contains(&r.id) {
+            return Err(format!(
+                "webhook id {} is outside 1..={MAX_WEBHOOK_ID}",
+                r.id
+            ));
+        }
+        if !ids.insert(r.id) {
+            return Err(format!("two webhooks have id {}", r.id));
+        }
+    }
+    Ok(verifications)
 }
 
 /// The one writer of a state file. Every save (periodic, shutdown) goes

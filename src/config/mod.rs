@@ -93,6 +93,12 @@ pub struct ControlConfig {
     /// control API is open.
     #[serde(default, deserialize_with = "types::optional")]
     pub admin_token: Option<String>,
+    /// Injected faults registered at most.
+    pub max_faults: usize,
+    /// An inbox read shows a message's body up to this many bytes.
+    pub inbox_read_message_bytes: usize,
+    /// One inbox read answers with at most this many bytes of messages.
+    pub inbox_read_bytes: usize,
 }
 
 /// Connections and request sizes (see `serve`).

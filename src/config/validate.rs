@@ -2,9 +2,9 @@
 //! names the key (and where it was set) and never shows a secret.
 
 use super::{
-    Config, ConfigError, DummyConfig, PartnerConfig, ServerConfig, StoreConfig, SubscriptionConfig,
-    WebhookConfig, MAX_EXTRA_HEADERS, MAX_HEADER_NAME, MAX_HEADER_VALUE, MAX_MEMORY_BUDGET_MIB,
-    MAX_SUBSCRIPTIONS, MAX_VERIFICATIONS, RESERVED_HEADERS,
+    Config, ConfigError, ControlConfig, DummyConfig, PartnerConfig, ServerConfig, StoreConfig,
+    SubscriptionConfig, WebhookConfig, MAX_EXTRA_HEADERS, MAX_HEADER_NAME, MAX_HEADER_VALUE,
+    MAX_MEMORY_BUDGET_MIB, MAX_SUBSCRIPTIONS, MAX_VERIFICATIONS, RESERVED_HEADERS,
 };
 use crate::domain::status::{DummyStatus, EventType};
 use crate::domain::token::{TokenDefaults, LOCALES};
@@ -23,6 +23,7 @@ impl Config {
         let err = |key: &str, problem: String| ConfigError(format!("{}: {problem}", name(key)));
         top_level(self, &err)?;
         server(&self.server, &err)?;
+        control(&self.control, &err)?;
         defaults(&self.defaults, &err)?;
         store(&self.store, &err)?;
         webhooks(&self.webhooks, &err)?;
@@ -41,6 +42,26 @@ fn top_level(c: &Config, err: Err<'_>) -> Result<(), ConfigError> {
     }
     if c.body_limit_bytes < 1024 {
         return Err(err("body_limit_bytes", "must be at least 1024".into()));
+    }
+    Ok(())
+}
+
+/// `[control]`: the fault registry's and inbox reads' bounds.
+fn control(c: &ControlConfig, err: Err<'_>) -> Result<(), ConfigError> {
+    if !(1..=100_000).contains(&c.max_faults) {
+        return Err(err("control.max_faults", "must be 1 to 100000".into()));
+    }
+    if !(1024..=16 << 20).contains(&c.inbox_read_message_bytes) {
+        return Err(err(
+            "control.inbox_read_message_bytes",
+            "must be 1024 to 16777216".into(),
+        ));
+    }
+    if !(c.inbox_read_message_bytes..=64 << 20).contains(&c.inbox_read_bytes) {
+        return Err(err(
+            "control.inbox_read_bytes",
+            "must be at least control.inbox_read_message_bytes and at most 67108864".into(),
+        ));
     }
     Ok(())
 }

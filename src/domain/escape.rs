@@ -29,8 +29,10 @@ pub fn escape_for_log(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Control characters, the backslash, and the line and paragraph separators
+/// (U+2028, U+2029), which some log viewers and terminals break lines at.
 fn needs_escape(c: char) -> bool {
-    c.is_control() || c == '\\'
+    c.is_control() || matches!(c, '\\' | '\u{2028}' | '\u{2029}')
 }
 
 /// Escapes text for HTML element content and attribute values.

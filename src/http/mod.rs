@@ -9,6 +9,7 @@ pub mod api;
 pub mod control;
 pub mod guard;
 pub mod openapi;
+pub mod own;
 pub mod serve;
 pub mod server;
 pub mod ui;

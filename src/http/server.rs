@@ -21,7 +21,7 @@ use crate::domain::url::HttpUrl;
 use crate::http::api::{self, error::ApiError};
 use crate::http::serve::{self, Limits as ServeLimits};
 use crate::lifecycle::sweep_timers;
-use crate::runtime::app::{App, AppState};
+use crate::runtime::app::{App, AppState, Listening};
 use crate::snapshot::StateFile;
 
 /// The whole HTTP surface. [`Server::start`] wraps it in the
@@ -83,7 +83,7 @@ fn method_not_allowed(method: &Method, path: &str) -> Response {
 /// The composition root: the shared state with the webhook engine wired to
 /// `lifecycle`, which hears how each final webhook settled. The engine gets
 /// a weak handle, so the state it belongs to can still be dropped.
-fn compose(config: Config, public_url: String) -> AppState {
+fn compose(config: Config, public_url: String, listening: Listening) -> AppState {
     Arc::new_cyclic(|me: &std::sync::Weak<App>| {
         let me = me.clone();
         let on_final = Arc::new(move |scan_ref: &str, delivered: bool| {
@@ -91,7 +91,7 @@ fn compose(config: Config, public_url: String) -> AppState {
                 crate::lifecycle::final_webhook_settled(&app, scan_ref, delivered);
             }
         });
-        App::new(config, public_url, on_final)
+        App::new(config, public_url, listening, on_final)
     })
 }
 
@@ -153,7 +153,16 @@ impl Server {
         limits.quiet = limits
             .quiet
             .max(crate::http::ui::settle_bound(&config.webhooks));
-        let app = compose(config, public_url);
+        let listening = Listening {
+            addrs: vec![addr],
+            hosts: HttpUrl::parse(&public_url)
+                .ok()
+                .and_then(|u| u.host().map(|h| h.to_string().to_ascii_lowercase()))
+                .into_iter()
+                .collect(),
+        };
+        let app = compose(config, public_url, listening);
+        crate::http::own::check_configured_targets(&app).await?;
         // The state file is checked and restored before the first request
         // is accepted.
         let state = match state_file(&app) {

@@ -8,6 +8,7 @@
 //! gives the webhook engine the lifecycle step to call when a final webhook
 //! settles.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -22,9 +23,19 @@ use crate::runtime::webhook::delivery::{Engine, FinalOutcome, Settings};
 use crate::runtime::webhook::journal::Journal;
 use crate::runtime::webhook::Webhooks;
 
+/// Where the mock itself answers: the addresses it listens on, and the
+/// host names it is reached by (the public URL's host, the TLS names).
+#[derive(Debug, Clone, Default)]
+pub struct Listening {
+    pub addrs: Vec<SocketAddr>,
+    /// Lower case.
+    pub hosts: Vec<String>,
+}
+
 /// Everything a request handler may use.
 pub struct App {
     config: Config,
+    listening: Listening,
     /// Base of redirectUrl and fileUrls, without a trailing slash.
     public_url: String,
     partners: Partners,
@@ -42,7 +53,12 @@ pub type AppState = Arc<App>;
 impl App {
     /// Builds the state and starts the webhook engine (needs a Tokio
     /// runtime); `on_final` is told how each final webhook settled.
-    pub fn new(config: Config, public_url: String, on_final: FinalOutcome) -> App {
+    pub fn new(
+        config: Config,
+        public_url: String,
+        listening: Listening,
+        on_final: FinalOutcome,
+    ) -> App {
         let clock = Arc::new(Clock::new());
         let store = Store::new(Limits {
             max_verifications: config.store.max_verifications,
@@ -66,11 +82,12 @@ impl App {
             partners: Partners::new(&config.partners),
             ids: Ids::new(config.seed),
             webhooks: Webhooks::new(journal, engine, clock.clone(), &config.partners),
-            faults: Faults::new(),
+            faults: Faults::new(config.control.max_faults),
             inbox: Inbox::default(),
             store,
             clock,
             public_url,
+            listening,
             config,
             started: Instant::now(),
         }
@@ -83,6 +100,11 @@ impl App {
     /// Base of redirectUrl and fileUrls, without a trailing slash.
     pub fn public_url(&self) -> &str {
         &self.public_url
+    }
+
+    /// Where the mock itself answers.
+    pub fn listening(&self) -> &Listening {
+        &self.listening
     }
 
     pub fn partners(&self) -> &Partners {
@@ -126,6 +148,7 @@ pub(crate) fn test_state() -> AppState {
     Arc::new(App::new(
         Config::embedded(),
         "http://127.0.0.1:1".into(),
+        Listening::default(),
         Arc::new(|_: &str, _: bool| ()),
     ))
 }

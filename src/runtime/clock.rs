@@ -81,6 +81,14 @@ impl Clock {
     }
 
     /// Puts the mock's time this far from real time (0 = real time).
+    /// Whether an offset keeps the clock within [`MIN_SECS`]..=[`MAX_SECS`]
+    /// now, as the clock API's moves must.
+    pub fn offset_allowed(&self, offset_ms: i64) -> bool {
+        real_ms()
+            .checked_add(offset_ms)
+            .is_some_and(|ms| in_range(ms.div_euclid(1000)))
+    }
+
     pub fn set_offset_ms(&self, offset_ms: i64) {
         self.offset_ms.store(offset_ms, Ordering::Relaxed);
         self.changed.notify_waiters();

@@ -1,9 +1,10 @@
 //! Faults injected on purpose by tests: each scoped (API path or webhook
 //! event, and partner), counted (the next N matches, or every one) and
-//! listable. The API middleware and webhook emission consult this registry;
-//! with no fault registered they pay one atomic load.
+//! listable, and bounded in number. The API middleware and webhook making
+//! consult this registry; with no live fault they pay one atomic load.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -60,7 +61,7 @@ impl FaultAction {
 
     /// The action's `type`, as serde spells it on the wire (the one
     /// spelling: read back from the serialised action).
-    fn name(self) -> String {
+    pub fn name(self) -> String {
         serde_json::to_value(self)
             .ok()
             .and_then(|v| v["type"].as_str().map(str::to_owned))
@@ -121,126 +122,241 @@ pub struct Fault {
     pub fired: u32,
 }
 
+/// The registered faults, and an index by scope so a lookup reads only the
+/// faults that could match it, however many are registered.
 pub struct Faults {
-    list: Ordered<Vec<Fault>>,
+    registry: Ordered<Registry>,
+    /// Whether any live fault is registered: with none, a lookup is one
+    /// atomic load.
     any: AtomicBool,
-    next_id: AtomicU64,
+    max: usize,
 }
 
-impl Faults {
-    pub fn new() -> Faults {
-        Faults {
-            list: Ordered::new(Rank::Faults, Vec::new()),
-            any: AtomicBool::new(false),
-            next_id: AtomicU64::new(0),
+#[derive(Default)]
+struct Registry {
+    /// Every fault, live or used up, by id (oldest first).
+    all: BTreeMap<u64, Fault>,
+    /// Live API faults by path (`None`: every path).
+    api: HashMap<Option<String>, BTreeSet<u64>>,
+    /// Live webhook faults by event (`None`: every event).
+    webhook: HashMap<Option<EventType>, BTreeSet<u64>>,
+    next_id: u64,
+}
+
+/// Why a fault was not registered.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refused {
+    /// The spec does not make sense; the message says why.
+    Invalid(String),
+    /// The registry holds its maximum of live faults.
+    Full(usize),
+}
+
+impl Registry {
+    fn index(&mut self, id: u64, spec: &FaultSpec) {
+        match spec.target {
+            FaultTarget::Api => self.api.entry(spec.path.clone()).or_default().insert(id),
+            FaultTarget::Webhook => self.webhook.entry(spec.event).or_default().insert(id),
+        };
+    }
+
+    fn unindex(&mut self, id: u64, spec: &FaultSpec) {
+        match spec.target {
+            FaultTarget::Api => remove_from(&mut self.api, &spec.path, id),
+            FaultTarget::Webhook => remove_from(&mut self.webhook, &spec.event, id),
         }
     }
 
-    fn lock(&self) -> Guard<'_, Vec<Fault>> {
-        self.list.lock()
+    fn live(&self) -> bool {
+        !self.api.is_empty() || !self.webhook.is_empty()
     }
 
-    /// Registers a fault; the message says why one is refused.
-    pub fn add(&self, spec: FaultSpec) -> Result<Fault, String> {
+    /// Fires the live faults among `ids` (in id order) that `matches`
+    /// accepts, at most `limit` of them; their actions. A fault that is
+    /// used up leaves the index and stays listed.
+    fn fire(
+        &mut self,
+        mut ids: Vec<u64>,
+        matches: impl Fn(&FaultSpec) -> bool,
+        limit: usize,
+    ) -> Vec<FaultAction> {
+        ids.sort_unstable();
+        let mut out = Vec::new();
+        for id in ids {
+            if out.len() == limit {
+                break;
+            }
+            let Some(f) = self.all.get_mut(&id) else {
+                continue;
+            };
+            if !matches(&f.spec) {
+                continue;
+            }
+            f.fired += 1;
+            out.push(f.spec.action);
+            if let Some(n) = f.remaining.as_mut() {
+                *n -= 1;
+                if *n == 0 {
+                    let spec = f.spec.clone();
+                    self.unindex(id, &spec);
+                }
+            }
+        }
+        out
+    }
+}
+
+fn remove_from<K: std::hash::Hash + Eq + Clone>(
+    index: &mut HashMap<K, BTreeSet<u64>>,
+    key: &K,
+    id: u64,
+) {
+    if let Some(ids) = index.get_mut(key) {
+        ids.remove(&id);
+        if ids.is_empty() {
+            index.remove(key);
+        }
+    }
+}
+
+impl Faults {
+    /// A registry holding at most `max` live faults (`[control].max_faults`);
+    /// used-up ones stay listed while there is room.
+    pub fn new(max: usize) -> Faults {
+        Faults {
+            registry: Ordered::new(Rank::Faults, Registry::default()),
+            any: AtomicBool::new(false),
+            max,
+        }
+    }
+
+    fn lock(&self) -> Guard<'_, Registry> {
+        self.registry.lock()
+    }
+
+    /// Registers a fault, or says why not.
+    pub fn add(&self, spec: FaultSpec) -> Result<Fault, Refused> {
         if !spec.action.applies_to(spec.target) {
-            return Err(format!(
+            return Err(Refused::Invalid(format!(
                 "action '{}' does not apply to {} faults",
-                serde_json::to_value(spec.action)
-                    .ok()
-                    .and_then(|v| v["type"].as_str().map(str::to_owned))
-                    .unwrap_or_default(),
+                spec.action.name(),
                 if spec.target == FaultTarget::Api {
                     "api"
                 } else {
                     "webhook"
                 }
-            ));
+            )));
         }
+        let invalid = |m: &str| Err(Refused::Invalid(m.to_owned()));
         if let FaultAction::Status { status } = spec.action {
             if !(400..=599).contains(&status) {
-                return Err("status must be 400..=599".into());
+                return invalid("status must be 400..=599");
             }
         }
         if let FaultAction::Delay { ms } = spec.action {
             if ms > 120_000 {
-                return Err("delay ms must be at most 120000".into());
+                return invalid("delay ms must be at most 120000");
             }
         }
         if spec.target == FaultTarget::Api && spec.event.is_some() {
-            return Err("'event' scopes webhook faults; use 'path' for api faults".into());
+            return invalid("'event' scopes webhook faults; use 'path' for api faults");
         }
         if spec.target == FaultTarget::Webhook && spec.path.is_some() {
-            return Err("'path' scopes api faults; use 'event' for webhook faults".into());
+            return invalid("'path' scopes api faults; use 'event' for webhook faults");
         }
+        let mut r = self.lock();
+        if r.all.len() >= self.max {
+            // Make room by forgetting the oldest used-up fault, if any.
+            let used_up = r
+                .all
+                .iter()
+                .find(|(_, f)| f.remaining == Some(0))
+                .map(|(&id, _)| id);
+            match used_up {
+                Some(id) => {
+                    r.all.remove(&id);
+                }
+                None => return Err(Refused::Full(self.max)),
+            }
+        }
+        r.next_id += 1;
         let fault = Fault {
-            id: self.next_id.fetch_add(1, Ordering::Relaxed) + 1,
+            id: r.next_id,
             remaining: (spec.times > 0).then_some(spec.times),
             spec,
             fired: 0,
         };
-        self.lock().push(fault.clone());
+        r.index(fault.id, &fault.spec);
+        r.all.insert(fault.id, fault.clone());
         self.any.store(true, Ordering::Release);
         Ok(fault)
     }
 
-    /// Whether any fault was registered since the last clear (one atomic load).
+    /// Whether any live fault is registered (one atomic load).
     pub fn is_active(&self) -> bool {
         self.any.load(Ordering::Acquire)
     }
 
     pub fn list(&self) -> Vec<Fault> {
-        self.lock().clone()
+        self.lock().all.values().cloned().collect()
     }
 
     pub fn clear(&self) {
-        self.lock().clear();
+        let mut r = self.lock();
+        let next_id = r.next_id;
+        *r = Registry {
+            next_id,
+            ..Registry::default()
+        };
         self.any.store(false, Ordering::Release);
     }
 
     pub fn remove(&self, id: u64) -> bool {
-        let mut list = self.lock();
-        let before = list.len();
-        list.retain(|f| f.id != id);
-        before != list.len()
-    }
-
-    /// Fires every live fault matching; returns their actions in order.
-    fn take(&self, matches: impl Fn(&FaultSpec) -> bool) -> Vec<FaultAction> {
-        if !self.any.load(Ordering::Acquire) {
-            return Vec::new();
-        }
-        let mut out = Vec::new();
-        for f in self.lock().iter_mut() {
-            if f.remaining == Some(0) || !matches(&f.spec) {
-                continue;
-            }
-            if let Some(n) = f.remaining.as_mut() {
-                *n -= 1;
-            }
-            f.fired += 1;
-            out.push(f.spec.action);
-        }
-        out
+        let mut r = self.lock();
+        let Some(f) = r.all.remove(&id) else {
+            return false;
+        };
+        r.unindex(id, &f.spec);
+        self.any.store(r.live(), Ordering::Release);
+        true
     }
 
     /// The first API fault for a call to `path` by `partner` (an API key, if any).
     pub fn take_api(&self, path: &str, partner: Option<&str>) -> Option<FaultAction> {
-        self.take(|s| {
-            s.target == FaultTarget::Api
-                && s.path.as_deref().is_none_or(|p| p == path)
-                && s.partner.as_deref().is_none_or(|p| Some(p) == partner)
-        })
-        .into_iter()
-        .next()
+        if !self.is_active() {
+            return None;
+        }
+        let mut r = self.lock();
+        let ids = [Some(path.to_owned()), None]
+            .iter()
+            .flat_map(|key| r.api.get(key).into_iter().flatten().copied())
+            .collect();
+        let fired = r.fire(
+            ids,
+            |s| s.partner.as_deref().is_none_or(|p| Some(p) == partner),
+            1,
+        );
+        self.any.store(r.live(), Ordering::Release);
+        fired.into_iter().next()
     }
 
     /// Every webhook fault for `event` of `partner`.
     pub fn take_webhook(&self, event: EventType, partner: &str) -> Vec<FaultAction> {
-        self.take(|s| {
-            s.target == FaultTarget::Webhook
-                && s.event.is_none_or(|e| e == event)
-                && s.partner.as_deref().is_none_or(|p| p == partner)
-        })
+        if !self.is_active() {
+            return Vec::new();
+        }
+        let mut r = self.lock();
+        let ids = [Some(event), None]
+            .iter()
+            .flat_map(|key| r.webhook.get(key).into_iter().flatten().copied())
+            .collect();
+        let fired = r.fire(
+            ids,
+            |s| s.partner.as_deref().is_none_or(|p| p == partner),
+            usize::MAX,
+        );
+        self.any.store(r.live(), Ordering::Release);
+        fired
     }
 }
 
@@ -277,7 +393,7 @@ mod tests {
 
     #[test]
     fn counted_and_scoped() {
-        let f = Faults::new();
+        let f = Faults::new(1000);
         let mut s = spec(FaultTarget::Api, FaultAction::Status { status: 503 }, 2);
         s.path = Some("/api/v2/token".into());
         s.partner = Some("k".into());
@@ -293,7 +409,7 @@ mod tests {
 
     #[test]
     fn actions_must_fit_the_target() {
-        let f = Faults::new();
+        let f = Faults::new(1000);
         assert!(f
             .add(spec(FaultTarget::Api, FaultAction::Duplicate, 1))
             .is_err());
@@ -323,5 +439,38 @@ mod tests {
         }
         f.clear();
         assert!(f.take_webhook(EventType::AutoFinished, "k").is_empty());
+    }
+}
+
+#[cfg(test)]
+mod bounds {
+    use super::*;
+
+    fn api(times: u32) -> FaultSpec {
+        FaultSpec {
+            target: FaultTarget::Api,
+            path: Some("/api/v2/token".into()),
+            event: None,
+            partner: None,
+            times,
+            action: FaultAction::Status { status: 503 },
+        }
+    }
+
+    #[test]
+    fn at_the_bound_a_used_up_fault_makes_room_and_a_live_one_does_not() {
+        let f = Faults::new(2);
+        f.add(api(1)).unwrap();
+        f.add(api(0)).unwrap();
+        assert_eq!(f.add(api(1)), Err(Refused::Full(2)));
+        assert!(f.take_api("/api/v2/token", None).is_some());
+        // The first is used up: it gives its place to the new one.
+        let third = f.add(api(1)).unwrap();
+        assert_eq!(
+            f.list().iter().map(|x| x.id).collect::<Vec<_>>(),
+            [2, third.id]
+        );
+        f.clear();
+        assert!(!f.is_active() && f.list().is_empty());
     }
 }

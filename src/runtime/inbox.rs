@@ -4,11 +4,16 @@
 //!
 //! Bounded three ways: a message is at most `body_limit_bytes`, an inbox
 //! keeps its newest [`PER_INBOX`] messages, and all inboxes together hold at
-//! most [`TOTAL_BYTES`], the oldest messages (of any inbox) going first.
+//! most [`TOTAL_BYTES`], the oldest messages (of any inbox) going first; an
+//! inbox left empty frees its slot of the [`INBOXES`]. Reads are bounded
+//! too: a message is shown as a [`MessageView`] of at most a configured
+//! number of body bytes, and a read answers a page of messages of at most a
+//! configured size.
 
 use std::collections::{HashMap, VecDeque};
 
 use axum::http::HeaderMap;
+use bytes::Bytes;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -22,8 +27,8 @@ pub const INBOXES: usize = 100;
 /// Bytes kept over all inboxes (bodies and headers, see [`InboxMessage::cost`]).
 pub const TOTAL_BYTES: usize = 32 << 20;
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+/// A message as kept: the body as received, byte for byte.
+#[derive(Debug, Clone)]
 pub struct InboxMessage {
     pub id: u64,
     pub received_at_ms: i64,
@@ -33,13 +38,83 @@ pub struct InboxMessage {
     /// The API key of the partner whose signing key verified it.
     pub signed_by: Option<String>,
     pub content_type: Option<String>,
-    /// The body as received (JSON text).
-    pub body: String,
+    pub body: Bytes,
     /// The body's `scanRef`, when it is a JSON object with one.
     pub scan_ref: Option<String>,
     /// The body's `clientId`, when it is a JSON object with one.
     pub client_id: Option<String>,
 }
+
+/// A message as a read shows it: its body as text when it is text, else as
+/// base64, either way cut to the read's per-message bound.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageView {
+    pub id: u64,
+    pub received_at_ms: i64,
+    pub event: Option<String>,
+    /// `valid` (a partner's signing key verifies it), `invalid`, or `missing`.
+    pub signature: &'static str,
+    /// The API key of the partner whose signing key verified it.
+    pub signed_by: Option<String>,
+    pub content_type: Option<String>,
+    /// The body as received, when it is UTF-8 text without control
+    /// characters (but tab, CR, LF): a webhook's JSON. `null` otherwise.
+    pub body: Option<String>,
+    /// A body that is not such text: base64 of its first bytes.
+    pub body_base64: Option<String>,
+    /// The body's whole length in bytes.
+    pub body_bytes: usize,
+    /// Whether `body` or `bodyBase64` shows only the start of the body.
+    pub truncated: bool,
+    /// The body's `scanRef`, when it is a JSON object with one.
+    pub scan_ref: Option<String>,
+    /// The body's `clientId`, when it is a JSON object with one.
+    pub client_id: Option<String>,
+}
+
+impl InboxMessage {
+    /// The message as shown, with at most `max_body` bytes of body.
+    pub fn view(&self, max_body: usize) -> MessageView {
+        use base64::Engine as _;
+        let text = std::str::from_utf8(&self.body).ok().filter(|t| {
+            !t.chars()
+                .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        });
+        let (body, body_base64, truncated) = match text {
+            Some(t) => {
+                let mut end = t.len().min(max_body);
+                while !t.is_char_boundary(end) {
+                    end -= 1;
+                }
+                (Some(t[..end].to_owned()), None, end < t.len())
+            }
+            None => {
+                // Base64 grows by a third: the shown text stays within the bound.
+                let end = self.body.len().min(max_body / 4 * 3);
+                let encoded = base64::engine::general_purpose::STANDARD.encode(&self.body[..end]);
+                (None, Some(encoded), end < self.body.len())
+            }
+        };
+        MessageView {
+            id: self.id,
+            received_at_ms: self.received_at_ms,
+            event: self.event.clone(),
+            signature: self.signature,
+            signed_by: self.signed_by.clone(),
+            content_type: self.content_type.clone(),
+            body,
+            body_base64,
+            body_bytes: self.body.len(),
+            truncated,
+            scan_ref: self.scan_ref.clone(),
+            client_id: self.client_id.clone(),
+        }
+    }
+}
+
+/// Inbox reads served at once; more wait (see [`Inbox::reader`]).
+pub const READERS: usize = 8;
 
 /// What [`InboxMessage::scan_ref`] and [`InboxMessage::client_id`] are read from.
 #[derive(serde::Deserialize)]
@@ -66,6 +141,19 @@ pub struct InboxSummary {
     pub count: usize,
 }
 
+/// About what a view takes in a JSON answer: its texts plus room for the
+/// keys and numbers.
+pub fn view_bytes(v: &MessageView) -> usize {
+    let text = |t: &Option<String>| t.as_ref().map_or(0, String::len);
+    256 + text(&v.body)
+        + text(&v.body_base64)
+        + text(&v.event)
+        + text(&v.signed_by)
+        + text(&v.content_type)
+        + text(&v.scan_ref)
+        + text(&v.client_id)
+}
+
 impl InboxMessage {
     /// What a message counts against [`TOTAL_BYTES`]: its text plus a fixed
     /// allowance for the record itself.
@@ -82,14 +170,23 @@ impl InboxMessage {
 
 pub struct Inbox {
     boxes: Ordered<Boxes>,
+    readers: tokio::sync::Semaphore,
 }
 
 impl Default for Inbox {
     fn default() -> Inbox {
         Inbox {
             boxes: Ordered::new(Rank::Inbox, Boxes::default()),
+            readers: tokio::sync::Semaphore::new(READERS),
         }
     }
+}
+
+/// One page of an inbox, oldest first.
+pub struct Page {
+    pub messages: Vec<MessageView>,
+    /// The id to read on from (`after`), when the page did not reach the end.
+    pub next: Option<u64>,
 }
 
 /// The inboxes and their running byte count, under one lock.
@@ -118,9 +215,17 @@ impl Boxes {
         }
     }
 
+    /// Drops inbox `name`'s oldest message; an inbox left empty frees its
+    /// slot.
     fn pop_front(&mut self, name: &str) {
-        if let Some(m) = self.by_name.get_mut(name).and_then(VecDeque::pop_front) {
+        let Some(list) = self.by_name.get_mut(name) else {
+            return;
+        };
+        if let Some(m) = list.pop_front() {
             self.bytes -= m.cost();
+        }
+        if list.is_empty() {
+            self.by_name.remove(name);
         }
     }
 }
@@ -192,13 +297,45 @@ impl Inbox {
         }
     }
 
-    /// The messages of inbox `name`, oldest first.
-    pub fn messages(&self, name: &str) -> Vec<InboxMessage> {
-        self.lock()
+    /// Waits (at most `patience`) for one of the [`READERS`] read slots;
+    /// `None` when none came free in time.
+    pub async fn reader(
+        &self,
+        patience: std::time::Duration,
+    ) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        tokio::time::timeout(patience, self.readers.acquire())
+            .await
+            .ok()?
+            .ok()
+    }
+
+    /// The messages of inbox `name` after id `after`, oldest first, shown
+    /// with at most `max_body` body bytes each, until the views hold
+    /// `max_bytes` (at least one message is shown).
+    pub fn page(&self, name: &str, after: u64, max_body: usize, max_bytes: usize) -> Page {
+        // Bodies are reference-counted: copying them out is cheap, and the
+        // views are made without the lock.
+        let taken: Vec<InboxMessage> = self
+            .lock()
             .by_name
             .get(name)
-            .map(|l| l.iter().cloned().collect())
-            .unwrap_or_default()
+            .map(|l| l.iter().filter(|m| m.id > after).cloned().collect())
+            .unwrap_or_default();
+        let mut messages = Vec::new();
+        let mut used = 0;
+        for m in &taken {
+            let view = m.view(max_body);
+            let size = view_bytes(&view);
+            if !messages.is_empty() && used + size > max_bytes {
+                break;
+            }
+            used += size;
+            messages.push(view);
+        }
+        let next = (messages.len() < taken.len())
+            .then(|| messages.last().map(|m| m.id))
+            .flatten();
+        Page { messages, next }
     }
 
     /// Stores `message` in inbox `name`; its id. `Err` when `name` would be
@@ -266,7 +403,7 @@ mod tests {
             signature: "missing",
             signed_by: None,
             content_type: None,
-            body: "x".repeat(body_len),
+            body: Bytes::from("x".repeat(body_len)),
             scan_ref: None,
             client_id: None,
         }
@@ -335,5 +472,55 @@ mod tests {
         assert_eq!(inbox.bytes(), message(10).cost());
         inbox.clear_all();
         assert_eq!(inbox.bytes(), 0);
+    }
+
+    #[test]
+    fn a_view_shows_text_as_text_and_anything_else_as_bounded_base64() {
+        let mut m = message(0);
+        m.body = Bytes::from_static(b"{\"a\":\"\xc3\xa4\"}\n");
+        let v = m.view(1024);
+        assert_eq!(v.body.as_deref(), Some("{\"a\":\"\u{e4}\"}\n"));
+        assert!(v.body_base64.is_none() && !v.truncated);
+        m.body = Bytes::from(vec![0u8; 10_000]);
+        let v = m.view(1024);
+        assert!(v.body.is_none() && v.truncated);
+        assert_eq!(v.body_base64.as_ref().map(String::len), Some(1024));
+        assert_eq!(v.body_bytes, 10_000);
+        // Cut on a character boundary.
+        m.body = Bytes::from("ä".repeat(10));
+        let v = m.view(5);
+        assert_eq!((v.body.as_deref(), v.truncated), (Some("ää"), true));
+    }
+
+    #[test]
+    fn a_page_stops_at_its_byte_bound_and_says_where_to_go_on() {
+        let inbox = Inbox::default();
+        for _ in 0..10 {
+            inbox.push("a", message(1000)).unwrap();
+        }
+        let first = inbox.page("a", 0, 1000, 3 * 1300);
+        assert_eq!(first.messages.len(), 3);
+        assert_eq!(first.next, Some(3));
+        let rest = inbox.page("a", 3, 1000, usize::MAX);
+        assert_eq!((rest.messages.len(), rest.next), (7, None));
+        // One message over the bound is still shown, cut.
+        let one = inbox.page("a", 0, 10, 1);
+        assert_eq!(one.messages.len(), 1);
+        assert!(one.messages[0].truncated);
+    }
+
+    #[test]
+    fn an_inbox_emptied_by_eviction_frees_its_slot() {
+        let inbox = Inbox::default();
+        inbox.push("old", message(TOTAL_BYTES / 2)).unwrap();
+        inbox.push("new", message(TOTAL_BYTES / 2)).unwrap();
+        assert_eq!(
+            inbox
+                .summaries()
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>(),
+            ["new"]
+        );
     }
 }

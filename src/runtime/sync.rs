@@ -40,6 +40,8 @@ pub(crate) enum Rank {
 
 /// A mutex with its place in the lock order.
 pub(crate) struct Ordered<T> {
+    /// Checked in debug builds only.
+    #[cfg_attr(not(debug_assertions), allow(dead_code))]
     rank: Rank,
     inner: Mutex<T>,
 }

@@ -615,3 +615,74 @@ fn the_healthcheck_subcommand_passes_on_a_served_health_endpoint_only() {
     let _ = m.child.kill();
     let _ = m.child.wait();
 }
+
+/// A free loopback port (bound, then released).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn a_configured_webhook_url_aimed_at_the_control_api_stops_start_up() {
+    let port = free_port();
+    let mut child = Command::new(BIN)
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .args([
+            "--webhook-url",
+            &format!("http://localhost:{port}/_mock/reset"),
+        ])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            child.kill().ok();
+            panic!("still serving 10 s later: the start was not refused");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert_ne!(status.code(), Some(0));
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(
+        err.contains("webhooks.url") && err.contains("control API"),
+        "{err}"
+    );
+}
+
+#[test]
+fn log_lines_escape_line_and_paragraph_separators() {
+    let mut m = Logged::start(&[]);
+    let addr = m.addr.clone();
+    let (status, body) = post_json(
+        &addr,
+        "/api/v2/token",
+        Some("idenfy-mock-key:idenfy-mock-secret"),
+        "{\"clientId\":\"c\",\"a\u{2028}forged\u{2029}b\":1}",
+    );
+    assert!(status.contains(" 201 "), "{status} {body}");
+    let line = m.next_matching("unknown field");
+    assert!(
+        line.contains("a\\u{2028}forged\\u{2029}b"),
+        "escaped: {line:?}"
+    );
+    assert!(
+        !line.contains('\u{2028}') && !line.contains('\u{2029}'),
+        "{line:?}"
+    );
+    terminate(&mut m.child, Duration::from_secs(10));
+}

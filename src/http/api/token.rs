@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use super::error::{ApiError, ErrorEnvelope};
 use super::extract::{ApiBody, Authed};
 use super::{auth, body};
+use crate::domain::fields::FieldError;
 use crate::domain::token::{asks_for_dummy, unknown_fields, DocumentType, TokenRequest};
 use crate::domain::verification::Verification;
 use crate::lifecycle;
@@ -150,6 +151,15 @@ pub async fn create(
     warn_of_unknown_fields(&body, partner.key());
     if request.callback_url.is_some() && !partner.config.allow_callback_url {
         return Err(ApiError::callback_url_not_allowed());
+    }
+    if let Some(url) = &request.callback_url {
+        if crate::http::own::is_own_control(&app, url).await {
+            return Err(ApiError::field(FieldError::bad(
+                "callbackUrl",
+                "must not point at the mock's own control API (/_mock/...); \
+                 /_mock/inbox/{name} is a webhook receiver you may use",
+            )));
+        }
     }
     if !partner.take_credit() {
         return Err(ApiError::token_limit());

@@ -10,19 +10,26 @@ use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::extract::CPath;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::extract::{CPath, CQuery};
 use super::ControlError;
 use crate::runtime::app::AppState;
 use crate::runtime::inbox::{
-    check_signature, InboxMessage, InboxSummary, Refs, INBOXES, TOTAL_BYTES,
+    check_signature, InboxMessage, InboxSummary, MessageView, Refs, INBOXES, READERS, TOTAL_BYTES,
 };
 
-fn valid_name(name: String) -> Result<String, ControlError> {
-    let ok = (1..=64).contains(&name.len())
+/// An inbox name: 1 to 64 characters of A-Z, a-z, 0-9, '-' and '_'.
+pub fn is_valid_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
         && name
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if ok {
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn valid_name(name: String) -> Result<String, ControlError> {
+    if is_valid_name(&name) {
         Ok(name)
     } else {
         Err(ControlError::bad_request(
@@ -63,6 +70,8 @@ pub async fn receive(
             .map(str::to_owned)
     };
     let refs = Refs::of(&body);
+    let event = header("idenfy-event-type");
+    let content_type = header("content-type");
     let id = app
         .inbox()
         .push(
@@ -70,11 +79,11 @@ pub async fn receive(
             InboxMessage {
                 id: 0,
                 received_at_ms: app.clock().now_ms(),
-                event: header("idenfy-event-type"),
+                event,
                 signature,
                 signed_by,
-                content_type: header("content-type"),
-                body: String::from_utf8_lossy(&body).into_owned(),
+                content_type,
+                body,
                 scan_ref: refs.scan_ref,
                 client_id: refs.client_id,
             },
@@ -82,7 +91,10 @@ pub async fn receive(
         .map_err(|_| {
             ControlError::new(
                 StatusCode::INSUFFICIENT_STORAGE,
-                format!("at most {INBOXES} inboxes; delete one first"),
+                format!(
+                    "at most {INBOXES} inboxes hold messages; delete one with \
+                     DELETE /_mock/inbox/{{name}} (GET /_mock/inbox lists them), or POST /_mock/reset"
+                ),
             )
         })?;
     Ok(Json(Received { id }))
@@ -91,20 +103,51 @@ pub async fn receive(
 #[derive(Serialize, ToSchema)]
 pub struct InboxView {
     pub name: String,
-    /// Oldest first.
-    pub messages: Vec<InboxMessage>,
+    /// Oldest first, each body cut to `control.inbox_read_message_bytes`.
+    pub messages: Vec<MessageView>,
+    /// More messages follow: read on with `?after=<next>`.
+    pub next: Option<u64>,
 }
 
-/// The messages of one inbox.
-#[utoipa::path(get, path = "/_mock/inbox/{name}", tag = "control", params(("name" = String, Path)),
-    responses((status = 200, body = InboxView), (status = 400, body = ControlError)))]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReadQuery {
+    /// Messages with a greater id (the previous page's `next`); default 0.
+    pub after: Option<u64>,
+}
+
+/// How long a read waits for one of the read slots before it is refused.
+const READ_PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The messages of one inbox, a page at a time: at most
+/// `control.inbox_read_bytes` of them per answer.
+#[utoipa::path(get, path = "/_mock/inbox/{name}", tag = "control", params(("name" = String, Path), ReadQuery),
+    responses((status = 200, body = InboxView), (status = 400, body = ControlError),
+        (status = 503, description = "too many reads at once", body = ControlError)))]
 pub async fn read(
     State(app): State<AppState>,
     CPath(name): CPath<String>,
+    CQuery(q): CQuery<ReadQuery>,
 ) -> Result<Json<InboxView>, ControlError> {
     let name = valid_name(name)?;
-    let messages = app.inbox().messages(&name);
-    Ok(Json(InboxView { name, messages }))
+    let _slot = app.inbox().reader(READ_PATIENCE).await.ok_or_else(|| {
+        ControlError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("{READERS} inbox reads are being answered; try again"),
+        )
+    })?;
+    let c = &app.config().control;
+    let page = app.inbox().page(
+        &name,
+        q.after.unwrap_or(0),
+        c.inbox_read_message_bytes,
+        c.inbox_read_bytes,
+    );
+    Ok(Json(InboxView {
+        name,
+        messages: page.messages,
+        next: page.next,
+    }))
 }
 
 /// Empties one inbox.

@@ -128,8 +128,16 @@ pub fn cross_site_refusal(
     path: &str,
     headers: &HeaderMap,
 ) -> Option<ControlError> {
+    if is_inbox_delivery(method, path) {
+        return from_a_browser_page(headers).then(|| {
+            ControlError::new(
+                StatusCode::FORBIDDEN,
+                "the inbox receives webhooks from servers (the mock's own deliveries, a \
+                 partner's backend); a web page may not post to it",
+            )
+        });
+    }
     if method != Method::POST
-        || is_inbox_delivery(method, path)
         || headers.contains_key(INTENT_HEADER)
         || crate::http::api::body::is_json_content_type(headers)
     {
@@ -152,8 +160,20 @@ or the header 'X-Idenfy-Mock: 1'; cross-site requests are refused";
     })
 }
 
+/// Whether a request was sent by a page in a browser from another origin:
+/// browsers mark such requests with `Sec-Fetch-Site` (or, older ones, with
+/// `Origin`), which servers and tools do not send.
+fn from_a_browser_page(headers: &HeaderMap) -> bool {
+    match headers.get("sec-fetch-site").map(|v| v.as_bytes()) {
+        Some(b"same-origin") | Some(b"none") => false,
+        Some(_) => true,
+        None => headers.contains_key(header::ORIGIN),
+    }
+}
+
 /// A webhook delivered to the built-in inbox (by the mock itself or another
-/// sender): open, whatever its content type.
+/// server): open, whatever its content type, but not to a browser page of
+/// another origin.
 fn is_inbox_delivery(method: &Method, path: &str) -> bool {
     method == Method::POST && path.starts_with("/_mock/inbox/")
 }
@@ -258,6 +278,23 @@ mod tests {
                 &[("x-idenfy-mock", "1"), form[0]]
             ),
             None
+        );
+        // A web page of another origin may not post to an inbox.
+        assert_eq!(
+            refused(
+                Method::POST,
+                "/_mock/inbox/ci",
+                &[("sec-fetch-site", "cross-site")]
+            ),
+            Some(403)
+        );
+        assert_eq!(
+            refused(
+                Method::POST,
+                "/_mock/inbox/ci",
+                &[("origin", "https://evil.test")]
+            ),
+            Some(403)
         );
         // Webhooks into an inbox, reads and deletes are not checked.
         assert_eq!(

@@ -217,7 +217,6 @@ impl Store {
     }
 
     /// Whether a verification with this scanRef is stored (any partner's).
-    #[cfg(test)]
     pub fn contains(&self, scan_ref: &str) -> bool {
         self.lock().by_scan_ref.contains_key(scan_ref)
     }

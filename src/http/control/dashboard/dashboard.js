@@ -492,7 +492,12 @@
       ['content type', m.contentType || 'none'],
       ['signature', m.signature + (m.signedBy ? ' (signing key of ' + m.signedBy + ')' : '')]
     ]));
-    if (!tb.body.firstChild) tb.body.appendChild(prettyBody(m.body));
+    if (!tb.body.firstChild) {
+      // A body that is not text comes as base64 of its first bytes.
+      var shown = m.body !== null ? m.body : 'base64: ' + m.bodyBase64;
+      if (m.truncated) shown += '\n… (' + m.bodyBytes + ' bytes in all)';
+      tb.body.appendChild(prettyBody(shown));
+    }
   }
 
   function syncInboxes(inboxes) {

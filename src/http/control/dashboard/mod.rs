@@ -20,7 +20,7 @@ use super::ControlError;
 use crate::domain::status::Overall;
 use crate::domain::verification::Verification;
 use crate::runtime::app::{App, AppState};
-use crate::runtime::inbox::{InboxMessage, InboxSummary};
+use crate::runtime::inbox::{view_bytes, InboxSummary, MessageView};
 use crate::runtime::webhook::journal::WebhookRecord;
 use crate::runtime::webhook::sign;
 
@@ -73,7 +73,7 @@ pub struct WebhookRow {
 pub struct InboxRow {
     pub inbox: String,
     #[serde(flatten)]
-    pub message: InboxMessage,
+    pub message: MessageView,
 }
 
 #[derive(Serialize)]
@@ -160,13 +160,22 @@ pub async fn data(
             .inbox()
             .newest(filters.inbox(), ROWS, |_, m| filters.message(m));
         let inboxes = app.inbox().summaries();
+        // Shown as an inbox read shows them, within one read's bytes.
+        let c = &app.config().control;
+        let mut used = 0;
+        let mut rows = Vec::new();
+        for (inbox, m) in items {
+            let message = m.view(c.inbox_read_message_bytes);
+            used += view_bytes(&message);
+            if !rows.is_empty() && used > c.inbox_read_bytes {
+                break;
+            }
+            rows.push(InboxRow { inbox, message });
+        }
         Listing {
             total: inboxes.iter().map(|b| b.count).sum(),
             matched,
-            items: items
-                .into_iter()
-                .map(|(inbox, message)| InboxRow { inbox, message })
-                .collect(),
+            items: rows,
         }
     };
 
