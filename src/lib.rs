@@ -84,5 +84,5 @@ pub mod internals {
     pub use crate::http::api::auth::basic_credentials;
     pub use crate::http::api::body::object as json_object;
     pub use crate::http::api::PATHS as API_PATHS;
-    pub use crate::http::server::{banner, run_until_signal, Server};
+    pub use crate::http::server::{banner, run_until_signal};
 }

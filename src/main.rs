@@ -111,18 +111,14 @@ fn probe(base_url: &str, api_key: &str, api_secret: &str, timeout: u64) -> ExitC
     };
     let per_request = std::time::Duration::from_secs(timeout.clamp(1, 60));
     let result = runtime.block_on(async {
-        let partner = idenfy_mock::PartnerConfig::new(api_key, api_secret);
-        let mut config = Config::embedded();
-        config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-        config.partners = vec![partner];
-        config
-            .validate("probe reference")
-            .map_err(|e| format!("the credentials cannot configure the reference mock: {e}"))?;
-        let server = idenfy_mock::internals::Server::start(config)
-            .await
-            .map_err(|e| format!("cannot start the reference mock: {e}"))?;
+        // The credentials were checked non-empty: the reference always starts.
+        let reference = idenfy_mock::MockServer::builder()
+            .partner(idenfy_mock::PartnerConfig::new(api_key, api_secret))
+            .start()
+            .await;
+        let reference_url = reference.uri();
         let reference = cli::probe::Target {
-            base_url: server.url(),
+            base_url: &reference_url,
             api_key,
             api_secret,
         };

@@ -5,6 +5,7 @@
 //! with `[state].file` (`--state-file`) the server restores the file on start,
 //! saves it every `save_every_secs` while running and once more on shutdown.
 //! A SIGKILL therefore loses at most the last `save_every_secs` of changes.
+//! [`Keeping`] does all three for the server.
 //!
 //! A file is written next to its destination and renamed over it, so a crash
 //! mid-save leaves the previous file whole.
@@ -13,6 +14,7 @@ use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -296,15 +298,75 @@ pub fn load(app: &App, path: &Path) -> Result<Option<Restored>, String> {
         .map_err(|e| format!("state file {}: {e}", path.display()))
 }
 
-/// Saves the state every `every` until the task is aborted; a failed save
-/// is logged as an error and tried again next time. Aborting the task does
-/// not cut a save short: the save runs on a blocking thread and holds the
-/// file's lock until it is done.
-pub async fn save_periodically(
-    app: std::sync::Arc<App>,
-    file: std::sync::Arc<StateFile>,
-    every: Duration,
-) {
+/// The state file while the server runs: restored at start, saved every
+/// `[state].save_every_secs`, and once more at shutdown.
+pub struct Keeping {
+    file: Arc<StateFile>,
+    saver: tokio::task::JoinHandle<()>,
+}
+
+impl Keeping {
+    /// Checks the configured state file's directory, restores the file and
+    /// starts the periodic saves; `None` without a state file. An
+    /// unwritable directory or a file that does not load is an error: a
+    /// typo in a path never starts empty and overwrites the file later.
+    pub fn start(app: &Arc<App>) -> std::io::Result<Option<Keeping>> {
+        let s = &app.config().state;
+        let Some(path) = s.file.clone() else {
+            return Ok(None);
+        };
+        let every = Duration::from_secs(s.save_every_secs);
+        let file = StateFile::open(path)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::PermissionDenied, e))?;
+        let restored = load(app, file.path())
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        if let Some(r) = restored {
+            tracing::info!(
+                "restored {} verification(s) and {} webhook(s) from {}",
+                r.verifications,
+                r.webhooks,
+                file.path().display()
+            );
+        }
+        let file = Arc::new(file);
+        let saver = tokio::spawn(save_periodically(app.clone(), file.clone(), every));
+        Ok(Some(Keeping { file, saver }))
+    }
+
+    /// Stops the periodic saves (one already writing finishes first: the
+    /// final save waits for the file's lock) and saves once more, pending
+    /// webhooks as pending; why that save failed, if it did.
+    pub async fn finish(self, app: &Arc<App>) -> Option<String> {
+        self.saver.abort();
+        let _ = self.saver.await;
+        let (app, writer) = (app.clone(), self.file.clone());
+        let saved = tokio::task::spawn_blocking(move || writer.save(&app))
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())));
+        let path = self.file.path().display();
+        match saved {
+            Ok(()) => {
+                tracing::info!("state saved to {path}");
+                None
+            }
+            Err(e) => {
+                let why = format!("cannot save the state file {path}: {e}");
+                tracing::error!("{why}");
+                Some(why)
+            }
+        }
+    }
+
+    /// Stops the periodic saves at once (the server is dropped).
+    pub fn abort(&self) {
+        self.saver.abort();
+    }
+}
+
+/// Saves the state every `every`; a failed save is logged as an error and
+/// tried again next time. Aborting the task does not cut a save short: the
+/// save runs on a blocking thread and holds the file's lock until done.
+async fn save_periodically(app: Arc<App>, file: Arc<StateFile>, every: Duration) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tick.tick().await; // the first tick is immediate; the state was just loaded

@@ -1,54 +1,29 @@
-//! `idenfy-mock healthcheck`: a plain HTTP/1.0 GET over a TCP socket, so a
-//! container built `FROM scratch` can check itself without a shell or curl.
+//! `idenfy-mock healthcheck`: a GET of the health endpoint, so a container
+//! built `FROM scratch` can check itself without a shell or curl.
 
-use std::io::{Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
-/// Succeeds when `url` (http only) answers with status 200 within `timeout`.
+/// Succeeds when `url` answers with status 200 within `timeout`.
 pub fn probe(url: &str, timeout: Duration) -> Result<(), String> {
-    let parsed = url::Url::parse(url).map_err(|e| format!("bad URL {url}: {e}"))?;
-    if parsed.scheme() != "http" {
-        return Err("only http:// URLs can be probed".into());
-    }
-    let host = parsed.host_str().ok_or("the URL has no host")?;
-    let port = parsed.port_or_known_default().unwrap_or(80);
-    let addr = (host, port)
-        .to_socket_addrs()
-        .map_err(|e| format!("cannot resolve {host}: {e}"))?
-        .next()
-        .ok_or_else(|| format!("no address for {host}"))?;
-    let mut stream = TcpStream::connect_timeout(&addr, timeout)
-        .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
-    stream
-        .set_read_timeout(Some(timeout))
-        .map_err(|e| e.to_string())?;
-    stream
-        .set_write_timeout(Some(timeout))
-        .map_err(|e| e.to_string())?;
-    let path = match parsed.query() {
-        Some(q) => format!("{}?{q}", parsed.path()),
-        None => parsed.path().to_owned(),
-    };
-    write!(
-        stream,
-        "GET {path} HTTP/1.0\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-    )
-    .map_err(|e| format!("cannot send the request: {e}"))?;
-    let mut head = [0u8; 64];
-    let n = stream
-        .read(&mut head)
-        .map_err(|e| format!("no answer: {e}"))?;
-    let status_line = String::from_utf8_lossy(&head[..n]);
-    let status = status_line.split_whitespace().nth(1).unwrap_or("");
-    if status == "200" {
-        Ok(())
-    } else {
-        Err(format!(
-            "{url} answered {:?}",
-            status_line.lines().next().unwrap_or("")
-        ))
-    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    runtime.block_on(async {
+        let client = reqwest::Client::builder()
+            .timeout(timeout)
+            .build()
+            .map_err(|e| e.to_string())?;
+        let answer = client
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| format!("no answer from {url}: {e}"))?;
+        match answer.status().as_u16() {
+            200 => Ok(()),
+            status => Err(format!("{url} answered {status}")),
+        }
+    })
 }
 
 #[cfg(test)]

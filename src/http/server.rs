@@ -22,7 +22,7 @@ use crate::http::api::{self, error::ApiError};
 use crate::http::serve::{self, Limits as ServeLimits};
 use crate::lifecycle::sweep_timers;
 use crate::runtime::app::{App, AppState, Listening};
-use crate::snapshot::StateFile;
+use crate::snapshot::Keeping;
 
 /// The whole HTTP surface. [`Server::start`] wraps it in the
 /// `guard` (panics, request log, injected faults).
@@ -106,9 +106,8 @@ pub struct Server {
     max_connections: usize,
     task: Option<JoinHandle<()>>,
     sweeper: JoinHandle<()>,
-    /// The state file, when one is configured, and the task that saves it
-    /// periodically.
-    state: Option<(Arc<StateFile>, JoinHandle<()>)>,
+    /// The state file, when one is configured, and its periodic saves.
+    state: Option<Keeping>,
 }
 
 /// How a shutdown ended.
@@ -165,31 +164,7 @@ impl Server {
         crate::http::own::check_configured_targets(&app).await?;
         // The state file is checked and restored before the first request
         // is accepted.
-        let state = match state_file(&app) {
-            None => None,
-            Some((path, every)) => {
-                let file =
-                    Arc::new(StateFile::open(path).map_err(|e| {
-                        std::io::Error::new(std::io::ErrorKind::PermissionDenied, e)
-                    })?);
-                if let Some(r) = crate::snapshot::load(&app, file.path())
-                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?
-                {
-                    tracing::info!(
-                        "restored {} verification(s) and {} webhook(s) from {}",
-                        r.verifications,
-                        r.webhooks,
-                        file.path().display()
-                    );
-                }
-                let saver = tokio::spawn(crate::snapshot::save_periodically(
-                    app.clone(),
-                    file.clone(),
-                    every,
-                ));
-                Some((file, saver))
-            }
-        };
+        let state = Keeping::start(&app)?;
         let (stop, stopped) = watch::channel(false);
         let service = crate::http::guard::around(app.clone(), addr, router(app.clone()));
         let sweeper = tokio::spawn(sweep_timers(app.clone()));
@@ -267,27 +242,10 @@ impl Server {
                     target = r.target.as_deref().map(crate::domain::escape::escape_for_log).unwrap_or_default().as_ref(), "webhook left undelivered at shutdown");
             }
         }
-        let mut save_failed = None;
-        if let Some((file, saver)) = self.state.take() {
-            // A periodic save already writing finishes first: the final save
-            // waits for the file's lock. Pending webhooks are saved as
-            // pending and delivered after the next start.
-            saver.abort();
-            let _ = saver.await;
-            let app = self.app.clone();
-            let writer = file.clone();
-            let saved = tokio::task::spawn_blocking(move || writer.save(&app))
-                .await
-                .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())));
-            match saved {
-                Ok(()) => tracing::info!("state saved to {}", file.path().display()),
-                Err(e) => {
-                    let why = format!("cannot save the state file {}: {e}", file.path().display());
-                    tracing::error!("{why}");
-                    save_failed = Some(why);
-                }
-            }
-        }
+        let save_failed = match self.state.take() {
+            Some(keeping) => keeping.finish(&self.app).await,
+            None => None,
+        };
         Stopped {
             undelivered: left,
             save_failed,
@@ -295,18 +253,11 @@ impl Server {
     }
 }
 
-/// The configured state file and how often to save it.
-fn state_file(app: &App) -> Option<(std::path::PathBuf, Duration)> {
-    let s = &app.config().state;
-    let every = Duration::from_secs(s.save_every_secs);
-    s.file.clone().map(|file| (file, every))
-}
-
 impl Drop for Server {
     fn drop(&mut self) {
         self.sweeper.abort();
-        if let Some((_, saver)) = &self.state {
-            saver.abort();
+        if let Some(keeping) = &self.state {
+            keeping.abort();
         }
         let _ = self.stop.send(true);
     }
