@@ -85,4 +85,5 @@ pub mod internals {
     pub use crate::http::api::body::object as json_object;
     pub use crate::http::api::PATHS as API_PATHS;
     pub use crate::http::server::{banner, run_until_signal};
+    pub use crate::http::tls::ca_pem;
 }

@@ -47,6 +47,19 @@ struct Cli {
     /// [state].save_every_secs and on shutdown (IDENFY_MOCK_STATE_FILE).
     #[arg(long, value_name = "PATH")]
     state_file: Option<String>,
+    /// Serve HTTPS too, on this address (IDENFY_MOCK_TLS_LISTEN), with a
+    /// certificate from the local CA in --tls-dir.
+    #[arg(long, value_name = "ADDR")]
+    tls_listen: Option<String>,
+    /// Where the local CA and the server certificate are kept
+    /// (IDENFY_MOCK_TLS_DIR; default ~/.local/share/idenfy-mock/tls).
+    #[arg(long, value_name = "DIR")]
+    tls_dir: Option<String>,
+    /// Answer as https://ivs.idenfy.com for apps that call it unmodified:
+    /// HTTPS on port 443 of the listen address, that public URL, and the
+    /// banner says how to trust the CA (IDENFY_MOCK_DROP_IN=true).
+    #[arg(long)]
+    drop_in: bool,
     /// Load and validate the configuration, report, and exit.
     #[arg(long)]
     check_config: bool,
@@ -56,6 +69,15 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Print the local CA certificate (PEM) that the HTTPS listener's
+    /// certificate chains to, making the CA first if the folder has none.
+    /// Trust it in your app (see the README's "Drop-in for ivs.idenfy.com").
+    Ca {
+        /// The TLS folder (default: --tls-dir, IDENFY_MOCK_TLS_DIR, or
+        /// ~/.local/share/idenfy-mock/tls).
+        #[arg(long, value_name = "DIR")]
+        tls_dir: Option<std::path::PathBuf>,
+    },
     /// Ask a running idenfy-mock for its health (GET /_mock/health) and exit 0
     /// if it answers 200, 1 otherwise. For container health checks: needs no
     /// shell or curl. Without --url, uses the configured listen port on 127.0.0.1.
@@ -157,6 +179,9 @@ impl Cli {
             webhook_url: self.webhook_url.clone(),
             seed: self.seed,
             state_file: self.state_file.clone(),
+            tls_listen: self.tls_listen.clone(),
+            tls_dir: self.tls_dir.clone(),
+            drop_in: self.drop_in,
         }
     }
 }
@@ -189,7 +214,8 @@ fn served_listen(cmdline: &[u8]) -> Option<std::net::SocketAddr> {
 
 fn main() -> ExitCode {
     // --help ends with what a default start serves, as start-up prints it.
-    let defaults = idenfy_mock::internals::banner(&Config::embedded(), "http://127.0.0.1:8080");
+    let defaults =
+        idenfy_mock::internals::banner(&Config::embedded(), "http://127.0.0.1:8080", None);
     let matches = Cli::command()
         .after_help(format!("Defaults (embedded config.toml):\n{defaults}"))
         .get_matches();
@@ -207,6 +233,29 @@ fn main() -> ExitCode {
     }) = &cli.command
     {
         return probe(base_url, api_key, api_secret, *timeout);
+    }
+    if let Some(Command::Ca { tls_dir }) = &cli.command {
+        // Before logging starts: the certificate alone goes to stdout.
+        let config = match Config::load(cli.config.as_deref(), &cli.overrides()) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("idenfy-mock: configuration error: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let dir = tls_dir
+            .clone()
+            .unwrap_or_else(|| config.server.tls_folder());
+        return match idenfy_mock::internals::ca_pem(&dir, &config.server.tls_hostnames) {
+            Ok(pem) => {
+                print!("{pem}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("idenfy-mock ca: {e}");
+                ExitCode::FAILURE
+            }
+        };
     }
     tracing_subscriber::fmt()
         .with_env_filter(

@@ -7,8 +7,9 @@ use figment::providers::{Format, Toml};
 use figment::Figment;
 
 use super::{
-    types, Config, ConfigError, EMBEDDED, ENV_ADMIN_TOKEN, ENV_API_KEY, ENV_API_SECRET, ENV_LISTEN,
-    ENV_PUBLIC_URL, ENV_SEED, ENV_SIGNING_KEY, ENV_STATE_FILE, ENV_WEBHOOK_URL,
+    types, Config, ConfigError, EMBEDDED, ENV_ADMIN_TOKEN, ENV_API_KEY, ENV_API_SECRET,
+    ENV_DROP_IN, ENV_EXIT_WITH_PARENT, ENV_LISTEN, ENV_PUBLIC_URL, ENV_SEED, ENV_SIGNING_KEY,
+    ENV_STATE_FILE, ENV_TLS_DIR, ENV_TLS_LISTEN, ENV_WEBHOOK_URL,
 };
 use crate::domain::url::HttpUrl;
 
@@ -20,6 +21,10 @@ pub struct Overrides {
     pub webhook_url: Option<String>,
     pub seed: Option<u64>,
     pub state_file: Option<String>,
+    pub tls_listen: Option<String>,
+    pub tls_dir: Option<String>,
+    /// `--drop-in` (never turns it off).
+    pub drop_in: bool,
 }
 
 impl Config {
@@ -44,7 +49,8 @@ impl Config {
             .fold(Figment::from(Toml::string(EMBEDDED)), |f, layer| {
                 f.merge(Toml::string(layer))
             });
-        let config = extract(figment, source)?;
+        let mut config = extract(figment, source)?;
+        config.apply_drop_in();
         config.validate(source)?;
         Ok(config)
     }
@@ -90,6 +96,9 @@ impl Config {
             (ENV_WEBHOOK_URL, Setting::WebhookUrl),
             (ENV_STATE_FILE, Setting::StateFile),
             (ENV_ADMIN_TOKEN, Setting::AdminToken),
+            (ENV_TLS_LISTEN, Setting::TlsListen),
+            (ENV_TLS_DIR, Setting::TlsDir),
+            (ENV_DROP_IN, Setting::DropIn),
         ] {
             if let Some(v) = var(name) {
                 texts.push((setting, v, env_name(name)));
@@ -129,6 +138,13 @@ impl Config {
             ("--public-url", Setting::PublicUrl, &overrides.public_url),
             ("--webhook-url", Setting::WebhookUrl, &overrides.webhook_url),
             ("--state-file", Setting::StateFile, &overrides.state_file),
+            ("--tls-listen", Setting::TlsListen, &overrides.tls_listen),
+            ("--tls-dir", Setting::TlsDir, &overrides.tls_dir),
+            (
+                "--drop-in",
+                Setting::DropIn,
+                &overrides.drop_in.then(|| "true".to_owned()),
+            ),
         ] {
             if let Some(v) = value {
                 texts.push((setting, v.clone(), flag.to_owned()));
@@ -148,6 +164,8 @@ impl Config {
         if overrides.seed.is_some() {
             config.seed = overrides.seed;
         }
+        config.exit_with_parent = var(ENV_EXIT_WITH_PARENT).is_some_and(|v| v == "1");
+        config.apply_drop_in();
         let layers = format!("{source} (with environment and flags)");
         config.validate_naming(&|key| match typed.iter().rev().find(|(k, _)| *k == key) {
             Some((_, by)) => by.clone(),
@@ -165,6 +183,9 @@ enum Setting {
     WebhookUrl,
     StateFile,
     AdminToken,
+    TlsListen,
+    TlsDir,
+    DropIn,
 }
 
 impl Setting {
@@ -176,6 +197,9 @@ impl Setting {
             Setting::WebhookUrl => "webhooks.url",
             Setting::StateFile => "state.file",
             Setting::AdminToken => "control.admin_token",
+            Setting::TlsListen => "server.tls_listen",
+            Setting::TlsDir => "server.tls_dir",
+            Setting::DropIn => "server.drop_in",
         }
     }
 
@@ -190,6 +214,20 @@ impl Setting {
             Setting::WebhookUrl => config.webhooks.url = url(text)?,
             Setting::StateFile => config.state.file = given().map(PathBuf::from),
             Setting::AdminToken => config.control.admin_token = given(),
+            Setting::TlsListen => {
+                config.server.tls_listen = match given() {
+                    None => None,
+                    Some(text) => Some(types::parse_listen(&text)?),
+                }
+            }
+            Setting::TlsDir => config.server.tls_dir = given().map(PathBuf::from),
+            Setting::DropIn => {
+                config.server.drop_in = match text.trim().to_ascii_lowercase().as_str() {
+                    "1" | "true" | "yes" => true,
+                    "" | "0" | "false" | "no" => false,
+                    _ => return Err(format!("'{text}' is not true or false")),
+                }
+            }
         }
         Ok(())
     }

@@ -37,6 +37,12 @@ pub const ENV_SIGNING_KEY: &str = "IDENFY_MOCK_SIGNING_KEY";
 pub const ENV_STATE_FILE: &str = "IDENFY_MOCK_STATE_FILE";
 pub const ENV_SEED: &str = "IDENFY_MOCK_SEED";
 pub const ENV_ADMIN_TOKEN: &str = "IDENFY_MOCK_ADMIN_TOKEN";
+pub const ENV_TLS_LISTEN: &str = "IDENFY_MOCK_TLS_LISTEN";
+pub const ENV_TLS_DIR: &str = "IDENFY_MOCK_TLS_DIR";
+pub const ENV_DROP_IN: &str = "IDENFY_MOCK_DROP_IN";
+/// Set to `1` by a test helper that started the mock: the mock then shuts
+/// down when its standard input closes (the helper's process died).
+pub const ENV_EXIT_WITH_PARENT: &str = "IDENFY_MOCK_EXIT_WITH_PARENT";
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -61,6 +67,10 @@ pub struct Config {
     #[serde(default)]
     pub state: StateConfig,
     pub partners: Vec<PartnerConfig>,
+    /// Shut down when standard input closes (`IDENFY_MOCK_EXIT_WITH_PARENT=1`;
+    /// not a file setting).
+    #[serde(skip)]
+    pub exit_with_parent: bool,
 }
 
 /// Keeping state across restarts (see `crate::snapshot`).
@@ -115,6 +125,67 @@ pub struct ServerConfig {
     pub max_connections: usize,
     /// Largest accepted `POST /_mock/snapshot` body, in MiB.
     pub snapshot_limit_mib: usize,
+    /// The HTTPS listener's address; none: plain HTTP only.
+    #[serde(default, deserialize_with = "types::optional")]
+    pub tls_listen: Option<SocketAddr>,
+    /// Where the local CA and the server certificate are kept; none: the
+    /// per-user default ([`ServerConfig::tls_folder`]).
+    #[serde(default, deserialize_with = "types::optional")]
+    pub tls_dir: Option<std::path::PathBuf>,
+    /// Host names the server certificate covers beyond the built-in ones.
+    #[serde(default)]
+    pub tls_hostnames: Vec<String>,
+    /// A certificate chain and key of the user's own to present (PEM).
+    #[serde(default, deserialize_with = "types::optional")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    #[serde(default, deserialize_with = "types::optional")]
+    pub tls_key: Option<std::path::PathBuf>,
+    /// Answer as `https://ivs.idenfy.com` (see [`Config::apply_drop_in`]).
+    #[serde(default)]
+    pub drop_in: bool,
+}
+
+/// The public URL the drop-in answers as.
+pub const IDENFY_URL: &str = "https://ivs.idenfy.com";
+
+impl ServerConfig {
+    /// The TLS folder: `tls_dir`, else `$XDG_DATA_HOME/idenfy-mock/tls`,
+    /// else `~/.local/share/idenfy-mock/tls`, else `idenfy-mock-tls` here.
+    pub fn tls_folder(&self) -> std::path::PathBuf {
+        if let Some(dir) = &self.tls_dir {
+            return dir.clone();
+        }
+        let data = std::env::var_os("XDG_DATA_HOME")
+            .filter(|d| !d.is_empty())
+            .map(std::path::PathBuf::from)
+            .or_else(|| {
+                std::env::var_os("HOME")
+                    .filter(|h| !h.is_empty())
+                    .map(|h| std::path::PathBuf::from(h).join(".local/share"))
+            });
+        match data {
+            Some(data) => data.join("idenfy-mock").join("tls"),
+            None => std::path::PathBuf::from("idenfy-mock-tls"),
+        }
+    }
+}
+
+impl Config {
+    /// With `server.drop_in`: HTTPS on port 443 of the listen address
+    /// unless `tls_listen` is set, and `public_url` `https://ivs.idenfy.com`
+    /// unless set. Called by the loaders after the layers are merged.
+    pub fn apply_drop_in(&mut self) {
+        if !self.server.drop_in {
+            return;
+        }
+        let ip = self.listen.ip();
+        self.server
+            .tls_listen
+            .get_or_insert(SocketAddr::new(ip, 443));
+        if self.public_url.is_none() {
+            self.public_url = HttpUrl::parse(IDENFY_URL).ok();
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -66,8 +66,26 @@ fn control(c: &ControlConfig, err: Err<'_>) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// `[server]`: connection bounds and timeouts.
+/// `[server]`: connection bounds and timeouts; the TLS names and files.
 fn server(s: &ServerConfig, err: Err<'_>) -> Result<(), ConfigError> {
+    if s.tls_cert.is_some() != s.tls_key.is_some() {
+        return Err(err(
+            "server.tls_cert",
+            "tls_cert and tls_key go together: set both or neither".into(),
+        ));
+    }
+    if let Some(bad) = s.tls_hostnames.iter().find(|n| {
+        n.is_empty()
+            || n.len() > 253
+            || !n
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'*'))
+    }) {
+        return Err(err(
+            "server.tls_hostnames",
+            format!("'{}' is not a host name or IP address", bad.escape_debug()),
+        ));
+    }
     if !(1..=3600).contains(&s.header_read_timeout_secs) {
         return Err(err(
             "server.header_read_timeout_secs",

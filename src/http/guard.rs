@@ -35,7 +35,11 @@ use crate::runtime::faults::FaultAction;
 /// `router` with the guard around every request; `bound` is the listening
 /// address: the Host check applies only when it is a loopback address.
 pub fn around(app: AppState, bound: SocketAddr, router: Router) -> Router {
-    let hosts = Arc::new(HostPolicy::new(bound, app.public_url()));
+    let hosts = Arc::new(HostPolicy::new(
+        bound,
+        app.public_url(),
+        &app.listening().hosts,
+    ));
     router.layer(middleware::from_fn_with_state((app, hosts), guard))
 }
 
@@ -45,17 +49,22 @@ pub struct HostPolicy {
     /// Only on a loopback listener; on 0.0.0.0 (a container) any name may
     /// lead to the mock.
     check: bool,
-    /// The configured `public_url`'s host, lower case (`[::1]` style for IPv6).
-    public_host: Option<String>,
+    /// The configured `public_url`'s host and the TLS names, lower case
+    /// (`[::1]` style for IPv6).
+    hosts: Vec<String>,
 }
 
 impl HostPolicy {
-    pub fn new(bound: SocketAddr, public_url: &str) -> HostPolicy {
+    pub fn new(bound: SocketAddr, public_url: &str, names: &[String]) -> HostPolicy {
+        let public = url::Url::parse(public_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_ascii_lowercase));
         HostPolicy {
             check: bound.ip().is_loopback(),
-            public_host: url::Url::parse(public_url)
-                .ok()
-                .and_then(|u| u.host_str().map(str::to_ascii_lowercase)),
+            hosts: public
+                .into_iter()
+                .chain(names.iter().map(|n| n.to_ascii_lowercase()))
+                .collect(),
         }
     }
 
@@ -70,11 +79,7 @@ impl HostPolicy {
         // on a path every request takes.
         let name = host_name(authority);
         let name = name.strip_suffix('.').unwrap_or(name);
-        is_loopback_name(name)
-            || self
-                .public_host
-                .as_deref()
-                .is_some_and(|p| p.eq_ignore_ascii_case(name))
+        is_loopback_name(name) || self.hosts.iter().any(|h| h.eq_ignore_ascii_case(name))
     }
 }
 
@@ -298,7 +303,7 @@ mod tests {
 
     #[test]
     fn host_names_on_a_loopback_listener() {
-        let on = |bound: &str, public: &str| HostPolicy::new(bound.parse().unwrap(), public);
+        let on = |bound: &str, public: &str| HostPolicy::new(bound.parse().unwrap(), public, &[]);
         let p = on("127.0.0.1:8080", "");
         for ok in [
             None,
@@ -332,6 +337,14 @@ mod tests {
         assert!(on("0.0.0.0:8080", "").allows(Some("evil.test")));
         assert!(on("[::]:8080", "").allows(Some("evil.test")));
         assert!(!on("[::1]:8080", "").allows(Some("evil.test")));
+        // The TLS names are served too.
+        let tls = HostPolicy::new(
+            "127.0.0.1:443".parse().unwrap(),
+            "https://ivs.idenfy.com",
+            &["ui.idenfy.com".into()],
+        );
+        assert!(tls.allows(Some("ivs.idenfy.com")) && tls.allows(Some("UI.idenfy.com:443")));
+        assert!(!tls.allows(Some("evil.test")));
     }
 
     #[test]

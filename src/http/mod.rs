@@ -12,4 +12,5 @@ pub mod openapi;
 pub mod own;
 pub mod serve;
 pub mod server;
+pub mod tls;
 pub mod ui;

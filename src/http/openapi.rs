@@ -88,6 +88,7 @@ pub struct IdenfyDoc;
     paths(
         control::status::health,
         control::status::stats,
+        control::status::ca_pem,
         control::verifications::list_verifications,
         control::verifications::get_verification,
         control::verifications::finish_verification,

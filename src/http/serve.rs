@@ -32,6 +32,8 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
+use tokio_rustls::server::TlsStream;
+use tokio_rustls::TlsAcceptor;
 use tower::{Service, ServiceExt as _};
 
 use crate::config::ServerConfig;
@@ -272,15 +274,16 @@ impl Drop for InFlight {
 }
 
 /// Accepts connections until `stop` turns true (or its sender is dropped),
-/// serving each on its own task with `service`. Every connection holds a
-/// permit of `slots` until it is closed, so the owner can wait for all of
-/// them to end by acquiring every permit.
+/// serving each on its own task with `service`, over TLS when `tls` is
+/// given. Every connection holds a permit of `slots` until it is closed, so
+/// the owner can wait for all of them to end by acquiring every permit.
 pub async fn accept_loop<S>(
     listener: TcpListener,
     service: S,
     limits: Limits,
     slots: Arc<Semaphore>,
     mut stop: watch::Receiver<bool>,
+    tls: Option<TlsAcceptor>,
 ) where
     S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
     S::Future: Send + 'static,
@@ -299,16 +302,23 @@ pub async fn accept_loop<S>(
             _ = stop.wait_for(|s| *s) => return,
         };
         match accepted {
-            Ok((stream, _peer)) => {
+            Ok((stream, peer)) => {
                 // Answers are written whole; no reason to let Nagle hold the last segment.
                 let _ = stream.set_nodelay(true);
-                tokio::spawn(serve_connection(
-                    stream,
-                    service.clone(),
-                    limits,
-                    stop.clone(),
-                    permit,
-                ));
+                let (service, stop) = (service.clone(), stop.clone());
+                match &tls {
+                    None => {
+                        tokio::spawn(serve_connection(stream, service, limits, stop, permit));
+                    }
+                    Some(acceptor) => {
+                        let acceptor = acceptor.clone();
+                        tokio::spawn(async move {
+                            if let Some(stream) = handshake(stream, acceptor, limits, peer).await {
+                                serve_connection(stream, service, limits, stop, permit).await;
+                            }
+                        });
+                    }
+                }
             }
             // The client gave up before we accepted: nothing to wait for.
             Err(e) if is_about_one_connection(&e) => {}
@@ -336,14 +346,60 @@ fn is_about_one_connection(e: &io::Error) -> bool {
     )
 }
 
-/// Serves one connection until it ends, the watchdog closes it, or shutdown.
-async fn serve_connection<S>(
+/// The TLS handshake of a connection to the HTTPS listener, within the
+/// header-read timeout. Whatever goes wrong (plain HTTP, a failed or
+/// stalled handshake) ends this connection only, with one log line; plain
+/// HTTP gets a one-line answer saying to use https.
+async fn handshake(
     stream: TcpStream,
+    acceptor: TlsAcceptor,
+    limits: Limits,
+    peer: std::net::SocketAddr,
+) -> Option<TlsStream<TcpStream>> {
+    let deadline = Instant::now() + limits.header_read;
+    let mut first = [0u8; 1];
+    match tokio::time::timeout_at(deadline, stream.peek(&mut first)).await {
+        // A TLS record starts with 22 (handshake); HTTP with a letter.
+        Ok(Ok(1)) if first[0] != 22 => {
+            tracing::info!(%peer, "plain HTTP on the HTTPS port; answered 400");
+            let mut stream = stream;
+            let _ = tokio::io::AsyncWriteExt::write_all(
+                &mut stream,
+                b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n\
+This port speaks HTTPS: use an https:// URL.\n",
+            )
+            .await;
+            return None;
+        }
+        Ok(Ok(0)) | Ok(Err(_)) => return None,
+        Ok(Ok(_)) => {}
+        Err(_) => {
+            tracing::info!(%peer, "TLS handshake not done within {:?}; closed", limits.header_read);
+            return None;
+        }
+    }
+    match tokio::time::timeout_at(deadline, acceptor.accept(stream)).await {
+        Ok(Ok(tls)) => Some(tls),
+        Ok(Err(e)) => {
+            tracing::info!(%peer, "TLS handshake failed: {e}");
+            None
+        }
+        Err(_) => {
+            tracing::info!(%peer, "TLS handshake not done within {:?}; closed", limits.header_read);
+            None
+        }
+    }
+}
+
+/// Serves one connection until it ends, the watchdog closes it, or shutdown.
+async fn serve_connection<IO, S>(
+    stream: IO,
     service: S,
     limits: Limits,
     mut stop: watch::Receiver<bool>,
     _slot: OwnedSemaphorePermit,
 ) where
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
     S::Future: Send + 'static,
 {

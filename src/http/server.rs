@@ -64,7 +64,9 @@ fn not_found(path: &str) -> Response {
         ))
         .into_response()
     } else {
-        ApiError::path_not_found(path).into_response()
+        let mut endpoints = api::PATHS.to_vec();
+        endpoints.push("/api/v2/redirect");
+        ApiError::path_not_found(path, &endpoints).into_response()
     }
 }
 
@@ -76,7 +78,7 @@ fn method_not_allowed(method: &Method, path: &str) -> Response {
         )
         .into_response()
     } else {
-        ApiError::method_not_allowed(method.as_str()).into_response()
+        ApiError::method_not_allowed(method.as_str(), path).into_response()
     }
 }
 
@@ -104,10 +106,61 @@ pub struct Server {
     /// One permit per connection slot; a connection holds one while open.
     slots: Arc<Semaphore>,
     max_connections: usize,
-    task: Option<JoinHandle<()>>,
+    /// The accept loops: plain HTTP, and HTTPS when configured.
+    tasks: Vec<JoinHandle<()>>,
     sweeper: JoinHandle<()>,
     /// The state file, when one is configured, and its periodic saves.
     state: Option<Keeping>,
+    tls: Option<TlsInfo>,
+}
+
+/// Where the HTTPS listener is and the files users trust it with.
+#[derive(Debug, Clone)]
+pub struct TlsInfo {
+    pub addr: SocketAddr,
+    /// The CA certificate (PEM).
+    pub ca: std::path::PathBuf,
+    /// The same CA as a PKCS#12 truststore for the JVM.
+    pub truststore: std::path::PathBuf,
+}
+
+/// The HTTPS listener, bound, with what it presents.
+struct Https {
+    listener: TcpListener,
+    addr: SocketAddr,
+    tls: crate::http::tls::Tls,
+}
+
+impl Https {
+    async fn start(at: SocketAddr, server: &crate::config::ServerConfig) -> std::io::Result<Https> {
+        let listener = TcpListener::bind(at).await.map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!(
+                    "cannot listen for HTTPS on {at}: {e}; choose another address with \
+                     --tls-listen or IDENFY_MOCK_TLS_LISTEN (a port under 1024 needs \
+                     privileges: root, CAP_NET_BIND_SERVICE, or \
+                     net.ipv4.ip_unprivileged_port_start)"
+                ),
+            )
+        })?;
+        let addr = listener.local_addr()?;
+        let dir = server.tls_folder();
+        let own = server.tls_cert.clone().zip(server.tls_key.clone());
+        let names = server.tls_hostnames.clone();
+        let tls = tokio::task::spawn_blocking(move || {
+            let own = own.as_ref().map(|(c, k)| (c.as_path(), k.as_path()));
+            crate::http::tls::Tls::prepare(&dir, &names, own)
+        })
+        .await
+        .map_err(std::io::Error::other)?
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        Ok(Https {
+            listener,
+            addr,
+            tls,
+        })
+    }
 }
 
 /// How a shutdown ended.
@@ -152,14 +205,32 @@ impl Server {
         limits.quiet = limits
             .quiet
             .max(crate::http::ui::settle_bound(&config.webhooks));
-        let listening = Listening {
+        let https = match config.server.tls_listen {
+            None => None,
+            Some(at) => Some(Https::start(at, &config.server).await?),
+        };
+        let mut listening = Listening {
             addrs: vec![addr],
             hosts: HttpUrl::parse(&public_url)
                 .ok()
                 .and_then(|u| u.host().map(|h| h.to_string().to_ascii_lowercase()))
                 .into_iter()
                 .collect(),
+            ca_pem: None,
         };
+        if let Some(https) = &https {
+            listening.addrs.push(https.addr);
+            listening.hosts.extend(
+                crate::http::tls::NAMES.iter().map(|n| n.to_string()).chain(
+                    config
+                        .server
+                        .tls_hostnames
+                        .iter()
+                        .map(|n| n.to_ascii_lowercase()),
+                ),
+            );
+            listening.ca_pem = Some(https.tls.ca_pem.clone());
+        }
         let app = compose(config, public_url, listening);
         crate::http::own::check_configured_targets(&app).await?;
         // The state file is checked and restored before the first request
@@ -169,28 +240,52 @@ impl Server {
         let service = crate::http::guard::around(app.clone(), addr, router(app.clone()));
         let sweeper = tokio::spawn(sweep_timers(app.clone()));
         let slots = Arc::new(Semaphore::new(limits.max_connections));
-        let task = tokio::spawn(serve::accept_loop(
+        let mut tasks = vec![tokio::spawn(serve::accept_loop(
             listener,
             service,
             limits,
             slots.clone(),
-            stopped,
-        ));
+            stopped.clone(),
+            None,
+        ))];
+        let mut tls = None;
+        if let Some(https) = https {
+            let service = crate::http::guard::around(app.clone(), https.addr, router(app.clone()));
+            tasks.push(tokio::spawn(serve::accept_loop(
+                https.listener,
+                service,
+                limits,
+                slots.clone(),
+                stopped,
+                Some(https.tls.acceptor.clone()),
+            )));
+            tls = Some(TlsInfo {
+                addr: https.addr,
+                ca: https.tls.ca_path(),
+                truststore: https.tls.truststore_path(),
+            });
+        }
         Ok(Server {
             addr,
             app,
             stop,
             slots,
             max_connections: limits.max_connections,
-            task: Some(task),
+            tasks,
             sweeper,
             state,
+            tls,
         })
     }
 
     /// The address actually bound.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The HTTPS listener and its CA files, when HTTPS is served.
+    pub fn tls(&self) -> Option<&TlsInfo> {
+        self.tls.as_ref()
     }
 
     /// The public base URL (`http://127.0.0.1:PORT` unless configured).
@@ -212,7 +307,7 @@ impl Server {
         let began = tokio::time::Instant::now();
         self.app.webhooks().journal().close_waiters();
         let _ = self.stop.send(true);
-        if let Some(task) = self.task.take() {
+        for task in std::mem::take(&mut self.tasks) {
             let _ = task.await;
         }
         // Every connection gives its slot back when it ends; each ends within
@@ -279,7 +374,7 @@ pub fn public_url(configured: Option<&HttpUrl>, bound: SocketAddr) -> String {
 /// the defaults): where to point an app, its credentials, and where webhooks
 /// go, a line each. A secret is shown only while it is the embedded default,
 /// which the README publishes anyway; one the user set is never echoed.
-pub fn banner(config: &Config, url: &str) -> String {
+pub fn banner(config: &Config, url: &str, tls: Option<&TlsInfo>) -> String {
     let embedded = Config::embedded();
     let default = embedded.partners.first();
     let partner = config.partners.first();
@@ -322,6 +417,26 @@ pub fn banner(config: &Config, url: &str) -> String {
     if config.control.admin_token.is_some() {
         out.push_str("  control API   needs the admin token (set; not shown)\n");
     }
+    if let Some(tls) = tls {
+        let (ca, p12) = (tls.ca.display(), tls.truststore.display());
+        let at = if config.server.drop_in {
+            format!(
+                "https://ivs.idenfy.com on {} (drop-in: point ivs.idenfy.com here with a hosts \
+                 entry or a network alias)",
+                tls.addr
+            )
+        } else {
+            format!("https://{}", tls.addr)
+        };
+        out.push_str(&format!(
+            "  HTTPS         {at}\n\
+             \x20 CA            {ca} (also GET /_mock/ca.pem)\n\
+             \x20 trust the CA  CURL_CA_BUNDLE, SSL_CERT_FILE (Python, Go, Ruby), \
+             REQUESTS_CA_BUNDLE, NODE_EXTRA_CA_CERTS = {ca}\n\
+             \x20               PHP: -d curl.cainfo={ca}; Java: -Djavax.net.ssl.trustStore={p12} \
+             -Djavax.net.ssl.trustStorePassword=changeit\n"
+        ));
+    }
     out
 }
 
@@ -338,8 +453,20 @@ pub async fn run_until_signal(config: Config) -> std::io::Result<()> {
         server.addr(),
         server.url()
     );
-    print!("{}", banner(server.app().config(), server.url()));
-    signalled.await;
+    if let Some(tls) = server.tls() {
+        tracing::info!("HTTPS listening on {}", tls.addr);
+    }
+    print!(
+        "{}",
+        banner(server.app().config(), server.url(), server.tls())
+    );
+    let exit_with_parent = server.app().config().exit_with_parent;
+    tokio::select! {
+        () = signalled => {}
+        () = stdin_closed(), if exit_with_parent => {
+            tracing::info!("standard input closed (the process that started the mock is gone)");
+        }
+    }
     tracing::info!(
         "shutting down: answering requests in flight, delivering pending webhooks for up to {} s",
         grace.as_secs()
@@ -355,6 +482,18 @@ pub async fn run_until_signal(config: Config) -> std::io::Result<()> {
         None => Ok(()),
         Some(why) => Err(std::io::Error::other(why)),
     }
+}
+
+/// Resolves when standard input reaches its end or fails: with
+/// `IDENFY_MOCK_EXIT_WITH_PARENT=1` a test helper keeps a pipe open on it,
+/// which closes when the helper's process dies, however it dies.
+async fn stdin_closed() {
+    let _ = tokio::task::spawn_blocking(|| {
+        let mut sink = [0u8; 256];
+        let mut stdin = std::io::stdin().lock();
+        while matches!(std::io::Read::read(&mut stdin, &mut sink), Ok(n) if n > 0) {}
+    })
+    .await;
 }
 
 /// Resolves on SIGTERM, SIGINT (Ctrl-C), SIGHUP or SIGQUIT: each drains and
@@ -393,7 +532,7 @@ mod tests {
     #[test]
     fn the_banner_shows_defaults_but_never_a_secret_the_user_set() {
         let mut config = Config::embedded();
-        let text = banner(&config, "http://127.0.0.1:8080");
+        let text = banner(&config, "http://127.0.0.1:8080", None);
         for line in [
             "  API base URL  http://127.0.0.1:8080",
             "  API key       idenfy-mock-key\n",
@@ -409,7 +548,7 @@ mod tests {
         config.partners[0].signing_key = Some("my-own-signing-key".into());
         config.webhooks.url = HttpUrl::parse_optional("http://127.0.0.1:3000/hook").unwrap();
         config.control.admin_token = Some("my-admin-token".into());
-        let text = banner(&config, "http://127.0.0.1:8080");
+        let text = banner(&config, "http://127.0.0.1:8080", None);
         assert!(
             !text.contains("my-own") && !text.contains("my-admin"),
             "{text}"
@@ -423,7 +562,7 @@ mod tests {
         config.partners[0].webhook_url =
             HttpUrl::parse_optional("http://127.0.0.1:4000/own").unwrap();
         config.partners[0].signing_key = None;
-        let text = banner(&config, "http://127.0.0.1:8080");
+        let text = banner(&config, "http://127.0.0.1:8080", None);
         assert!(text.contains("sent to http://127.0.0.1:4000/own"), "{text}");
         assert!(text.contains("none: webhooks go unsigned"), "{text}");
     }

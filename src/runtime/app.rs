@@ -23,13 +23,16 @@ use crate::runtime::webhook::delivery::{Engine, FinalOutcome, Settings};
 use crate::runtime::webhook::journal::Journal;
 use crate::runtime::webhook::Webhooks;
 
-/// Where the mock itself answers: the addresses it listens on, and the
-/// host names it is reached by (the public URL's host, the TLS names).
+/// Where the mock itself answers: the addresses it listens on, the host
+/// names it is reached by (the public URL's host, the TLS names), and the
+/// CA its HTTPS certificate chains to.
 #[derive(Debug, Clone, Default)]
 pub struct Listening {
     pub addrs: Vec<SocketAddr>,
     /// Lower case.
     pub hosts: Vec<String>,
+    /// The CA certificate (PEM), when HTTPS is served (`GET /_mock/ca.pem`).
+    pub ca_pem: Option<String>,
 }
 
 /// Everything a request handler may use.

@@ -43,12 +43,16 @@ pub enum FaultAction {
     NoSignature,
     /// Webhook: before a final webhook, send a copy with `"final": false`.
     NonFinalFirst,
+    /// Webhook: send the same JSON value in other bytes (keys sorted,
+    /// indented), signed over those bytes: a receiver that verifies a
+    /// re-serialised body instead of the raw bytes fails, as with iDenfy.
+    ReformatJson,
 }
 
 impl FaultAction {
     /// One of each action (parameters are placeholders), in documentation
     /// order: the scenario catalogue lists their names from here.
-    const EACH: [FaultAction; 8] = [
+    const EACH: [FaultAction; 9] = [
         FaultAction::Status { status: 500 },
         FaultAction::Delay { ms: 0 },
         FaultAction::Drop,
@@ -57,6 +61,7 @@ impl FaultAction {
         FaultAction::BadSignature,
         FaultAction::NoSignature,
         FaultAction::NonFinalFirst,
+        FaultAction::ReformatJson,
     ];
 
     /// The action's `type`, as serde spells it on the wire (the one
@@ -377,7 +382,7 @@ mod tests {
             FaultAction::names_for(FaultTarget::Api),
             ["status", "delay", "drop"]
         );
-        assert_eq!(FaultAction::names_for(FaultTarget::Webhook).len(), 7);
+        assert_eq!(FaultAction::names_for(FaultTarget::Webhook).len(), 8);
     }
 
     fn spec(target: FaultTarget, action: FaultAction, times: u32) -> FaultSpec {

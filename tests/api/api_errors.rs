@@ -360,3 +360,24 @@ async fn callback_url_refused_when_partner_may_not_override() {
         .await;
     assert_error(&got, 403, "PERMISSIONS_ERROR", "callback url");
 }
+
+#[tokio::test]
+async fn integration_slips_get_a_hint_not_only_a_status() {
+    let m = Mock::plain().await;
+    let got = parse(m.get("/api/v2/status").await).await;
+    assert_error(
+        &got,
+        405,
+        "METHOD_NOT_ALLOWED",
+        "POST with a JSON body {\"scanRef\"",
+    );
+    let got = m
+        .post("/api/v2/dummy-manual-status", DEV, json!({"scanRef": "x"}))
+        .await;
+    assert_error(
+        &got,
+        404,
+        "NOT_FOUND",
+        "the nearest iDenfy endpoint is /api/v2/add-dummy-status",
+    );
+}

@@ -1,9 +1,11 @@
 //! Test harness: the real server on a random loopback port, a real webhook
 //! receiver (a small axum server), and polling with a deadline instead of sleeps.
 
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -411,5 +413,109 @@ pub async fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> 
             "timed out waiting for {what}"
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// The `idenfy-mock` binary built for these tests.
+pub const BIN: &str = env!("CARGO_BIN_EXE_idenfy-mock");
+
+/// The binary with `args`; its stdout and stderr are read on threads into one
+/// channel of lines.
+pub struct Proc {
+    pub child: Child,
+    pub lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Proc {
+    pub fn spawn(args: &[&str]) -> Proc {
+        let mut child = Command::new(BIN)
+            .args(["--listen", "127.0.0.1:0"])
+            .args(args)
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        let out = child.stdout.take().unwrap();
+        let err = child.stderr.take().unwrap();
+        let tx2 = tx.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                let _ = tx2.send(line);
+            }
+        });
+        Proc { child, lines }
+    }
+
+    /// The address from the "listening on" line; panics with what was
+    /// printed if the process exits or prints nothing like it within 10 s.
+    pub fn address(&self) -> String {
+        self.after("listening on ")
+    }
+
+    /// The first word after `marker` in the next line that has it; panics
+    /// with what was printed if none comes within 10 s.
+    pub fn after(&self, marker: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut seen = Vec::new();
+        while let Ok(line) = self
+            .lines
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        {
+            if let Some(rest) = line.split(marker).nth(1) {
+                return rest.split_whitespace().next().unwrap().to_owned();
+            }
+            seen.push(line);
+        }
+        panic!("no {marker:?} line within 10 s; printed {seen:#?}");
+    }
+
+    /// Waits for the exit (panics after 15 s) and returns its code and
+    /// everything printed.
+    pub fn exit(&mut self) -> (Option<i32>, String) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let status = loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                break s;
+            }
+            if Instant::now() > deadline {
+                self.child.kill().ok();
+                panic!("still running 15 s later");
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        let mut printed = String::new();
+        // The pipes close with the process; collect what is left.
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(2)) {
+            printed.push_str(&line);
+            printed.push('\n');
+        }
+        (status.code(), printed)
+    }
+
+    pub fn signal(&self, name: &str) {
+        let ok = Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill -{name}");
+    }
+}
+
+/// A test that fails half-way leaves no server behind.
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }

@@ -26,6 +26,7 @@ mod properties;
 mod reports;
 mod state_file;
 mod subscriptions;
+mod tls;
 mod token;
 mod verifications;
 mod webhooks;

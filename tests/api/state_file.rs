@@ -2,15 +2,14 @@
 //! final save is an error, and no kill or signal at any moment of a save
 //! leaves a file that does not load or loses an accepted webhook.
 
-use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_idenfy-mock");
+use crate::helpers::Proc;
+
 const AUTH: (&str, &str) = ("idenfy-mock-key", "idenfy-mock-secret");
 
 fn scratch(name: &str) -> PathBuf {
@@ -21,101 +20,6 @@ fn scratch(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-/// The binary with `args`; its stdout and stderr are read on threads into one
-/// channel of lines.
-struct Proc {
-    child: Child,
-    lines: std::sync::mpsc::Receiver<String>,
-}
-
-impl Proc {
-    fn spawn(args: &[&str]) -> Proc {
-        let mut child = Command::new(BIN)
-            .args(["--listen", "127.0.0.1:0"])
-            .args(args)
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let (tx, lines) = std::sync::mpsc::channel();
-        let out = child.stdout.take().unwrap();
-        let err = child.stderr.take().unwrap();
-        let tx2 = tx.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        std::thread::spawn(move || {
-            for line in BufReader::new(err).lines().map_while(Result::ok) {
-                let _ = tx2.send(line);
-            }
-        });
-        Proc { child, lines }
-    }
-
-    /// The address from the "listening on" line; panics with what was
-    /// printed if the process exits or prints nothing like it within 10 s.
-    fn address(&self) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let mut seen = Vec::new();
-        while let Ok(line) = self
-            .lines
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-        {
-            if let Some(rest) = line.split("listening on ").nth(1) {
-                return rest.split_whitespace().next().unwrap().to_owned();
-            }
-            seen.push(line);
-        }
-        panic!("no 'listening on' line within 10 s; printed {seen:#?}");
-    }
-
-    /// Waits for the exit (panics after 15 s) and returns its code and
-    /// everything printed.
-    fn exit(&mut self) -> (Option<i32>, String) {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        let status = loop {
-            if let Some(s) = self.child.try_wait().unwrap() {
-                break s;
-            }
-            if Instant::now() > deadline {
-                self.child.kill().ok();
-                panic!("still running 15 s later");
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        };
-        let mut printed = String::new();
-        // The pipes close with the process; collect what is left.
-        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(2)) {
-            printed.push_str(&line);
-            printed.push('\n');
-        }
-        (status.code(), printed)
-    }
-
-    fn signal(&self, name: &str) {
-        let ok = Command::new("kill")
-            .args([&format!("-{name}"), &self.child.id().to_string()])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "kill -{name}");
-    }
-}
-
-/// A test that fails half-way leaves no server behind.
-impl Drop for Proc {
-    fn drop(&mut self) {
-        if self.child.try_wait().ok().flatten().is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
 }
 
 fn http() -> reqwest::blocking::Client {

@@ -771,3 +771,57 @@ async fn finishing_on_the_control_api_follows_the_review_switches() {
     review(&m, DEV, &t["scanRef"]).await;
     assert_eq!(rx.wait_for(2).await[1].json()["final"], true);
 }
+
+#[tokio::test]
+async fn a_failing_receivers_answer_is_kept_with_the_attempt() {
+    let m = Mock::start(config("", "[webhooks]\nretries = 0\n")).await;
+    let inbox = m.url("/_mock/inbox/failing");
+    let (s, _) = m
+        .cpost(
+            "/_mock/faults",
+            json!({"target": "api", "path": "/_mock/inbox/failing", "times": 0,
+                "action": {"type": "status", "status": 500}}),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let t = m
+        .token(
+            DEV,
+            json!({"clientId": "c", "dummyStatus": "APPROVED", "callbackUrl": inbox}),
+        )
+        .await;
+    let r = m.wait_journal(in_state(DeliveryState::Failed)).await;
+    assert_eq!(r.scan_ref, t["scanRef"].as_str().unwrap());
+    let attempt = &r.attempts[0];
+    assert_eq!(attempt.status, Some(500));
+    let answer = attempt.answer.as_deref().expect("the start of the answer");
+    assert!(answer.contains("Injected fault: HTTP 500"), "{answer}");
+    let (_, dashboard) = m.cget("/_mock/dashboard/data").await;
+    assert_eq!(
+        dashboard["webhooks"]["items"][0]["attempts"][0]["answer"],
+        answer
+    );
+}
+
+#[tokio::test]
+async fn reformat_json_sends_the_same_value_in_other_bytes_signed_over_them() {
+    let (m, rx) = with_receiver("").await;
+    let (s, _) = m
+        .cpost(
+            "/_mock/faults",
+            json!({"target": "webhook", "action": {"type": "reformat_json"}}),
+        )
+        .await;
+    assert_eq!(s, 201);
+    m.token(DEV, json!({"clientId": "c", "dummyStatus": "APPROVED"}))
+        .await;
+    let got = &rx.wait_for(1).await[0];
+    let sig = got.header("idenfy-signature").unwrap();
+    // The raw bytes verify; the same value written back compactly does not.
+    assert_eq!(hmac_hex(DEV_SIGNING_KEY, &got.body), sig);
+    let value: Value = serde_json::from_slice(&got.body).unwrap();
+    let rewritten = serde_json::to_vec(&value).unwrap();
+    assert_ne!(rewritten, got.body.to_vec());
+    assert_ne!(hmac_hex(DEV_SIGNING_KEY, &rewritten), sig);
+    assert_eq!(value["final"], true);
+}

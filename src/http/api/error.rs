@@ -121,13 +121,23 @@ impl ApiError {
         )
     }
 
-    pub fn path_not_found(path: &str) -> ApiError {
+    /// An unknown path; under `/api/` the message names the nearest real
+    /// endpoint (`/api/v2/dummy-manual-status` → `/api/v2/add-dummy-status`).
+    pub fn path_not_found(path: &str, endpoints: &[&str]) -> ApiError {
         let shown: String = path.chars().take(200).collect();
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "NOT_FOUND",
-            format!("Path '{shown}' was not found."),
-        )
+        let nearest = path
+            .starts_with("/api/")
+            .then(|| {
+                endpoints
+                    .iter()
+                    .min_by_key(|e| strsim::levenshtein(e, &shown))
+            })
+            .flatten();
+        let message = match nearest {
+            Some(e) => format!("Path '{shown}' was not found; the nearest iDenfy endpoint is {e}."),
+            None => format!("Path '{shown}' was not found."),
+        };
+        Self::new(StatusCode::NOT_FOUND, "NOT_FOUND", message)
     }
 
     /// A file URL past its expiry, as a pre-signed URL answers.
@@ -141,11 +151,22 @@ impl ApiError {
         )
     }
 
-    pub fn method_not_allowed(method: &str) -> ApiError {
+    /// A method the path does not take; for iDenfy's POST endpoints the
+    /// message says what they take (a `GET /api/v2/status` is a common slip).
+    pub fn method_not_allowed(method: &str, path: &str) -> ApiError {
+        let hint = match path {
+            "/api/v2/token" => " /api/v2/token takes POST with the token request as JSON.",
+            "/api/v2/redirect" => " /api/v2/redirect takes GET (a browser opens it).",
+            p if p.starts_with("/api/v2/") => {
+                " iDenfy's endpoints that read or change a verification take POST with a \
+                 JSON body {\"scanRef\": \"...\"}."
+            }
+            _ => "",
+        };
         Self::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "METHOD_NOT_ALLOWED",
-            format!("Method '{method}' is not allowed on this path."),
+            format!("Method '{method}' is not allowed on this path.{hint}"),
         )
     }
 

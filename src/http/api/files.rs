@@ -34,7 +34,7 @@ pub async fn serve(
             .into_response(),
         files::Access::Expired(at) => ApiError::file_url_expired(at).into_response(),
         files::Access::NotFound => {
-            ApiError::path_not_found(&format!("/files/{scan_ref}/…/{name}")).into_response()
+            ApiError::path_not_found(&format!("/files/{scan_ref}/…/{name}"), &[]).into_response()
         }
     }
 }

@@ -50,6 +50,7 @@ pub fn router(state: AppState, extra: Router<AppState>) -> Router<AppState> {
         .route("/_mock/dashboard/data", get(dashboard::data))
         .route("/_mock/health", get(status::health))
         .route("/_mock/ready", get(status::health))
+        .route("/_mock/ca.pem", get(status::ca_pem))
         .route("/_mock/stats", get(status::stats))
         .route(
             "/_mock/verifications",
@@ -219,7 +220,8 @@ async fn admin_token(State(app): State<AppState>, request: Request, next: Next) 
 
 fn is_open(request: &Request) -> bool {
     let path = request.uri().path();
-    matches!(path, "/_mock/health" | "/_mock/ready") || is_inbox_delivery(request.method(), path)
+    matches!(path, "/_mock/health" | "/_mock/ready" | "/_mock/ca.pem")
+        || is_inbox_delivery(request.method(), path)
 }
 
 #[cfg(test)]

@@ -1,10 +1,13 @@
 //! Health, readiness and what the mock holds (`/_mock/health`, `/_mock/stats`).
 
 use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::ControlError;
 use crate::runtime::app::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -16,6 +19,9 @@ pub struct Health {
     pub uptime_secs: u64,
     pub verifications: usize,
     pub webhooks_pending: usize,
+    /// The mock shuts down when its standard input closes
+    /// (`IDENFY_MOCK_EXIT_WITH_PARENT=1`, set by the test helpers).
+    pub exit_with_parent: bool,
 }
 
 /// Health and readiness; usable as a container health check.
@@ -28,7 +34,27 @@ pub async fn health(State(app): State<AppState>) -> Json<Health> {
         uptime_secs: app.uptime().as_secs(),
         verifications: app.store().len(),
         webhooks_pending: app.webhooks().pending(),
+        exit_with_parent: app.config().exit_with_parent,
     })
+}
+
+/// The CA certificate the HTTPS listener's certificate chains to, to trust
+/// in an app (public, like any CA certificate; its key is never served).
+#[utoipa::path(get, path = "/_mock/ca.pem", tag = "control",
+    responses((status = 200, description = "the CA certificate (PEM)", content_type = "application/x-pem-file", body = String),
+        (status = 404, description = "no HTTPS listener", body = ControlError)))]
+pub async fn ca_pem(State(app): State<AppState>) -> Response {
+    match &app.listening().ca_pem {
+        Some(pem) => (
+            [(header::CONTENT_TYPE, "application/x-pem-file")],
+            pem.clone(),
+        )
+            .into_response(),
+        None => ControlError::not_found(
+            "no HTTPS listener: start the mock with --tls-listen or --drop-in",
+        )
+        .into_response(),
+    }
 }
 
 /// What the mock holds and its bounds: to see memory stay bounded in a long

@@ -107,9 +107,10 @@ pub fn plan(out: Outgoing, actions: &[FaultAction]) -> Planned {
             } else {
                 route.signing_key.clone().filter(|k| !k.is_empty())
             };
+            let reformat = has(FaultAction::ReformatJson);
             let signed = |body: Vec<u8>, is_final: bool| {
                 Signed::new(
-                    body,
+                    if reformat { reformatted(body) } else { body },
                     is_final,
                     route.event_header,
                     signing_key.as_deref(),
@@ -135,6 +136,15 @@ pub fn plan(out: Outgoing, actions: &[FaultAction]) -> Planned {
         reorder: has(FaultAction::Reorder),
         duplicate: has(FaultAction::Duplicate),
         out,
+    }
+}
+
+/// The same JSON value in other bytes: keys sorted, two-space indents (the
+/// `reformat_json` fault). A body that is not JSON stays as it is.
+fn reformatted(body: Vec<u8>) -> Vec<u8> {
+    match serde_json::from_slice::<serde_json::Value>(&body) {
+        Ok(value) => serde_json::to_vec_pretty(&value).unwrap_or(body),
+        Err(_) => body,
     }
 }
 
@@ -181,6 +191,19 @@ mod tests {
         assert!(main.shown.contains(&("X-Token".into(), REDACTED.into())));
         assert!(p.copies[0].early.is_none() && !p.drop && !p.reorder && !p.duplicate);
         assert_eq!(p.delay, Duration::from_millis(5));
+    }
+
+    #[test]
+    fn reformat_json_sends_the_same_value_in_other_bytes_signed_over_them() {
+        let mut out = outgoing();
+        out.body = br#"{"final":true,"a":1}"#.to_vec();
+        let p = plan(out, &[FaultAction::ReformatJson]);
+        let main = &p.copies[0].main;
+        assert_ne!(&main.body[..], br#"{"final":true,"a":1}"#);
+        let value: serde_json::Value = serde_json::from_slice(&main.body).unwrap();
+        assert_eq!(value, serde_json::json!({"final": true, "a": 1}));
+        let want = sign::signature(b"key", &main.body);
+        assert_eq!(header(main, "Idenfy-Signature"), Some(want.as_str()));
     }
 
     #[test]

@@ -462,6 +462,7 @@
       line.lastChild.className = 'inline';
       line.appendChild(document.createTextNode(' · ' + (a.status !== null ? 'HTTP ' + a.status : '') +
         (a.error ? (a.status !== null ? ' · ' : '') + a.error : '') + ' · ' + a.latencyMs + ' ms'));
+      if (a.answer) line.appendChild(el('pre', 'answer', a.answer));
       attempts.appendChild(line);
     });
     tb.info.appendChild(meta([

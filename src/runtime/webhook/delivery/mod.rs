@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use tokio::sync::{mpsc, Semaphore};
 
-use super::journal::{Attempt, DeliveryState, Journal, WebhookRecord};
+use super::journal::{Attempt, DeliveryState, Journal, WebhookRecord, ANSWER_SHOWN};
 use crate::config::WebhookConfig;
 use crate::domain::escape::escape_for_log;
 use crate::runtime::clock::Clock;
@@ -260,6 +260,7 @@ impl Worker {
                 status: None,
                 error: Some(reason),
                 latency_ms: 0,
+                answer: None,
             },
         );
         if job.is_final {
@@ -321,21 +322,29 @@ impl Worker {
             request = request.header(name, value);
         }
         let result = request.send().await;
+        let mut answer = None;
         let (status, error) = match result {
             Ok(mut response) => {
                 let status = response.status();
                 // Read a bounded part of the answer (so a small one lets the
-                // connection be reused), then drop the rest unread.
+                // connection be reused), then drop the rest unread; keep the
+                // start of a failing one.
                 let mut read = 0;
+                let mut start = Vec::new();
                 while read < self.settings.max_response_bytes {
                     match response.chunk().await {
-                        Ok(Some(chunk)) => read += chunk.len(),
+                        Ok(Some(chunk)) => {
+                            read += chunk.len();
+                            let room = ANSWER_SHOWN.saturating_sub(start.len());
+                            start.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                        }
                         _ => break,
                     }
                 }
                 if status.is_success() {
                     (Some(status.as_u16()), None)
                 } else {
+                    answer = Some(String::from_utf8_lossy(&start).into_owned());
                     (
                         Some(status.as_u16()),
                         Some(format!("receiver answered {status}")),
@@ -357,6 +366,7 @@ impl Worker {
             status,
             error,
             latency_ms: started.elapsed().as_millis() as u64,
+            answer,
         }
     }
 }

@@ -20,7 +20,7 @@ mod record;
 mod waiters;
 
 use record::attempt_bytes;
-pub use record::{record_bytes, Attempt, DeliveryState, Filter, WebhookRecord};
+pub use record::{record_bytes, Attempt, DeliveryState, Filter, WebhookRecord, ANSWER_SHOWN};
 pub use waiters::WaitError;
 use waiters::{Registration, Waiters, Wake, Want};
 
@@ -470,6 +470,7 @@ mod tests {
             status: None,
             error: Some("e".repeat(300)),
             latency_ms: 0,
+            answer: None,
         });
         assert!(record_bytes(&r) > base + 300);
     }

@@ -48,7 +48,14 @@ pub struct Attempt {
     /// What went wrong, when it did (timeout, refused connection, non-2xx).
     pub error: Option<String>,
     pub latency_ms: u64,
+    /// The start of the receiver's answer, when it was not 2xx (at most
+    /// [`ANSWER_SHOWN`] bytes): what the app said went wrong.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<String>,
 }
+
+/// How much of a failing receiver's answer an attempt keeps.
+pub const ANSWER_SHOWN: usize = 512;
 
 /// A produced webhook.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -181,5 +188,7 @@ pub fn record_bytes(r: &WebhookRecord) -> usize {
 }
 
 pub(super) fn attempt_bytes(a: &Attempt) -> usize {
-    std::mem::size_of::<Attempt>() + a.error.as_ref().map_or(0, String::len)
+    std::mem::size_of::<Attempt>()
+        + a.error.as_ref().map_or(0, String::len)
+        + a.answer.as_ref().map_or(0, String::len)
 }
