@@ -28,13 +28,59 @@ use crate::runtime::faults::FaultAction;
 use crate::runtime::files;
 use crate::runtime::store::TimerKind;
 use crate::runtime::sync::Wake;
+use crate::runtime::webhook::delivery::Reservation;
 use crate::runtime::webhook::plan::{plan, Planned};
 use crate::runtime::webhook::{self, Outgoing};
 
+/// Room in the delivery queue for the webhook that a step on a verification
+/// of `partner` (with `callback_url`) produces for `event`: a ticket per
+/// target, waiting up to `webhooks.enqueue_wait_ms` for them. Past that the
+/// request is refused, before anything is made (backpressure).
+pub async fn room(
+    app: &App,
+    partner: PartnerId,
+    callback_url: Option<&str>,
+    event: EventType,
+) -> Result<Reservation, StepError> {
+    let routes = webhook::routes(
+        &app.partners().get(partner).config,
+        callback_url,
+        app.config().webhooks.url.as_ref(),
+        event,
+    );
+    let targets: Vec<&str> = routes.iter().filter_map(|r| r.target.as_deref()).collect();
+    let wait = Duration::from_millis(app.config().webhooks.enqueue_wait_ms);
+    app.webhooks()
+        .reserve(&targets, wait)
+        .await
+        .map_err(|_| StepError::Busy)
+}
+
+/// [`room`] for the webhook a token request makes at once (a finishing or
+/// expired `dummyStatus`); none for the others.
+pub async fn room_for_token(
+    app: &App,
+    partner: PartnerId,
+    request: &TokenRequest,
+) -> Result<Reservation, StepError> {
+    let event = match request.dummy_status {
+        None | Some(DummyStatus::Active) => return Ok(Reservation::none()),
+        Some(DummyStatus::Expired) => EventType::Expired,
+        Some(_) => EventType::AutoFinished,
+    };
+    room(app, partner, request.callback_url.as_deref(), event).await
+}
+
 /// Creates a verification from a validated token request. A `dummyStatus`
-/// finishes it at once with the canned result and queues its webhook.
-/// Returns the verification as created, for the token response.
-pub fn create(app: &App, partner: PartnerId, request: TokenRequest) -> Verification {
+/// finishes it at once with the canned result and queues its webhook in the
+/// `room` taken for it ([`room_for_token`]). Returns the verification as
+/// created, for the token response.
+pub fn create(
+    app: &App,
+    partner: PartnerId,
+    request: TokenRequest,
+    mut room: Reservation,
+) -> Verification {
     let now = app.clock().now_secs();
     let digit_string = (request.generate_digit_string || request.dummy_status.is_some())
         .then(|| app.ids().digit_string());
@@ -72,7 +118,7 @@ pub fn create(app: &App, partner: PartnerId, request: TokenRequest) -> Verificat
     // The store files its deadline (expiry, or retention once finished).
     app.store().insert(v, |_| {
         if let Some(planned) = webhook {
-            app.webhooks().commit(planned);
+            app.webhooks().commit(planned, &mut room);
         }
     });
     created
@@ -101,16 +147,24 @@ pub enum StepError {
     AlreadyFinished,
     /// The token or its session ran out.
     Expired,
+    /// The delivery queue had no room for the step's webhook within
+    /// `webhooks.enqueue_wait_ms`: nothing was changed.
+    Busy,
 }
 
 /// Records a manual review (`add-dummy-status`) and sends its final webhook.
-pub fn review_manually(
+pub async fn review_manually(
     app: &App,
     partner: PartnerId,
     scan_ref: &str,
     face: FaceResult,
     document: DocumentResult,
 ) -> Result<(), StepError> {
+    let callback = app
+        .store()
+        .read(partner, scan_ref, |v| v.request.callback_url.clone())
+        .ok_or(StepError::NotFound)?;
+    let mut room = room(app, partner, callback.as_deref(), EventType::ManualFinished).await?;
     let now = app.clock().now_secs();
     app.store()
         .update(partner, scan_ref, |v| {
@@ -119,7 +173,7 @@ pub fn review_manually(
             }
             v.review_manually(face, document, now);
             let made = webhook(app, v, EventType::ManualFinished, true, Duration::ZERO);
-            app.webhooks().commit(made);
+            app.webhooks().commit(made, &mut room);
             Ok(())
         })
         .unwrap_or(Err(StepError::NotFound))
@@ -139,7 +193,11 @@ pub fn delete(app: &App, partner: PartnerId, scan_ref: &str) -> Result<(), StepE
 /// `sessionLength` bounds it from then on.
 pub fn open_session(app: &App, auth_token: &str) -> Result<Verification, StepError> {
     let now = app.clock().now_secs();
-    with_usable_token(app, auth_token, now, |v| {
+    let scan_ref = app
+        .store()
+        .scan_ref_of_token(auth_token)
+        .ok_or(StepError::NotFound)?;
+    with_usable_token(app, &scan_ref, now, &mut Reservation::none(), |v, _| {
         if v.session_started_at.is_none() {
             // From now on the session's end is its deadline.
             v.session_started_at = Some(now);
@@ -152,26 +210,41 @@ pub fn open_session(app: &App, auth_token: &str) -> Result<Verification, StepErr
 /// control API): the result is recorded as the automatic one and the webhook
 /// goes out as iDenfy's DEV environment sends it. Returns the verification
 /// and the journal id of its final webhook, if one was produced.
-pub fn finish_session(
+pub async fn finish_session(
     app: &App,
     auth_token: &str,
     outcome: Outcome,
 ) -> Result<(Verification, Option<u64>), StepError> {
+    let scan_ref = app
+        .store()
+        .scan_ref_of_token(auth_token)
+        .ok_or(StepError::NotFound)?;
+    let (partner, callback) = app
+        .store()
+        .read_any(&scan_ref, |v| (v.partner, v.request.callback_url.clone()))
+        .ok_or(StepError::NotFound)?;
+    let auto = outcome.auto_result();
+    let event = if auto.is_some() {
+        EventType::AutoFinished
+    } else {
+        EventType::Cancelled
+    };
+    let mut room = room(app, partner, callback.as_deref(), event).await?;
     let now = app.clock().now_secs();
-    with_usable_token(app, auth_token, now, |v| {
-        let made = match outcome.auto_result() {
+    with_usable_token(app, &scan_ref, now, &mut room, |v, room| {
+        let made = match auto {
             Some(result) => finish_automatically(app, v, &result, now, Duration::ZERO),
             None => cancel(app, v, now),
         };
         let is_final = made.is_final();
-        let id = app.webhooks().commit(made);
+        let id = app.webhooks().commit(made, room);
         Ok((v.clone(), is_final.then_some(id)))
     })
 }
 
 /// [`finish_session`] for the verification `scan_ref` (the control API and
 /// the dashboard), whoever owns it.
-pub fn finish_by_scan_ref(
+pub async fn finish_by_scan_ref(
     app: &App,
     scan_ref: &str,
     outcome: Outcome,
@@ -180,29 +253,26 @@ pub fn finish_by_scan_ref(
         .store()
         .read_any(scan_ref, |v| v.auth_token.clone())
         .ok_or(StepError::NotFound)?;
-    finish_session(app, &token, outcome).map(|(v, _)| v)
+    finish_session(app, &token, outcome).await.map(|(v, _)| v)
 }
 
-/// Runs `f` on the token's verification while it can still be used; expires
-/// it first when its deadline has passed.
+/// Runs `f` on the verification `scan_ref` while its token can still be
+/// used; expires it first when its deadline has passed.
 fn with_usable_token<R>(
     app: &App,
-    auth_token: &str,
+    scan_ref: &str,
     now: i64,
-    f: impl FnOnce(&mut Verification) -> Result<R, StepError>,
+    room: &mut Reservation,
+    f: impl FnOnce(&mut Verification, &mut Reservation) -> Result<R, StepError>,
 ) -> Result<R, StepError> {
-    let scan_ref = app
-        .store()
-        .scan_ref_of_token(auth_token)
-        .ok_or(StepError::NotFound)?;
     app.store()
-        .update_any(&scan_ref, |v| match v.status {
+        .update_any(scan_ref, |v| match v.status {
             Overall::Active if now >= v.deadline() => {
                 let made = expire(app, v, now, Duration::ZERO);
-                app.webhooks().commit(made);
+                app.webhooks().commit(made, room);
                 Err(StepError::Expired)
             }
-            Overall::Active => f(v),
+            Overall::Active => f(v, room),
             Overall::Expired | Overall::ExpiredDeleted => Err(StepError::Expired),
             _ => Err(StepError::AlreadyFinished),
         })
@@ -259,6 +329,17 @@ pub fn forget(app: &App, partner: Option<PartnerId>) -> usize {
     removed
 }
 
+/// Forgets every verification and webhook before a restore of a snapshot
+/// whose largest webhook id is `max_id`, at one instant (under the store's
+/// lock): what is made after it is kept whole, what was made before it
+/// goes whole, and no job queued before it touches a restored record.
+/// Returns how many verifications went.
+pub fn forget_for_restore(app: &App, max_id: u64) -> usize {
+    app.store()
+        .forget_all_fenced(|| app.webhooks().begin_restore(max_id))
+        .0
+}
+
 /// Puts back a verification from a snapshot; the store files its deadline.
 pub fn restore(app: &App, v: Verification) {
     app.store().insert(v, |_| ());
@@ -272,7 +353,7 @@ fn on_timer(app: &App, kind: TimerKind, scan_ref: &str) {
             app.store().update_any(scan_ref, |v| {
                 if v.status == Overall::Active && now >= v.deadline() {
                     let made = expire(app, v, now, Duration::ZERO);
-                    app.webhooks().commit(made);
+                    app.webhooks().commit(made, &mut Reservation::none());
                 }
             });
         }

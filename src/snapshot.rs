@@ -94,7 +94,11 @@ pub const MAX_WEBHOOK_ID: u64 = 1 << 53;
 /// wrong), nothing changes.
 pub fn put(app: &App, snap: Snapshot) -> Result<Restored, String> {
     let verifications = checked(app, &snap)?;
-    lifecycle::forget(app, None);
+    // Jobs queued before are stale from here on, and ids given from here on
+    // are above the snapshot's: a token made during the restore keeps its
+    // record, and no old job touches a restored one.
+    let max_id = snap.webhooks.iter().map(|r| r.id).max().unwrap_or(0);
+    lifecycle::forget_for_restore(app, max_id);
     app.clock().set_offset_ms(snap.clock_offset_ms);
     let restored = verifications.len();
     for v in verifications {

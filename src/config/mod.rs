@@ -11,7 +11,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::num::{NonZeroU64, NonZeroUsize};
 
-use crate::domain::outcome::IframeSettings;
+use crate::domain::outcome::{IframeCase, IframeMessageForm, IframeSettings};
 use crate::domain::status::{DummyStatus, EventType};
 use crate::domain::token::TokenDefaults;
 use crate::domain::url::HttpUrl;
@@ -63,7 +63,7 @@ pub struct Config {
     pub webhooks: WebhookConfig,
     pub dummy: DummyConfig,
     #[serde(default)]
-    pub ui: IframeSettings,
+    pub ui: UiConfig,
     #[serde(default)]
     pub state: StateConfig,
     pub partners: Vec<PartnerConfig>,
@@ -71,6 +71,27 @@ pub struct Config {
     /// not a file setting).
     #[serde(skip)]
     pub exit_with_parent: bool,
+}
+
+/// The verification page (`[ui]`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UiConfig {
+    pub iframe_message: IframeMessageForm,
+    pub iframe_case: IframeCase,
+    /// How long the page waits for its final webhook to settle; 0: derived
+    /// from the webhook settings.
+    pub settle_wait_secs: u64,
+}
+
+impl UiConfig {
+    /// The iframe message's form and case.
+    pub fn iframe(&self) -> IframeSettings {
+        IframeSettings {
+            iframe_message: self.iframe_message,
+            iframe_case: self.iframe_case,
+        }
+    }
 }
 
 /// Keeping state across restarts (see `crate::snapshot`).
@@ -238,6 +259,8 @@ pub struct WebhookConfig {
     /// over either is journaled `failed` ("queue full").
     pub max_pending: NonZeroUsize,
     pub max_pending_per_target: NonZeroUsize,
+    /// How long a request waits for room in the queue before it is refused.
+    pub enqueue_wait_ms: u64,
     /// A receiver's answer is read up to this many bytes, then dropped.
     pub max_response_bytes: usize,
     /// Open webhook waits (long-polls, `wait_for`); more are refused.
@@ -659,19 +682,13 @@ mod tests {
     #[test]
     fn iframe_message_form_is_configurable() {
         let ui = Config::embedded().ui;
-        assert_eq!(
-            ui.iframe_message,
-            crate::domain::outcome::IframeMessageForm::Object
-        );
-        assert_eq!(ui.iframe_case, crate::domain::outcome::IframeCase::Lower);
+        assert_eq!(ui.iframe_message, IframeMessageForm::Object);
+        assert_eq!(ui.iframe_case, IframeCase::Lower);
         let ui = Config::from_toml("[ui]\niframe_message = 'json'\niframe_case = 'upper'", "f")
             .unwrap()
             .ui;
-        assert_eq!(
-            ui.iframe_message,
-            crate::domain::outcome::IframeMessageForm::Json
-        );
-        assert_eq!(ui.iframe_case, crate::domain::outcome::IframeCase::Upper);
+        assert_eq!(ui.iframe_message, IframeMessageForm::Json);
+        assert_eq!(ui.iframe_case, IframeCase::Upper);
         let e = Config::from_toml("[ui]\niframe_message = 'xml'", "f.toml").unwrap_err();
         assert!(
             e.0.contains("'ui.iframe_message'") && e.0.contains("object") && e.0.contains("json"),

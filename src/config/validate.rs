@@ -173,6 +173,9 @@ fn webhooks(w: &WebhookConfig, err: Err<'_>) -> Result<(), ConfigError> {
     }
     // The journal never drops a pending entry, so its cap bounds memory
     // only when no more can be pending than it holds.
+    if w.enqueue_wait_ms > 60_000 {
+        return Err(err("webhooks.enqueue_wait_ms", "must be 0 to 60000".into()));
+    }
     if w.max_pending > w.journal_capacity {
         return Err(err(
             "webhooks.max_pending",

@@ -202,9 +202,7 @@ impl Server {
         }
         // The page may wait this long for its final webhook without a byte
         // moving; the watchdog must not take that for a stuck request.
-        limits.quiet = limits
-            .quiet
-            .max(crate::http::ui::settle_bound(&config.webhooks));
+        limits.quiet = limits.quiet.max(crate::http::ui::page_wait(&config));
         let https = match config.server.tls_listen {
             None => None,
             Some(at) => Some(Https::start(at, &config.server).await?),

@@ -2,8 +2,8 @@
 //!
 //! Every mutex is an [`Ordered`] with a [`Rank`]: a thread holding locks may
 //! only take one of a higher rank. That is the lock order ARCHITECTURE.md
-//! documents (state file → store → faults → held webhooks → journal →
-//! delivery queue; the leaves last), and in debug builds (every test run)
+//! documents (state file → store → faults → held webhooks → lanes →
+//! journal → delivery queue; the leaves last), and in debug builds (every test run)
 //! taking locks out of order panics at once, naming both, instead of
 //! deadlocking one day under load.
 
@@ -27,11 +27,14 @@ pub(crate) enum Rank {
     Faults,
     /// Webhooks a `reorder` fault holds back.
     Held,
+    /// Each verification's webhooks waiting for delivery, in order.
+    Lanes,
     /// The webhook journal (and its waiters).
     Journal,
     /// The delivery queue's pending counts.
     Queue,
     /// Leaves: nothing is taken while one is held.
+    Keys,
     RateWindow,
     Inbox,
     Ids,

@@ -419,6 +419,13 @@ pub async fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> 
 /// The `idenfy-mock` binary built for these tests.
 pub const BIN: &str = env!("CARGO_BIN_EXE_idenfy-mock");
 
+/// The binary [`Proc`] runs: [`BIN`], or `IDENFY_MOCK_TEST_BIN` to run the
+/// black-box tests against another build (to see a new test fail on the
+/// code before a fix).
+fn bin() -> String {
+    std::env::var("IDENFY_MOCK_TEST_BIN").unwrap_or_else(|_| BIN.to_owned())
+}
+
 /// The binary with `args`; its stdout and stderr are read on threads into one
 /// channel of lines.
 pub struct Proc {
@@ -428,7 +435,7 @@ pub struct Proc {
 
 impl Proc {
     pub fn spawn(args: &[&str]) -> Proc {
-        let mut child = Command::new(BIN)
+        let mut child = Command::new(bin())
             .args(["--listen", "127.0.0.1:0"])
             .args(args)
             .env("RUST_LOG", "info")

@@ -16,6 +16,7 @@ mod cli;
 mod control;
 mod delivery;
 mod embedded;
+mod engine;
 mod fuzz_regressions;
 mod hardening;
 mod journey;

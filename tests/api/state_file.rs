@@ -142,7 +142,7 @@ fn kills_and_signals_in_the_middle_of_saves_always_leave_a_loadable_file() {
     let config = dir.join("config.toml");
     std::fs::write(
         &config,
-        "[state]\nsave_every_secs = 1\n[webhooks]\ntimeout_secs = 60\nretries = 0\nshutdown_grace_secs = 0\n",
+        "[state]\nsave_every_secs = 1\n[webhooks]\ntimeout_secs = 60\nretries = 0\nshutdown_grace_secs = 0\nmax_pending_per_target = 10000\n",
     )
     .unwrap();
     let (_hole, hook) = black_hole();

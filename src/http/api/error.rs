@@ -194,6 +194,17 @@ impl ApiError {
         )
     }
 
+    /// The mock's backpressure: its webhook queue stayed full for the whole
+    /// wait (`webhooks.enqueue_wait_ms`). iDenfy's rate-limit answer.
+    pub fn busy() -> ApiError {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TOO_MANY_REQUESTS",
+            "Too many requests: the webhooks this request would send cannot be queued now \
+             (webhooks.max_pending); retry with backoff.",
+        )
+    }
+
     pub fn internal() -> ApiError {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,

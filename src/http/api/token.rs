@@ -161,10 +161,15 @@ pub async fn create(
             )));
         }
     }
+    // Room for the webhook first: a request the queue cannot take within
+    // the wait is refused before anything is made or counted.
+    let room = lifecycle::room_for_token(&app, partner_id, &request)
+        .await
+        .map_err(|_| ApiError::busy())?;
     if !partner.take_credit() {
         return Err(ApiError::token_limit());
     }
-    let created = lifecycle::create(&app, partner_id, request);
+    let created = lifecycle::create(&app, partner_id, request, room);
     let response = TokenResponse::new(created, app.public_url());
     Ok((StatusCode::CREATED, Json(response)).into_response())
 }

@@ -54,6 +54,7 @@ fn step_error(e: StepError, scan_ref: &str) -> ApiError {
             ApiError::scan_ref_not_found(scan_ref)
         }
         StepError::NotExpiredYet => ApiError::not_expired_yet(),
+        StepError::Busy => ApiError::busy(),
         StepError::Deleted => ApiError::field(FieldError::bad(
             "scanRef",
             "names a verification whose data has been deleted",
@@ -76,6 +77,7 @@ pub async fn add_dummy_status(
     let scan_ref = review.scan_ref;
     let (face, document) = (review.face, review.document);
     lifecycle::review_manually(&app, partner, &scan_ref, face, document)
+        .await
         .map_err(|e| step_error(e, &scan_ref))?;
     Ok(StatusCode::OK.into_response())
 }

@@ -38,3 +38,12 @@ impl IntoResponse for ControlError {
 
 /// What every control handler returns.
 pub type Result<T> = std::result::Result<T, ControlError>;
+
+/// The delivery queue stayed full for the whole wait
+/// (`webhooks.enqueue_wait_ms`): nothing was changed.
+pub fn busy() -> ControlError {
+    ControlError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "the webhook queue stayed full (webhooks.max_pending): nothing was changed; retry later",
+    )
+}

@@ -84,10 +84,11 @@ fn shown(text: &str) -> String {
     crate::domain::escape::escape_for_log(&cut).into_owned()
 }
 
-/// Removes every fault.
+/// Removes every fault; webhooks a `reorder` fault held back go out now.
 #[utoipa::path(delete, path = "/_mock/faults", tag = "control", responses((status = 204)))]
 pub async fn clear_faults(State(app): State<AppState>) -> StatusCode {
     app.faults().clear();
+    app.webhooks().release_held(|_| true);
     StatusCode::NO_CONTENT
 }
 
@@ -100,6 +101,8 @@ pub async fn delete_fault(
     CPath(id): CPath<u64>,
 ) -> Result<StatusCode> {
     if app.faults().remove(id) {
+        // A `reorder` fault's held webhooks go out when it ends.
+        app.webhooks().release_held(|_| true);
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ControlError::not_found(format!("no fault with id {id}")))

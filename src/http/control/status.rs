@@ -75,8 +75,14 @@ pub struct WebhookStats {
     pub bytes: usize,
     /// Settled entries the journal let go to stay within its bounds.
     pub dropped: u64,
-    /// Queued or in flight.
+    /// Queued, held back by a `reorder` fault, or in flight.
     pub pending: usize,
+    /// Of those, held back by a `reorder` fault.
+    pub held: usize,
+    /// Requests waiting for room in the delivery queue
+    /// (`webhooks.max_pending`, `webhooks.max_pending_per_target`), at most
+    /// `webhooks.enqueue_wait_ms` each before they answer 429.
+    pub waiting: usize,
     /// Open long-polls (`/_mock/webhooks/wait`, at most `webhooks.max_waiters`).
     pub waiters: usize,
 }
@@ -100,6 +106,8 @@ pub async fn stats(State(app): State<AppState>) -> Json<Stats> {
             bytes: app.webhooks().journal().bytes(),
             dropped: app.webhooks().journal().dropped(),
             pending: app.webhooks().pending(),
+            held: app.webhooks().held(),
+            waiting: app.webhooks().waiting(),
             waiters: app.webhooks().journal().waiter_count(),
         },
         inbox: InboxStats {

@@ -145,6 +145,7 @@ pub async fn finish_verification(
     )
     .map_err(ControlError::bad_request)?;
     let v = lifecycle::finish_by_scan_ref(&app, &scan_ref, outcome)
+        .await
         .map_err(|e| finish_refused(&scan_ref, e))?;
     Ok(Json(FinishResponse {
         answer: FinishAnswer::of(&v),
@@ -163,6 +164,7 @@ fn finish_refused(scan_ref: &str, e: StepError) -> ControlError {
             StatusCode::CONFLICT,
             format!("verification '{scan_ref}' has expired"),
         ),
+        StepError::Busy => super::error::busy(),
         _ => scan_ref_unknown(scan_ref),
     }
 }

@@ -137,14 +137,17 @@ pub struct Replayed {
 /// Sends a journaled webhook again (same target, headers and bytes) as a new entry.
 #[utoipa::path(post, path = "/_mock/webhooks/{id}/replay", tag = "control", params(("id" = u64, Path, minimum = 1)),
     responses((status = 201, body = Replayed), (status = 400, description = "not an id", body = ControlError),
-        (status = 404, body = ControlError)))]
+        (status = 404, body = ControlError), (status = 429, description = "the webhook queue stayed full", body = ControlError)))]
 pub async fn replay_webhook(
     State(app): State<AppState>,
     CPath(id): CPath<u64>,
 ) -> Result<Response> {
+    let wait = std::time::Duration::from_millis(app.config().webhooks.enqueue_wait_ms);
     let new_id = app
         .webhooks()
-        .replay(id)
+        .replay(id, wait)
+        .await
+        .map_err(|_| super::error::busy())?
         .ok_or_else(|| webhook_unknown(id))?;
     Ok((StatusCode::CREATED, Json(Replayed { id: new_id })).into_response())
 }

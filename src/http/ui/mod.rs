@@ -78,6 +78,11 @@ fn unusable(e: StepError) -> Response {
             "Session expired",
             "This verification session has expired. Ask for a new link.",
         ),
+        StepError::Busy => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "Busy",
+            "Too many verifications are being processed right now. Try again in a moment.",
+        ),
         _ => (
             StatusCode::NOT_FOUND,
             "Session expired",
@@ -156,7 +161,8 @@ async fn finish(
         Ok(o) => o,
         Err(e) => return bad_form(&e),
     };
-    let (v, final_webhook) = match lifecycle::finish_session(&app, &form.auth_token, outcome) {
+    let (v, final_webhook) = match lifecycle::finish_session(&app, &form.auth_token, outcome).await
+    {
         Ok(done) => done,
         Err(e) => return unusable(e),
     };
@@ -165,25 +171,27 @@ async fn finish(
     // dropped...). The engine records a failure on the verification before it
     // settles the webhook, so the read below sees it. The bound is only a
     // safety cap; on shutdown the wait is answered at once.
-    if let Some(id) = final_webhook {
-        let state = app
-            .webhooks()
-            .journal()
-            .wait_settled(id, settle_bound(&app.config().webhooks))
-            .await;
-        if state == Some(crate::runtime::webhook::journal::DeliveryState::Pending) {
-            tracing::warn!(scan_ref = %crate::domain::escape::escape_for_log(&v.scan_ref), id,
-                "final webhook still pending when the page stopped waiting; redirecting on the current state");
-        }
-    }
-    let v = app.store().read_any(&v.scan_ref, Clone::clone).unwrap_or(v);
-    let answer = FinishAnswer::of(&v);
     let wants_json = headers
         .get(header::ACCEPT)
         .and_then(|a| a.to_str().ok())
         .is_some_and(|a| a.contains("application/json"));
+    if let Some(id) = final_webhook {
+        let state = app
+            .webhooks()
+            .journal()
+            .wait_settled(id, page_wait(app.config()))
+            .await;
+        if state == Some(crate::runtime::webhook::journal::DeliveryState::Pending) {
+            // However late the webhook settles, the page does not guess.
+            tracing::warn!(scan_ref = %crate::domain::escape::escape_for_log(&v.scan_ref), id,
+                "final webhook still pending when the page stopped waiting; showing 'still processing'");
+            return still_processing(wants_json);
+        }
+    }
+    let v = app.store().read_any(&v.scan_ref, Clone::clone).unwrap_or(v);
+    let answer = FinishAnswer::of(&v);
     if wants_json {
-        let post_message = answer.message.posted(&app.config().ui);
+        let post_message = answer.message.posted(&app.config().ui.iframe());
         return Json(PageAnswer {
             answer,
             post_message,
@@ -191,6 +199,37 @@ async fn finish(
         .into_response();
     }
     Redirect::to(&answer.redirect_url).into_response()
+}
+
+/// What the page answers when its final webhook has not settled within its
+/// wait: 202 and "still processing", never a result it would have to guess.
+fn still_processing(wants_json: bool) -> Response {
+    if wants_json {
+        return (
+            StatusCode::ACCEPTED,
+            Json(serde_json::json!({"result": "processing", "redirectUrl": null, "postMessage": null})),
+        )
+            .into_response();
+    }
+    (
+        StatusCode::ACCEPTED,
+        Html(page::notice(
+            "still-processing",
+            "Still processing",
+            "Your verification is being processed. You can close this page: the result \
+             goes to the service that asked for it.",
+        )),
+    )
+        .into_response()
+}
+
+/// How long the page waits for its final webhook: `ui.settle_wait_secs`,
+/// else [`settle_bound`].
+pub(crate) fn page_wait(config: &crate::config::Config) -> Duration {
+    match config.ui.settle_wait_secs {
+        0 => settle_bound(&config.webhooks),
+        secs => Duration::from_secs(secs),
+    }
 }
 
 /// How long the page waits at most for its final webhook to settle: twice

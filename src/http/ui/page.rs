@@ -21,7 +21,7 @@ select{font:inherit;padding:5px}.badge{background:#1e5aa0;color:#fff;border-radi
 const IFRAME_SCRIPT: &str = "(function(){if(window.parent===window)return;\
 document.querySelectorAll('form.finish').forEach(function(f){f.addEventListener('submit',function(e){e.preventDefault();\
 fetch(f.action,{method:'POST',body:new URLSearchParams(new FormData(f)),headers:{'Accept':'application/json'}})\
-.then(function(r){return r.json();}).then(function(j){window.parent.postMessage(j.postMessage,'*');\
+.then(function(r){return r.json();}).then(function(j){if(j.postMessage)window.parent.postMessage(j.postMessage,'*');\
 var m=document.querySelector('main');m.innerHTML='<h1 id=\"finished\">Verification finished</h1><p id=\"result\"></p>';\
 document.getElementById('result').textContent=j.result;});});});})();";
 

@@ -286,6 +286,21 @@ impl Store {
         (total, items)
     }
 
+    /// Removes every verification stored so far, running `fence` under the
+    /// same lock (a restore: what is stored after it is kept, and its
+    /// webhooks are fenced at the same instant, so a verification and its
+    /// journal entries are kept or forgotten together); returns how many
+    /// went and what `fence` returned.
+    pub fn forget_all_fenced<T>(&self, fence: impl FnOnce() -> T) -> (usize, T) {
+        let mut inner = self.lock();
+        let fenced = fence();
+        let gone: Vec<u64> = inner.entries.keys().copied().collect();
+        for &seq in &gone {
+            inner.remove(seq);
+        }
+        (gone.len(), fenced)
+    }
+
     /// Removes every verification `keep` refuses; returns how many went.
     pub fn retain(&self, mut keep: impl FnMut(&Verification) -> bool) -> usize {
         let mut inner = self.lock();

@@ -1,18 +1,20 @@
 //! Delivery off the request path.
 //!
-//! One dispatcher task owns the ordering: a verification's next webhook is
-//! started only when its previous one is delivered or given up, while
-//! different verifications deliver concurrently. Each webhook is attempted
-//! once plus `retries` times, with a growing delay; every attempt is journaled.
+//! Each verification has a lane: its webhooks go out one after another, the
+//! next only when the previous one is delivered or given up, while lanes run
+//! concurrently (one task per lane with work). Each webhook is attempted once
+//! plus `retries` times, with a growing delay; every attempt is journaled.
 //!
 //! Bounds, so one bad receiver cannot hurt the others or the process:
-//! - an attempt holds a permit of its target (scheme, host and port;
-//!   `max_in_flight_per_target`) and then one of the global `max_in_flight`.
-//!   The target's permit is taken first, so a stuck target holds at most its
-//!   own share of the global permits and other targets keep flowing;
-//! - at most `max_pending` webhooks are queued or in flight, and at most
-//!   `max_pending_per_target` per target. One over is not queued: it is
-//!   journaled `failed` with the reason ("queue full"), never silently lost;
+//! - a webhook holds a [`Ticket`] from before it is made until it settles:
+//!   at most `max_pending` in total and `max_pending_per_target` per target
+//!   (see [`Queue`]); a request that would make one past them waits for room
+//!   and, past `enqueue_wait_ms`, is refused (429) before anything is made;
+//! - an attempt holds a permit of its target (`max_in_flight_per_target`)
+//!   and one of the `max_in_flight` active ones. A receiver that has not
+//!   answered after [`SLOW_AFTER`] gives its active permit back and waits on
+//!   one of the slow ones (four times as many), so stuck receivers, however
+//!   many, leave active permits for the others;
 //! - a receiver's answer is read up to `max_response_bytes`, then dropped.
 
 use std::collections::{HashMap, VecDeque};
@@ -20,27 +22,34 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::Semaphore;
 
 use super::journal::{Attempt, DeliveryState, Journal, WebhookRecord, ANSWER_SHOWN};
 use crate::config::WebhookConfig;
 use crate::domain::escape::escape_for_log;
 use crate::runtime::clock::Clock;
-use crate::runtime::sync::Wake;
+use crate::runtime::sync::{Ordered, Rank, Wake};
 
 mod queue;
 
-use queue::Queue;
+pub use queue::{Busy, Queue, Reservation, Ticket};
+
+/// How long an attempt may wait for its answer before it counts as slow
+/// and gives its active permit to other receivers.
+pub const SLOW_AFTER: Duration = Duration::from_millis(250);
 
 /// Told whether a verification's final webhook was delivered (`true`) or
 /// given up on (`false`). Called before the webhook is settled in the
 /// journal, so whoever waits for the settle sees the verification updated.
 pub type FinalOutcome = Arc<dyn Fn(&str, bool) + Send + Sync>;
 
-/// A webhook to deliver.
-#[derive(Debug, Clone)]
+/// A webhook to deliver, with its place in the queue.
+#[derive(Debug)]
 pub struct Job {
     pub journal_id: u64,
+    /// The journal record's epoch: a reset or restore that replaced it
+    /// makes the job stale, and it is dropped unsent.
+    pub epoch: u64,
     pub scan_ref: String,
     pub target: String,
     pub headers: Vec<(String, String)>,
@@ -48,20 +57,23 @@ pub struct Job {
     pub is_final: bool,
     /// Wait before the first attempt.
     pub delay: Duration,
+    pub ticket: Ticket,
 }
 
 impl Job {
     /// The job that sends journaled record `r` (a replay, or a restored
-    /// pending one) as entry `journal_id`, at once; `None` without a target.
-    pub fn resend(journal_id: u64, r: WebhookRecord) -> Option<Job> {
+    /// pending one) at once; `None` without a target.
+    pub fn resend(r: WebhookRecord, epoch: u64, ticket: Ticket) -> Option<Job> {
         Some(Job {
-            journal_id,
+            journal_id: r.id,
+            epoch,
             scan_ref: r.scan_ref,
             target: r.target?,
             headers: r.headers,
             body: r.body,
             is_final: r.is_final,
             delay: Duration::ZERO,
+            ticket,
         })
     }
 }
@@ -95,24 +107,10 @@ impl From<&WebhookConfig> for Settings {
     }
 }
 
-/// A job accepted into the queue, with its target's permits.
-struct Queued {
-    job: Job,
-    target: String,
-    target_permits: Arc<Semaphore>,
-}
-
-enum Msg {
-    Job(Queued),
-    /// Not queued (a pending bound was reached): journal it as failed.
-    Refused(Job, String),
-    Done(String),
-}
-
-/// Handle to the delivery engine.
+/// Handle to the delivery engine (cheap to clone: it is shared).
+#[derive(Clone)]
 pub struct Engine {
-    tx: mpsc::UnboundedSender<Msg>,
-    queue: Arc<Queue>,
+    worker: Arc<Worker>,
 }
 
 struct Worker {
@@ -121,20 +119,22 @@ struct Worker {
     journal: Arc<Journal>,
     clock: Arc<Clock>,
     on_final: FinalOutcome,
-    permits: Arc<Semaphore>,
+    active: Semaphore,
+    slow: Semaphore,
     queue: Arc<Queue>,
-    tx: mpsc::UnboundedSender<Msg>,
+    /// Each verification's webhooks waiting behind the one being delivered;
+    /// a scanRef is here exactly while its lane has a task.
+    lanes: Ordered<HashMap<String, VecDeque<Job>>>,
 }
 
 impl Engine {
-    /// Starts the dispatcher on the current Tokio runtime.
+    /// The engine, delivering on the current Tokio runtime.
     pub fn start(
         settings: Settings,
         journal: Arc<Journal>,
         clock: Arc<Clock>,
         on_final: FinalOutcome,
     ) -> Engine {
-        let (tx, rx) = mpsc::unbounded_channel();
         let queue = Arc::new(Queue::new(
             settings.max_pending,
             settings.max_pending_per_target,
@@ -143,51 +143,50 @@ impl Engine {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("idenfy-mock/", env!("CARGO_PKG_VERSION")))
+            .pool_max_idle_per_host(settings.max_in_flight_per_target)
+            .tcp_nodelay(true)
             .build()
             .unwrap_or_default();
-        let worker = Arc::new(Worker {
-            permits: Arc::new(Semaphore::new(settings.max_in_flight)),
-            settings,
-            client,
-            journal,
-            clock,
-            on_final,
-            queue: queue.clone(),
-            tx: tx.clone(),
-        });
-        tokio::spawn(dispatch(worker, rx));
-        Engine { tx, queue }
-    }
-
-    /// Queues a webhook; it is delivered after the verification's earlier
-    /// ones. When a pending bound is reached it is journaled `failed` instead
-    /// (shortly after, by the dispatcher, so this never blocks a caller that
-    /// holds the verification locked).
-    pub fn enqueue(&self, job: Job) {
-        let target = target_key(&job.target);
-        let msg = match self.queue.admit(&target) {
-            Ok(target_permits) => Msg::Job(Queued {
-                job,
-                target,
-                target_permits,
+        Engine {
+            worker: Arc::new(Worker {
+                active: Semaphore::new(settings.max_in_flight),
+                slow: Semaphore::new(settings.max_in_flight.saturating_mul(4)),
+                settings,
+                client,
+                journal,
+                clock,
+                on_final,
+                queue,
+                lanes: Ordered::new(Rank::Lanes, HashMap::new()),
             }),
-            Err(reason) => {
-                tracing::warn!(scan_ref = %escape_for_log(&job.scan_ref), id = job.journal_id, "webhook not queued: {}", escape_for_log(&reason));
-                Msg::Refused(job, reason)
-            }
-        };
-        let admitted = matches!(msg, Msg::Job(_));
-        if let Err(mpsc::error::SendError(msg)) = self.tx.send(msg) {
-            // The dispatcher is gone (runtime shutting down): nothing will run it.
-            if let (true, Msg::Job(q)) = (admitted, msg) {
-                self.queue.release(&q.target);
-            }
         }
     }
 
-    /// Webhooks queued or being attempted.
+    /// Another handle to the same engine.
+    pub fn handle(&self) -> Engine {
+        self.clone()
+    }
+
+    /// The pending bounds and the tickets.
+    pub fn queue(&self) -> &Arc<Queue> {
+        &self.worker.queue
+    }
+
+    /// Queues a webhook behind the verification's earlier ones.
+    pub fn enqueue(&self, job: Job) {
+        let mut lanes = self.worker.lanes.lock();
+        if let Some(lane) = lanes.get_mut(&job.scan_ref) {
+            lane.push_back(job);
+            return;
+        }
+        lanes.insert(job.scan_ref.clone(), VecDeque::new());
+        drop(lanes);
+        tokio::spawn(self.worker.clone().run_lane(job));
+    }
+
+    /// Webhooks pending (queued, held back or being attempted).
     pub fn pending(&self) -> usize {
-        self.queue.lock().total
+        self.worker.queue.pending()
     }
 
     /// Waits until nothing is pending or `grace` passes; returns how many
@@ -195,7 +194,7 @@ impl Engine {
     pub async fn drain(&self, grace: Duration) -> usize {
         let deadline = tokio::time::Instant::now() + grace;
         loop {
-            let wake = Wake::on(&[&self.queue.idle]);
+            let wake = Wake::on(&[&self.worker.queue.idle]);
             if self.pending() == 0 {
                 return 0;
             }
@@ -206,71 +205,24 @@ impl Engine {
     }
 }
 
-/// The part of a target URL that names one receiver: scheme, host and port
-/// (`http://host:port`). An unparsable URL is its own key (its attempts fail
-/// anyway).
-pub fn target_key(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(u) => match (u.host_str(), u.port_or_known_default()) {
-            (Some(host), Some(port)) => format!("{}://{host}:{port}", u.scheme()),
-            (Some(host), None) => format!("{}://{host}", u.scheme()),
-            _ => url.to_owned(),
-        },
-        Err(_) => url.to_owned(),
-    }
-}
-
-/// Owns per-verification order: `busy` holds the scanRefs with a webhook in
-/// progress, each with the webhooks waiting behind it.
-async fn dispatch(worker: Arc<Worker>, mut rx: mpsc::UnboundedReceiver<Msg>) {
-    let mut busy: HashMap<String, VecDeque<Queued>> = HashMap::new();
-    while let Some(msg) = rx.recv().await {
-        match msg {
-            Msg::Job(q) => match busy.get_mut(&q.job.scan_ref) {
-                Some(waiting) => waiting.push_back(q),
+impl Worker {
+    /// Delivers `job`, then the lane's next ones, until the lane is empty.
+    async fn run_lane(self: Arc<Self>, mut job: Job) {
+        loop {
+            let scan_ref = job.scan_ref.clone();
+            self.deliver(job).await;
+            let mut lanes = self.lanes.lock();
+            match lanes.get_mut(&scan_ref).and_then(VecDeque::pop_front) {
+                Some(next) => job = next,
                 None => {
-                    busy.insert(q.job.scan_ref.clone(), VecDeque::new());
-                    tokio::spawn(worker.clone().deliver(q));
-                }
-            },
-            Msg::Refused(job, reason) => worker.refuse(job, reason),
-            Msg::Done(scan_ref) => {
-                let next = busy.get_mut(&scan_ref).and_then(VecDeque::pop_front);
-                match next {
-                    Some(q) => {
-                        tokio::spawn(worker.clone().deliver(q));
-                    }
-                    None => {
-                        busy.remove(&scan_ref);
-                    }
+                    lanes.remove(&scan_ref);
+                    return;
                 }
             }
         }
     }
-}
 
-impl Worker {
-    /// A webhook that could not be queued: failed, with the reason as its
-    /// one attempt, like any other given-up webhook.
-    fn refuse(&self, job: Job, reason: String) {
-        self.journal.record_attempt(
-            job.journal_id,
-            Attempt {
-                at_ms: self.clock.now_ms(),
-                status: None,
-                error: Some(reason),
-                latency_ms: 0,
-                answer: None,
-            },
-        );
-        if job.is_final {
-            (self.on_final)(&job.scan_ref, false);
-        }
-        self.journal.settle(job.journal_id, DeliveryState::Failed);
-    }
-
-    async fn deliver(self: Arc<Self>, q: Queued) {
-        let job = &q.job;
+    async fn deliver(&self, job: Job) {
         if !job.delay.is_zero() {
             tokio::time::sleep(job.delay).await;
         }
@@ -281,37 +233,52 @@ impl Worker {
                 tokio::time::sleep(delay).await;
                 delay = delay.mul_f64(self.settings.backoff_factor);
             }
-            let outcome = self.attempt(job, &q.target_permits).await;
+            // A reset or restore since the webhook was queued: not sent.
+            let Some(outcome) = self.attempt(&job).await else {
+                return;
+            };
             let ok = outcome.error.is_none();
-            self.journal.record_attempt(job.journal_id, outcome);
             if ok {
                 delivered = true;
+                if job.is_final {
+                    (self.on_final)(&job.scan_ref, true);
+                }
+                self.journal.record_attempt(
+                    job.journal_id,
+                    job.epoch,
+                    outcome,
+                    Some(DeliveryState::Delivered),
+                );
                 break;
             }
+            self.journal
+                .record_attempt(job.journal_id, job.epoch, outcome, None);
         }
-        let state = if delivered {
-            DeliveryState::Delivered
-        } else {
+        if !delivered {
             tracing::warn!(scan_ref = %escape_for_log(&job.scan_ref), target = %escape_for_log(&job.target), id = job.journal_id,
                 "webhook given up after {} attempts", self.settings.retries + 1);
-            DeliveryState::Failed
-        };
-        // The verification learns the outcome first: the page waiting for
-        // this settle reads it right after being woken.
-        if job.is_final {
-            (self.on_final)(&job.scan_ref, delivered);
+            // The verification learns the outcome first: the page waiting
+            // for this settle reads it right after being woken.
+            if job.is_final {
+                (self.on_final)(&job.scan_ref, false);
+            }
+            self.journal
+                .settle(job.journal_id, job.epoch, DeliveryState::Failed);
         }
-        self.journal.settle(job.journal_id, state);
-        self.queue.release(&q.target);
-        let _ = self.tx.send(Msg::Done(q.job.scan_ref));
+        // The ticket goes with the job: room for a waiting request.
     }
 
-    async fn attempt(&self, job: &Job, target_permits: &Semaphore) -> Attempt {
-        let at_ms = self.clock.now_ms();
+    /// One attempt; `None` when the webhook's record went (a reset or a
+    /// restore) while it waited for its permits: it is not sent.
+    async fn attempt(&self, job: &Job) -> Option<Attempt> {
         // Neither semaphore is ever closed, so acquiring only waits. The
-        // target's permit first: waiting for it holds no global permit.
-        let _target_permit = target_permits.acquire().await;
-        let _permit = self.permits.acquire().await;
+        // target's permit first: waiting for it holds no active permit.
+        let _target_permit = job.ticket.permits().acquire().await;
+        let mut active = self.active.acquire().await.ok();
+        if !self.journal.is_live(job.journal_id, job.epoch) {
+            return None;
+        }
+        let at_ms = self.clock.now_ms();
         let started = Instant::now();
         let mut request = self
             .client
@@ -321,7 +288,21 @@ impl Worker {
         for (name, value) in &job.headers {
             request = request.header(name, value);
         }
-        let result = request.send().await;
+        let send = request.send();
+        tokio::pin!(send);
+        let mut slow = None;
+        let result = tokio::select! {
+            result = &mut send => result,
+            () = tokio::time::sleep(SLOW_AFTER) => {
+                // Slow: wait on a slow permit, when one is free, and leave
+                // the active one to receivers that answer.
+                if let Ok(permit) = self.slow.try_acquire() {
+                    slow = Some(permit);
+                    active = None;
+                }
+                send.await
+            }
+        };
         let mut answer = None;
         let (status, error) = match result {
             Ok(mut response) => {
@@ -335,8 +316,10 @@ impl Worker {
                     match response.chunk().await {
                         Ok(Some(chunk)) => {
                             read += chunk.len();
-                            let room = ANSWER_SHOWN.saturating_sub(start.len());
-                            start.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                            if !status.is_success() {
+                                let room = ANSWER_SHOWN.saturating_sub(start.len());
+                                start.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                            }
                         }
                         _ => break,
                     }
@@ -361,13 +344,14 @@ impl Worker {
             Err(e) if e.is_connect() => (None, Some(format!("cannot connect: {}", root_cause(&e)))),
             Err(e) => (None, Some(format!("request failed: {}", root_cause(&e)))),
         };
-        Attempt {
+        drop((active, slow));
+        Some(Attempt {
             at_ms,
             status,
             error,
             latency_ms: started.elapsed().as_millis() as u64,
             answer,
-        }
+        })
     }
 }
 
@@ -377,23 +361,4 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
         cur = next;
     }
     cur.to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn target_key_is_scheme_host_port() {
-        assert_eq!(
-            target_key("http://127.0.0.1:9000/hook?x=1"),
-            "http://127.0.0.1:9000"
-        );
-        assert_eq!(
-            target_key("https://Example.com/a"),
-            "https://example.com:443"
-        );
-        assert_eq!(target_key("http://example.com/b"), "http://example.com:80");
-        assert_eq!(target_key("not a url"), "not a url");
-    }
 }

@@ -1,39 +1,107 @@
-//! What is pending, in total and by target: admission against the pending
-//! bounds, and each target's permits.
+//! What is pending, in total and by target, and the places in it: a
+//! webhook takes a [`Ticket`] before it exists (a request that would make
+//! one waits for room, see [`Queue::reserve`]), keeps it while queued, held
+//! back or attempted, and gives it back when it settles.
+//!
+//! A target is a receiver: scheme, resolved address and port, so that one
+//! receiver reached under two names (`localhost`, `127.0.0.1`) counts once.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-
-use crate::runtime::sync::{Guard, Ordered, Rank};
+use std::time::Duration;
 
 use tokio::sync::{Notify, Semaphore};
 
+use crate::runtime::sync::{Guard, Ordered, Rank};
+
 /// What is pending, in total and by target, under one lock.
-pub(super) struct Queue {
+pub struct Queue {
     max_pending: usize,
     max_pending_per_target: usize,
     per_target_in_flight: usize,
     state: Ordered<Pending>,
+    /// Woken when a ticket is given back: requests waiting for room look again.
+    room: Notify,
+    /// Woken when nothing is pending any more (the shutdown drain).
     pub(super) idle: Notify,
+    /// Requests waiting for room now.
+    waiting: AtomicUsize,
+    /// Resolved target keys by URL authority (`http://localhost:3000`).
+    keys: Ordered<HashMap<String, Arc<str>>>,
 }
 
 #[derive(Default)]
 pub(super) struct Pending {
     pub(super) total: usize,
     /// Only targets with something pending: the map stays as small as the
-    /// set of targets currently in use.
-    targets: HashMap<String, TargetSlot>,
+    /// set of targets in use.
+    targets: HashMap<Arc<str>, TargetSlot>,
 }
 
-pub(super) struct TargetSlot {
+struct TargetSlot {
     pending: usize,
+    /// The target's in-flight attempts (`max_in_flight_per_target`).
     permits: Arc<Semaphore>,
 }
 
+/// A webhook's place in the queue, for one target: given back when dropped.
+pub struct Ticket {
+    queue: Arc<Queue>,
+    target: Arc<str>,
+    permits: Arc<Semaphore>,
+}
+
+impl Ticket {
+    /// The target's in-flight permits.
+    pub(super) fn permits(&self) -> &Semaphore {
+        &self.permits
+    }
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        self.queue.release(&self.target);
+    }
+}
+
+impl std::fmt::Debug for Ticket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Ticket({})", self.target)
+    }
+}
+
+/// The tickets a step took before making its webhook, by target key.
+#[derive(Debug, Default)]
+pub struct Reservation {
+    tickets: Vec<Ticket>,
+}
+
+impl Reservation {
+    /// Nothing reserved: every copy is counted in as it is queued (for the
+    /// mock's own steps, which no request waits on: expiry, a restore).
+    pub fn none() -> Reservation {
+        Reservation::default()
+    }
+
+    /// A ticket for `key`, if one was reserved.
+    pub fn take(&mut self, key: &str) -> Option<Ticket> {
+        let at = self.tickets.iter().position(|t| &*t.target == key)?;
+        Some(self.tickets.swap_remove(at))
+    }
+}
+
+/// No room came within the wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Busy {
+    pub waited: Duration,
+}
+
 impl Queue {
-    /// At most `max_pending` jobs in total and `max_pending_per_target` per
-    /// target; each target's deliveries share `per_target_in_flight` permits.
-    pub(super) fn new(
+    /// At most `max_pending` webhooks in total and `max_pending_per_target`
+    /// per target; each target's attempts share `per_target_in_flight`
+    /// permits.
+    pub fn new(
         max_pending: usize,
         max_pending_per_target: usize,
         per_target_in_flight: usize,
@@ -43,7 +111,10 @@ impl Queue {
             max_pending_per_target,
             per_target_in_flight,
             state: Ordered::new(Rank::Queue, Pending::default()),
+            room: Notify::new(),
             idle: Notify::new(),
+            waiting: AtomicUsize::new(0),
+            keys: Ordered::new(Rank::Keys, HashMap::new()),
         }
     }
 
@@ -51,92 +122,228 @@ impl Queue {
         self.state.lock()
     }
 
-    /// Counts a job for `target` in, or says why it cannot be.
-    pub(super) fn admit(&self, target: &str) -> Result<Arc<Semaphore>, String> {
-        let mut p = self.lock();
-        if p.total >= self.max_pending {
-            return Err(format!(
-                "queue full: {} webhooks already pending in total (webhooks.max_pending)",
-                p.total
-            ));
-        }
-        let per_target_in_flight = self.per_target_in_flight;
-        let slot = match p.targets.get_mut(target) {
-            Some(slot) if slot.pending >= self.max_pending_per_target => {
-                return Err(format!(
-                    "queue full: {} webhooks already pending for {target} (webhooks.max_pending_per_target)",
-                    slot.pending
-                ));
-            }
-            Some(slot) => slot,
-            None => p.targets.entry(target.to_owned()).or_insert(TargetSlot {
-                pending: 0,
-                permits: Arc::new(Semaphore::new(per_target_in_flight)),
-            }),
+    /// Webhooks pending (queued, held back or being attempted).
+    pub fn pending(&self) -> usize {
+        self.lock().total
+    }
+
+    /// Requests waiting for room.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::Relaxed)
+    }
+
+    /// The target key of `url`: its scheme, its host's address once
+    /// [`resolve`](Self::resolve) has looked it up (else its host as
+    /// written), and its port.
+    pub fn key(&self, url: &str) -> Arc<str> {
+        let Some((scheme, host, port)) = parts(url) else {
+            return Arc::from(url);
         };
+        let authority = format!("{scheme}://{host}:{port}");
+        if let Some(key) = self.keys.lock().get(&authority) {
+            return key.clone();
+        }
+        Arc::from(authority)
+    }
+
+    /// Looks up `url`'s host (once; a second of patience) so that its key
+    /// names the address the name resolves to.
+    pub async fn resolve(&self, url: &str) {
+        let Some((scheme, host, port)) = parts(url) else {
+            return;
+        };
+        let authority = format!("{scheme}://{host}:{port}");
+        if self.keys.lock().contains_key(&authority) {
+            return;
+        }
+        let looked_up = tokio::time::timeout(
+            Duration::from_secs(1),
+            tokio::net::lookup_host((host.trim_matches(['[', ']']), port)),
+        )
+        .await;
+        // IPv4 first, so `localhost` and `127.0.0.1` meet.
+        let addr = match looked_up {
+            Ok(Ok(addrs)) => {
+                let all: Vec<_> = addrs.collect();
+                all.iter().find(|a| a.is_ipv4()).or(all.first()).copied()
+            }
+            _ => None,
+        };
+        let key: Arc<str> = match addr {
+            Some(addr) => Arc::from(format!("{scheme}://{addr}")),
+            None => Arc::from(authority.as_str()),
+        };
+        let mut keys = self.keys.lock();
+        // A bound: the map holds one entry per receiver name in use.
+        if keys.len() >= 10_000 {
+            keys.clear();
+        }
+        keys.insert(authority, key);
+    }
+
+    /// Tickets for one webhook to each of `keys`, waiting up to `wait` for
+    /// room (the total and each target's pending bounds); none are taken
+    /// unless all fit.
+    pub async fn reserve(
+        self: &Arc<Self>,
+        keys: &[Arc<str>],
+        wait: Duration,
+    ) -> Result<Reservation, Busy> {
+        if keys.is_empty() {
+            return Ok(Reservation::none());
+        }
+        let began = tokio::time::Instant::now();
+        let deadline = began + wait;
+        let _counted = Waiting::new(&self.waiting);
+        loop {
+            let room = self.room.notified();
+            tokio::pin!(room);
+            room.as_mut().enable();
+            if let Some(tickets) = self.try_take(keys) {
+                return Ok(Reservation { tickets });
+            }
+            if tokio::time::timeout_at(deadline, room).await.is_err() {
+                return Err(Busy {
+                    waited: began.elapsed(),
+                });
+            }
+        }
+    }
+
+    /// Tickets for all of `keys` if they fit now.
+    fn try_take(self: &Arc<Self>, keys: &[Arc<str>]) -> Option<Vec<Ticket>> {
+        let mut p = self.lock();
+        if p.total + keys.len() > self.max_pending {
+            return None;
+        }
+        for key in keys {
+            let wanted = keys.iter().filter(|k| *k == key).count();
+            let has = p.targets.get(key).map_or(0, |s| s.pending);
+            if has + wanted > self.max_pending_per_target {
+                return None;
+            }
+        }
+        Some(keys.iter().map(|key| self.count_in(&mut p, key)).collect())
+    }
+
+    /// A ticket for `key` whatever the bounds say: for what no request
+    /// waits on (an expiry, a restored or extra copy), which the number of
+    /// verifications bounds.
+    pub fn force(self: &Arc<Self>, key: &Arc<str>) -> Ticket {
+        let mut p = self.lock();
+        self.count_in(&mut p, key)
+    }
+
+    fn count_in(self: &Arc<Self>, p: &mut Pending, key: &Arc<str>) -> Ticket {
+        let per_target_in_flight = self.per_target_in_flight;
+        let slot = p.targets.entry(key.clone()).or_insert_with(|| TargetSlot {
+            pending: 0,
+            permits: Arc::new(Semaphore::new(per_target_in_flight)),
+        });
         slot.pending += 1;
         let permits = slot.permits.clone();
         p.total += 1;
-        Ok(permits)
+        Ticket {
+            queue: self.clone(),
+            target: key.clone(),
+            permits,
+        }
     }
 
-    /// Counts a finished (or never started) job for `target` out.
-    pub(super) fn release(&self, target: &str) {
+    fn release(&self, key: &str) {
         let mut p = self.lock();
-        if let Some(slot) = p.targets.get_mut(target) {
+        if let Some(slot) = p.targets.get_mut(key) {
             slot.pending -= 1;
             if slot.pending == 0 {
-                p.targets.remove(target);
+                p.targets.remove(key);
             }
         }
         p.total = p.total.saturating_sub(1);
-        if p.total == 0 {
+        let idle = p.total == 0;
+        drop(p);
+        self.room.notify_waiters();
+        if idle {
             self.idle.notify_waiters();
         }
     }
+}
+
+/// Counts a waiting request while it waits.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn new(counter: &'a AtomicUsize) -> Waiting<'a> {
+        counter.fetch_add(1, Ordering::Relaxed);
+        Waiting(counter)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Scheme, host (lower case, IPv6 in brackets) and port of `url`.
+fn parts(url: &str) -> Option<(String, String, u16)> {
+    let u = url::Url::parse(url).ok()?;
+    let host = match u.host()? {
+        url::Host::Domain(d) => d.to_ascii_lowercase(),
+        url::Host::Ipv4(ip) => ip.to_string(),
+        url::Host::Ipv6(ip) => format!("[{ip}]"),
+    };
+    Some((u.scheme().to_owned(), host, u.port_or_known_default()?))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn queue(total: usize, per_target: usize) -> Queue {
-        Queue::new(total, per_target, 2)
+    fn queue(total: usize, per_target: usize) -> Arc<Queue> {
+        Arc::new(Queue::new(total, per_target, 2))
     }
 
-    #[test]
-    fn pending_is_bounded_per_target_and_in_total() {
+    fn keys(list: &[&str]) -> Vec<Arc<str>> {
+        list.iter().map(|k| Arc::from(*k)).collect()
+    }
+
+    #[tokio::test]
+    async fn pending_is_bounded_per_target_and_in_total_and_a_request_waits_for_room() {
         let q = queue(3, 2);
-        assert!(q.admit("a").is_ok());
-        assert!(q.admit("a").is_ok());
-        let e = q.admit("a").unwrap_err();
-        assert!(
-            e.contains("queue full: 2 webhooks already pending for a"),
-            "{e}"
-        );
-        assert!(q.admit("b").is_ok());
-        let e = q.admit("c").unwrap_err();
-        assert!(
-            e.contains("queue full: 3 webhooks already pending in total"),
-            "{e}"
-        );
-        q.release("a");
-        assert!(q.admit("c").is_ok());
-        for t in ["a", "b", "c"] {
-            q.release(t);
+        let none = Duration::ZERO;
+        let a = q.reserve(&keys(&["a", "a"]), none).await.unwrap();
+        assert!(q.reserve(&keys(&["a"]), none).await.is_err(), "per target");
+        let b = q.reserve(&keys(&["b"]), none).await.unwrap();
+        assert!(q.reserve(&keys(&["c"]), none).await.is_err(), "in total");
+        assert_eq!(q.pending(), 3);
+        // A waiting request gets the room a settled webhook gives back.
+        let waiter = {
+            let q = q.clone();
+            tokio::spawn(async move { q.reserve(&keys(&["c"]), Duration::from_secs(10)).await })
+        };
+        while q.waiting() == 0 {
+            tokio::task::yield_now().await;
         }
+        drop(b);
+        let c = waiter.await.unwrap().expect("room came");
+        assert_eq!(q.pending(), 3);
+        drop((a, c));
         let p = q.lock();
         assert_eq!(p.total, 0);
         assert!(p.targets.is_empty(), "idle targets are forgotten");
     }
 
-    #[test]
-    fn one_target_shares_one_semaphore() {
-        let q = queue(10, 10);
-        let a = q.admit("a").unwrap();
-        let a2 = q.admit("a").unwrap();
-        let b = q.admit("b").unwrap();
-        assert!(Arc::ptr_eq(&a, &a2) && !Arc::ptr_eq(&a, &b));
-        assert_eq!(a.available_permits(), 2);
+    #[tokio::test]
+    async fn forced_tickets_count_past_the_bound_and_keys_follow_resolution() {
+        let q = queue(1, 1);
+        let key = q.key("http://LOCALHOST:3000/hook");
+        assert_eq!(&*key, "http://localhost:3000");
+        q.resolve("http://localhost:3000/x").await;
+        let resolved = q.key("http://localhost:3000/hook");
+        assert!(&*resolved == "http://127.0.0.1:3000", "{resolved}");
+        let first = q.force(&resolved);
+        let second = q.force(&resolved);
+        assert_eq!(q.pending(), 2);
+        assert!(std::ptr::eq(first.permits(), second.permits()));
     }
 }

@@ -46,6 +46,9 @@ struct Inner {
     next_id: u64,
     dropped: u64,
     waiters: Waiters,
+    /// Changes when a snapshot is restored: a delivery job made before
+    /// (see [`Journal::push`]) is then stale and dropped unsent.
+    epoch: u64,
 }
 
 impl Inner {
@@ -141,6 +144,7 @@ impl Journal {
                     next_id: 1,
                     dropped: 0,
                     waiters: Waiters::default(),
+                    epoch: 0,
                 },
             ),
             capacity: capacity.max(1),
@@ -159,9 +163,11 @@ impl Journal {
         self.inner.lock()
     }
 
-    /// Adds a record (its `id` is assigned here) and returns the id.
-    pub fn push(&self, mut record: WebhookRecord) -> u64 {
+    /// Adds a record (its `id` is assigned here) and returns the id with
+    /// the journal's epoch, which a delivery job carries.
+    pub fn push(&self, mut record: WebhookRecord) -> (u64, u64) {
         let mut inner = self.lock();
+        let epoch = inner.epoch;
         let id = inner.next_id;
         inner.next_id += 1;
         record.id = id;
@@ -177,24 +183,71 @@ impl Journal {
         inner.waiters.wake(&record);
         inner.entries.insert(id, record);
         inner.evict(self.capacity, self.max_bytes);
-        id
+        (id, epoch)
     }
 
-    /// Adds an attempt to record `id`. No waiter is checked: an attempt
-    /// changes nothing a filter looks at (scanRef, event, state).
-    pub fn record_attempt(&self, id: u64, attempt: Attempt) {
+    /// The current epoch (see [`begin_restore`](Self::begin_restore)).
+    pub fn epoch(&self) -> u64 {
+        self.lock().epoch
+    }
+
+    /// Whether record `id` of `epoch` is still here to be delivered (not
+    /// forgotten by a reset, nor replaced by a restore).
+    pub fn is_live(&self, id: u64, epoch: u64) -> bool {
+        let inner = self.lock();
+        inner.epoch == epoch && inner.entries.contains_key(&id)
+    }
+
+    /// Starts a restore: delivery jobs made before become stale, and ids
+    /// given from now on are above `max_id`, so neither a restored record
+    /// nor one made during the restore is touched by the other's jobs.
+    /// Returns the first id given from now on: every record before the
+    /// restore has a smaller one.
+    pub fn begin_restore(&self, max_id: u64) -> u64 {
         let mut inner = self.lock();
+        inner.epoch += 1;
+        inner.next_id = inner.next_id.max(max_id.saturating_add(1));
+        inner.next_id
+    }
+
+    /// Adds an attempt to record `id` of `epoch` and, with `settled`,
+    /// settles it in the same step. An attempt alone wakes no waiter: it
+    /// changes nothing a filter looks at (scanRef, event, state).
+    pub fn record_attempt(
+        &self,
+        id: u64,
+        epoch: u64,
+        attempt: Attempt,
+        settled: Option<DeliveryState>,
+    ) {
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        if inner.epoch != epoch {
+            return;
+        }
         let added = attempt_bytes(&attempt);
-        if let Some(r) = inner.entries.get_mut(&id) {
-            r.attempts.push(attempt);
-            inner.bytes += added;
+        let Some(r) = inner.entries.get_mut(&id) else {
+            return;
+        };
+        r.attempts.push(attempt);
+        inner.bytes += added;
+        if let Some(state) = settled {
+            Self::settle_locked(inner, id, state);
+        }
+        inner.evict(self.capacity, self.max_bytes);
+    }
+
+    /// Settles record `id` of `epoch` (nothing when it is stale).
+    pub fn settle(&self, id: u64, epoch: u64, state: DeliveryState) {
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        if inner.epoch == epoch {
+            Self::settle_locked(inner, id, state);
             inner.evict(self.capacity, self.max_bytes);
         }
     }
 
-    pub fn settle(&self, id: u64, state: DeliveryState) {
-        let mut guard = self.lock();
-        let inner = &mut *guard;
+    fn settle_locked(inner: &mut Inner, id: u64, state: DeliveryState) {
         let Some(r) = inner.entries.get_mut(&id) else {
             return;
         };
@@ -205,7 +258,6 @@ impl Journal {
             inner.settled.insert(id);
         }
         inner.waiters.wake(r);
-        inner.evict(self.capacity, self.max_bytes);
     }
 
     pub fn get(&self, id: u64) -> Option<WebhookRecord> {
@@ -250,10 +302,13 @@ impl Journal {
     /// Puts back records from a snapshot, keeping their ids, and returns the
     /// ones still pending with a target, oldest first: they were never
     /// delivered and are to be queued again.
+    /// (Call [`begin_restore`](Self::begin_restore) first.)
     pub fn restore(&self, records: Vec<WebhookRecord>) -> Vec<WebhookRecord> {
         let mut guard = self.lock();
         let inner = &mut *guard;
-        inner.entries.clear();
+        // Records made since the restore began stay (their ids are above
+        // every restored one: see `begin_restore`).
+        let restored: BTreeSet<u64> = records.iter().map(|r| r.id).collect();
         for r in records {
             inner.next_id = inner.next_id.max(r.id.saturating_add(1));
             inner.entries.insert(r.id, r);
@@ -264,9 +319,9 @@ impl Journal {
             inner.waiters.wake(r);
         }
         inner.recheck_vanished();
-        inner
-            .entries
-            .values()
+        restored
+            .iter()
+            .filter_map(|id| inner.entries.get(id))
             .filter(|r| r.state == DeliveryState::Pending && r.target.is_some())
             .cloned()
             .collect()
@@ -413,6 +468,12 @@ mod tests {
         }
     }
 
+    impl Journal {
+        fn push_id(&self, r: WebhookRecord) -> u64 {
+            self.push(r).0
+        }
+    }
+
     /// Lets spawned waiters run until `n` are registered.
     async fn until_waiters(j: &Journal, n: usize) {
         for _ in 0..10_000 {
@@ -427,9 +488,9 @@ mod tests {
     #[test]
     fn capacity_drops_oldest_settled_never_pending() {
         let j = Journal::new(2, usize::MAX);
-        let a = j.push(record(DeliveryState::Pending));
-        let b = j.push(record(DeliveryState::Delivered));
-        let c = j.push(record(DeliveryState::Failed));
+        let a = j.push_id(record(DeliveryState::Pending));
+        let b = j.push_id(record(DeliveryState::Delivered));
+        let c = j.push_id(record(DeliveryState::Failed));
         assert!(j.get(a).is_some(), "pending entry kept");
         assert!(j.get(b).is_none(), "oldest settled dropped");
         assert!(j.get(c).is_some());
@@ -442,7 +503,7 @@ mod tests {
         let j = Journal::new(10, usize::MAX);
         let ids: Vec<u64> = (0..5)
             .map(|i| {
-                j.push(on(
+                j.push_id(on(
                     if i % 2 == 0 { "a" } else { "b" },
                     DeliveryState::Delivered,
                 ))
@@ -481,20 +542,20 @@ mod tests {
         big.body = Bytes::from(vec![b'x'; 1000]);
         let one = record_bytes(&big);
         let j = Journal::new(100, 2 * one + one / 2);
-        let pending = j.push(WebhookRecord {
+        let pending = j.push_id(WebhookRecord {
             state: DeliveryState::Pending,
             ..big.clone()
         });
-        let a = j.push(big.clone());
+        let a = j.push_id(big.clone());
         assert!(j.get(a).is_some());
-        let b = j.push(big.clone());
+        let b = j.push_id(big.clone());
         assert!(j.get(a).is_none(), "oldest settled went for bytes");
         assert!(j.get(b).is_some() && j.get(pending).is_some());
         assert!(j.bytes() <= 2 * one + one / 2);
         // Once settled, the formerly pending one is the oldest candidate.
-        j.settle(pending, DeliveryState::Failed);
+        j.settle(pending, 0, DeliveryState::Failed);
         assert_eq!(j.len(), 2, "within both caps: nothing more goes");
-        let c = j.push(big);
+        let c = j.push_id(big);
         assert!(j.get(pending).is_none(), "the oldest settled went");
         assert!(j.get(b).is_some() && j.get(c).is_some());
         assert_eq!(j.dropped(), 2);
@@ -503,7 +564,7 @@ mod tests {
     #[tokio::test]
     async fn wait_for_wakes_on_settle() {
         let j = Arc::new(Journal::new(10, usize::MAX));
-        let id = j.push(record(DeliveryState::Pending));
+        let id = j.push_id(record(DeliveryState::Pending));
         let filter = Filter {
             state: Some(DeliveryState::Delivered),
             ..Filter::default()
@@ -512,7 +573,7 @@ mod tests {
         let waiter =
             tokio::spawn(async move { j2.wait_for(&filter, Duration::from_secs(5)).await });
         until_waiters(&j, 1).await;
-        j.settle(id, DeliveryState::Delivered);
+        j.settle(id, 0, DeliveryState::Delivered);
         let got = waiter.await.unwrap().expect("woken");
         assert_eq!(got.id, id);
         let none = j
@@ -535,11 +596,11 @@ mod tests {
             ..Filter::default()
         });
         until_waiters(&j, 3).await;
-        let id = j.push(on("a", DeliveryState::Pending));
+        let id = j.push_id(on("a", DeliveryState::Pending));
         assert_eq!(a.await.unwrap().unwrap().id, id);
         until_waiters(&j, 2).await;
         assert!(!b.is_finished() && !expired.is_finished());
-        let e = j.push(WebhookRecord {
+        let e = j.push_id(WebhookRecord {
             event: EventType::Expired,
             ..on("c", DeliveryState::Pending)
         });
@@ -552,8 +613,8 @@ mod tests {
     #[tokio::test]
     async fn an_existing_record_answers_at_once() {
         let j = Journal::new(10, usize::MAX);
-        j.push(on("x", DeliveryState::Pending));
-        let id = j.push(on("a", DeliveryState::Delivered));
+        j.push_id(on("x", DeliveryState::Pending));
+        let id = j.push_id(on("a", DeliveryState::Delivered));
         let got = j.wait_for(&for_scan_ref("a"), Duration::ZERO).await;
         assert_eq!(got.unwrap().id, id);
         assert_eq!(j.waiter_count(), 0);
@@ -589,25 +650,25 @@ mod tests {
         until_waiters(&j, 1).await;
         let refused = j.wait_for(&for_scan_ref("b"), Duration::from_secs(5)).await;
         assert_eq!(refused.unwrap_err(), WaitError::TooManyWaiters { max: 1 });
-        j.push(on("a", DeliveryState::Pending));
+        j.push_id(on("a", DeliveryState::Pending));
         assert!(first.await.unwrap().is_ok());
     }
 
     #[tokio::test]
     async fn wait_settled_wakes_on_its_record_only() {
         let j = Arc::new(Journal::new(10, usize::MAX));
-        let id = j.push(on("a", DeliveryState::Pending));
-        let other = j.push(on("a", DeliveryState::Pending));
+        let id = j.push_id(on("a", DeliveryState::Pending));
+        let other = j.push_id(on("a", DeliveryState::Pending));
         let j2 = j.clone();
         let waiter = tokio::spawn(async move { j2.wait_settled(id, Duration::from_secs(5)).await });
         until_waiters(&j, 1).await;
-        j.settle(other, DeliveryState::Delivered);
+        j.settle(other, 0, DeliveryState::Delivered);
         assert_eq!(
             j.waiter_count(),
             1,
             "another record's settle does not wake it"
         );
-        j.settle(id, DeliveryState::Failed);
+        j.settle(id, 0, DeliveryState::Failed);
         assert_eq!(waiter.await.unwrap(), Some(DeliveryState::Failed));
         assert_eq!(j.wait_settled(999, Duration::ZERO).await, None);
     }
@@ -615,7 +676,7 @@ mod tests {
     #[tokio::test]
     async fn close_waiters_answers_now_and_later() {
         let j = Arc::new(Journal::new(10, usize::MAX));
-        let pending = j.push(on("a", DeliveryState::Pending));
+        let pending = j.push_id(on("a", DeliveryState::Pending));
         let (j2, j3) = (j.clone(), j.clone());
         let wait = tokio::spawn(async move {
             j2.wait_for(&for_scan_ref("b"), Duration::from_secs(60))
@@ -655,9 +716,10 @@ mod tests {
         pending.target = Some("http://127.0.0.1:1/".into());
         let mut done = on("q", DeliveryState::Delivered);
         done.id = 3;
+        assert_eq!(j.begin_restore(7), 8);
         let again = j.restore(vec![done, pending]);
         assert_eq!(again.iter().map(|r| r.id).collect::<Vec<_>>(), vec![7]);
         assert_eq!(waiter.await.unwrap().unwrap().id, 7);
-        assert_eq!(j.push(record(DeliveryState::Pending)), 8, "ids continue");
+        assert_eq!(j.push_id(record(DeliveryState::Pending)), 8, "ids continue");
     }
 }
