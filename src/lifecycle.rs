@@ -102,6 +102,12 @@ pub fn create(
         app.ids().secret(),
         now,
     );
+    v.attempts_allowed = app
+        .partners()
+        .get(partner)
+        .config
+        .max_attempts
+        .unwrap_or(app.config().defaults.max_attempts);
     let created = v.clone();
     let delay = Duration::from_millis(app.config().webhooks.delay_ms);
     let webhook = match dummy {
@@ -206,15 +212,38 @@ pub fn open_session(app: &App, auth_token: &str) -> Result<Verification, StepErr
     })
 }
 
-/// The session ends with `outcome` (the verification page's buttons, or the
-/// control API): the result is recorded as the automatic one and the webhook
-/// goes out as iDenfy's DEV environment sends it. Returns the verification
-/// and the journal id of its final webhook, if one was produced.
+/// What finishing a session's attempt did.
+#[derive(Debug)]
+pub enum Finished {
+    /// The session ended: the verification, and the journal id of its
+    /// final webhook if one was produced.
+    Ended(Verification, Option<u64>),
+    /// The attempt failed with attempts left: no webhook; the user may try
+    /// again (this many attempts are left).
+    Retry(Verification, u32),
+}
+
+impl Finished {
+    pub fn verification(&self) -> &Verification {
+        match self {
+            Finished::Ended(v, _) | Finished::Retry(v, _) => v,
+        }
+    }
+}
+
+/// The session's attempt ends with `outcome` (the verification page's
+/// buttons, or the control API): a failing result with attempts left is
+/// recorded as a failed attempt, without a webhook ("no immediate callback
+/// when the client failed and has not reached maximum reattempts");
+/// otherwise the result is recorded as the automatic one and the webhook
+/// goes out as iDenfy's DEV environment sends it. `last_attempt` makes this
+/// attempt the last one.
 pub async fn finish_session(
     app: &App,
     auth_token: &str,
     outcome: Outcome,
-) -> Result<(Verification, Option<u64>), StepError> {
+    last_attempt: bool,
+) -> Result<Finished, StepError> {
     let scan_ref = app
         .store()
         .scan_ref_of_token(auth_token)
@@ -232,13 +261,18 @@ pub async fn finish_session(
     let mut room = room(app, partner, callback.as_deref(), event).await?;
     let now = app.clock().now_secs();
     with_usable_token(app, &scan_ref, now, &mut room, |v, room| {
+        if let Some(result) = auto.as_ref().filter(|_| !last_attempt) {
+            if let Some(left) = v.fail_attempt(result) {
+                return Ok(Finished::Retry(v.clone(), left));
+            }
+        }
         let made = match auto {
             Some(result) => finish_automatically(app, v, &result, now, Duration::ZERO),
             None => cancel(app, v, now),
         };
         let is_final = made.is_final();
         let id = app.webhooks().commit(made, room);
-        Ok((v.clone(), is_final.then_some(id)))
+        Ok(Finished::Ended(v.clone(), is_final.then_some(id)))
     })
 }
 
@@ -248,12 +282,13 @@ pub async fn finish_by_scan_ref(
     app: &App,
     scan_ref: &str,
     outcome: Outcome,
-) -> Result<Verification, StepError> {
+    last_attempt: bool,
+) -> Result<Finished, StepError> {
     let token = app
         .store()
         .read_any(scan_ref, |v| v.auth_token.clone())
         .ok_or(StepError::NotFound)?;
-    finish_session(app, &token, outcome).await.map(|(v, _)| v)
+    finish_session(app, &token, outcome, last_attempt).await
 }
 
 /// Runs `f` on the verification `scan_ref` while its token can still be
@@ -268,7 +303,7 @@ fn with_usable_token<R>(
     app.store()
         .update_any(scan_ref, |v| match v.status {
             Overall::Active if now >= v.deadline() => {
-                let made = expire(app, v, now, Duration::ZERO);
+                let made = run_out(app, v, now);
                 app.webhooks().commit(made, room);
                 Err(StepError::Expired)
             }
@@ -352,7 +387,7 @@ fn on_timer(app: &App, kind: TimerKind, scan_ref: &str) {
         TimerKind::Expire => {
             app.store().update_any(scan_ref, |v| {
                 if v.status == Overall::Active && now >= v.deadline() {
-                    let made = expire(app, v, now, Duration::ZERO);
+                    let made = run_out(app, v, now);
                     app.webhooks().commit(made, &mut Reservation::none());
                 }
             });
@@ -400,6 +435,17 @@ pub fn review_policy(
         failed: sent("reviewFailed")
             .or(partner.review_failed)
             .unwrap_or(global),
+    }
+}
+
+/// The token or its session ran out. A user who left after a failed
+/// attempt gets that attempt's result now (iDenfy's "delayed webhook on
+/// expiry"; a manual review follows when the partner has one); otherwise
+/// the verification is EXPIRED. Its webhook, made.
+fn run_out(app: &App, v: &mut Verification, now: i64) -> Planned {
+    match v.failed_attempt.take() {
+        Some(failed) => finish_automatically(app, v, &failed, now, Duration::ZERO),
+        None => expire(app, v, now, Duration::ZERO),
     }
 }
 

@@ -161,12 +161,17 @@ type FinishRequest struct {
 	Document string `json:"document,omitempty"`
 	// Tag is, for a suspect, a fraud or mismatch tag (default NAME).
 	Tag string `json:"tag,omitempty"`
+	// LastAttempt makes this attempt the session's last: a deny then ends
+	// the session DENIED even with attempts left (the session gives 2).
+	LastAttempt bool `json:"lastAttempt,omitempty"`
 }
 
 // FinishResult is what finishing tells the user, and the verification after it.
 type FinishResult struct {
-	// Result is "approved", "failed" or "unverified".
+	// Result is "approved", "failed" or "unverified"; "retry" when a deny
+	// failed an attempt with attempts left (no webhook yet).
 	Result       string          `json:"result"`
+	AttemptsLeft int             `json:"attemptsLeft,omitempty"`
 	RedirectURL  string          `json:"redirectUrl"`
 	Message      json.RawMessage `json:"message"`
 	Verification Verification    `json:"verification"`

@@ -256,15 +256,20 @@ class IdenfyMockClient:
         face: Optional[str] = None,
         document: Optional[str] = None,
         tag: Optional[str] = None,
+        last_attempt: bool = False,
     ) -> Dict[str, Any]:
         """`POST /_mock/verifications/{scanRef}/finish`: what the verification
         page's buttons do. `outcome` is `approve`, `deny` (with `face`,
         `document`), `suspect` (with `tag`) or `unverified`. The webhook goes
-        out; wait for it with `wait_for_webhook`."""
+        out; wait for it with `wait_for_webhook`. A `deny` with attempts left
+        (a session gives 2) answers `{"result": "retry"}` and sends nothing
+        yet, unless `last_attempt` is set."""
         body: Dict[str, Any] = {"outcome": outcome}
         for key, value in (("face", face), ("document", document), ("tag", tag)):
             if value is not None:
                 body[key] = value
+        if last_attempt:
+            body["lastAttempt"] = True
         return cast(
             Dict[str, Any],
             self._json("POST", "/_mock/verifications/" + _seg(scan_ref) + "/finish", body=body),

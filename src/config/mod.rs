@@ -303,6 +303,9 @@ pub struct PartnerConfig {
     pub review_successful: Option<bool>,
     /// The same for DENIED and SUSPECTED results (`reviewFailed`).
     pub review_failed: Option<bool>,
+    /// Attempts a verification session gives the user; `None`:
+    /// `defaults.max_attempts`.
+    pub max_attempts: Option<u32>,
     /// Webhook subscriptions per event; empty: every webhook
     /// goes to the one target, as without subscriptions.
     pub subscriptions: Vec<SubscriptionConfig>,
@@ -327,6 +330,7 @@ impl Default for PartnerConfig {
             rate_limit_per_hour: None,
             review_successful: None,
             review_failed: None,
+            max_attempts: None,
             subscriptions: Vec::new(),
         }
     }

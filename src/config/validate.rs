@@ -130,6 +130,9 @@ fn defaults(d: &TokenDefaults, err: Err<'_>) -> Result<(), ConfigError> {
             "must be 1..=2592000 seconds".into(),
         ));
     }
+    if !(1..=10).contains(&d.max_attempts) {
+        return Err(err("defaults.max_attempts", "must be 1..=10".into()));
+    }
     if d.documents.is_empty() {
         return Err(err(
             "defaults.documents",
@@ -259,6 +262,12 @@ fn partners(partners: &[PartnerConfig], err: Err<'_>) -> Result<(), ConfigError>
             return Err(err(
                 &key("rate_limit_per_hour"),
                 "must be at least 1 (omit it for no limit)".into(),
+            ));
+        }
+        if p.max_attempts.is_some_and(|n| !(1..=10).contains(&n)) {
+            return Err(err(
+                &key("max_attempts"),
+                "must be 1..=10 (omit it for defaults.max_attempts)".into(),
             ));
         }
         validate_subscriptions(&p.subscriptions, i, &err)?;

@@ -103,8 +103,11 @@ pub fn body(
         client_id: &v.request.client_id,
         company_id: None,
         beneficiary_id: None,
-        start_time: v.created_at,
-        finish_time: v.finished_at.unwrap_or(v.created_at),
+        // When the client started: the page opened (a dummy token's session
+        // begins with it).
+        start_time: v.session_started_at.unwrap_or(v.created_at),
+        // When the automatic decision was made: a manual review keeps it.
+        finish_time: v.decided_at.or(v.finished_at).unwrap_or(v.created_at),
         client_ip: took_part.then_some("127.0.0.1"),
         client_ip_country: took_part.then_some("LT"),
         client_location: took_part.then_some("Vilnius, Lithuania"),

@@ -46,6 +46,24 @@ pub struct Verification {
     /// `reviewFailed`): `/api/v2/status` answers `REVIEWING` until it comes.
     #[serde(default)]
     pub review_pending: bool,
+    /// When the automatic decision was made (a result, or the expiry): the
+    /// webhooks' `finishTime`, which a manual review does not move.
+    #[serde(default)]
+    pub decided_at: Option<i64>,
+    /// Attempts the session gives the user, and how many failed so far.
+    #[serde(default = "two")]
+    pub attempts_allowed: u32,
+    #[serde(default)]
+    pub attempts_failed: u32,
+    /// The last failed attempt's result, while attempts are left: what a
+    /// user who leaves gets when the session runs out.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub failed_attempt: Option<AutoResult>,
+}
+
+fn two() -> u32 {
+    2
 }
 
 /// An automatic result: the face and document results and the tags that
@@ -118,7 +136,31 @@ impl Verification {
             finished_at: None,
             final_webhook_failed: false,
             review_pending: false,
+            decided_at: None,
+            attempts_allowed: 2,
+            attempts_failed: 0,
+            failed_attempt: None,
         }
+    }
+
+    /// Records `result` as a failed attempt when it fails (its overall
+    /// status is DENIED) and another attempt is left; returns how many are
+    /// left then, or `None` when the result finishes the session.
+    pub fn fail_attempt(&mut self, result: &AutoResult) -> Option<u32> {
+        let fails = overall_of(
+            Some(result.auto_face),
+            Some(result.auto_document),
+            !result.fraud_tags.is_empty() || !result.mismatch_tags.is_empty(),
+        ) == Overall::Denied;
+        let left = self
+            .attempts_allowed
+            .saturating_sub(self.attempts_failed + 1);
+        if !fails || left == 0 {
+            return None;
+        }
+        self.attempts_failed += 1;
+        self.failed_attempt = Some(result.clone());
+        Some(left)
     }
 
     /// Records an automatic result. When `review` covers it, the result waits
@@ -144,6 +186,8 @@ impl Verification {
             self.manual_document = self.auto_document;
         }
         self.finished_at = Some(now);
+        self.decided_at = Some(now);
+        self.failed_attempt = None;
         !self.review_pending
     }
 
@@ -174,6 +218,8 @@ impl Verification {
     pub fn expire(&mut self, now: i64) {
         self.status = Overall::Expired;
         self.finished_at = Some(now);
+        self.decided_at = Some(now);
+        self.failed_attempt = None;
     }
 
     /// The overall-status rule applied to this verification's results.

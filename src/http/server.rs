@@ -485,13 +485,25 @@ pub async fn run_until_signal(config: Config) -> std::io::Result<()> {
 /// Resolves when standard input reaches its end or fails: with
 /// `IDENFY_MOCK_EXIT_WITH_PARENT=1` a test helper keeps a pipe open on it,
 /// which closes when the helper's process dies, however it dies.
+/// The read runs on a plain thread, not the runtime's blocking pool: the
+/// runtime waits for its blocking tasks when it is dropped, so a read still
+/// blocked after a SIGTERM would keep the process from exiting.
 async fn stdin_closed() {
-    let _ = tokio::task::spawn_blocking(|| {
-        let mut sink = [0u8; 256];
-        let mut stdin = std::io::stdin().lock();
-        while matches!(std::io::Read::read(&mut stdin, &mut sink), Ok(n) if n > 0) {}
-    })
-    .await;
+    let (done, closed) = tokio::sync::oneshot::channel::<()>();
+    let spawned = std::thread::Builder::new()
+        .name("stdin-watch".into())
+        .spawn(move || {
+            let mut sink = [0u8; 256];
+            let mut stdin = std::io::stdin().lock();
+            while matches!(std::io::Read::read(&mut stdin, &mut sink), Ok(n) if n > 0) {}
+            let _ = done.send(());
+        });
+    if spawned.is_ok() {
+        let _ = closed.await;
+    } else {
+        // No thread to watch with: never resolve (signals still stop it).
+        std::future::pending::<()>().await;
+    }
 }
 
 /// Resolves on SIGTERM, SIGINT (Ctrl-C), SIGHUP or SIGQUIT: each drains and

@@ -239,6 +239,20 @@ async fn iframe_posts(extra: &str, kind: &str, status: &str) {
         .await
         .unwrap();
     deny.click().await.unwrap();
+    // The first of two attempts failed: the page comes back for a retry.
+    c.wait().for_element(Locator::Id("retry")).await.unwrap();
+    c.find(Locator::Css("#deny-face option[value='FACE_TOO_BLURRY']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Id("deny"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     c.wait().for_element(Locator::Id("finished")).await.unwrap();
     c.enter_parent_frame().await.unwrap();
     let text = poll("the iframe message", || async {

@@ -686,3 +686,63 @@ fn log_lines_escape_line_and_paragraph_separators() {
     );
     terminate(&mut m.child, Duration::from_secs(10));
 }
+
+/// With `IDENFY_MOCK_EXIT_WITH_PARENT=1` (what the test helpers set) the
+/// mock stops when its standard input closes, and a SIGTERM while the pipe
+/// is still open stops it as promptly as without the variable.
+#[test]
+fn exit_with_parent_stops_on_stdin_end_and_on_sigterm_with_stdin_open() {
+    let wait_exit = |child: &mut Child, what: &str| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{what}: still running after 10 s"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+    let start = || {
+        let mut child = Command::new(BIN)
+            .args(["--listen", "127.0.0.1:0"])
+            .env("IDENFY_MOCK_EXIT_WITH_PARENT", "1")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        while !line.contains("listening on") {
+            line.clear();
+            assert!(out.read_line(&mut line).unwrap() > 0, "no 'listening on'");
+        }
+        // Keep reading so the log never blocks the server.
+        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+        child
+    };
+    // The parent goes away: its end of the pipe closes.
+    let mut child = start();
+    drop(child.stdin.take());
+    assert!(wait_exit(&mut child, "stdin closed").success());
+    // SIGTERM while the pipe is open.
+    let mut child = start();
+    let started = Instant::now();
+    let ok = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    assert!(wait_exit(&mut child, "SIGTERM with stdin open").success());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+    drop(child.stdin.take());
+}

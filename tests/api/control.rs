@@ -132,7 +132,8 @@ async fn finish_drives_a_token_made_without_dummy_status() {
     let (s, done) = m
         .cpost(
             &format!("/_mock/verifications/{sr}/finish"),
-            json!({"outcome": "deny", "face": "FACE_UNCERTAIN", "document": "DOC_FAKE"}),
+            json!({"outcome": "deny", "face": "FACE_UNCERTAIN", "document": "DOC_FAKE",
+                "lastAttempt": true}),
         )
         .await;
     assert_eq!(s, 200, "{done}");

@@ -10,6 +10,7 @@
 mod helpers;
 
 mod api_errors;
+mod attempts;
 mod bounds;
 mod browser;
 mod cli;

@@ -757,7 +757,7 @@ async fn finishing_on_the_control_api_follows_the_review_switches() {
                 "/_mock/verifications/{}/finish",
                 t["scanRef"].as_str().unwrap()
             ),
-            json!({"outcome": "deny"}),
+            json!({"outcome": "deny", "lastAttempt": true}),
         )
         .await;
     assert!(code.is_success(), "{code} {body}");

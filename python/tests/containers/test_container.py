@@ -60,7 +60,7 @@ def test_token_webhook_signature_finish_clock_fault_reset(mock: IdenfyMockClient
     assert header(hook, "Idenfy-Signature") == expected
 
     status, active = idenfy_post(mock, "/api/v2/token", {"clientId": "user-2"})
-    mock.finish(active["scanRef"], "deny")
+    mock.finish(active["scanRef"], "deny", last_attempt=True)
     assert json.loads(mock.wait_for_webhook(active["scanRef"], timeout=10)["body"])["status"]["overall"] == "DENIED"
 
     status, expiring = idenfy_post(mock, "/api/v2/token", {"clientId": "user-3", "expiryTime": 60})

@@ -104,10 +104,18 @@ pub struct TokenDefaults {
     /// (iDenfy's: an hour).
     #[serde(default = "one_hour")]
     pub file_url_ttl_secs: u64,
+    /// Attempts a session gives the user (iDenfy's default: 2): a failed
+    /// attempt with attempts left offers a retry and sends no webhook.
+    #[serde(default = "two")]
+    pub max_attempts: u32,
 }
 
 fn one_hour() -> u64 {
     3600
+}
+
+fn two() -> u32 {
+    2
 }
 
 /// A validated token request, normalised as the response echoes it (names

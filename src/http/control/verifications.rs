@@ -108,6 +108,7 @@ pub async fn get_verification(
 
 /// How to finish a session, as the verification page would.
 #[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct FinishRequest {
     /// `approve`, `deny`, `suspect` or `unverified`.
     pub outcome: String,
@@ -117,17 +118,40 @@ pub struct FinishRequest {
     pub document: Option<String>,
     /// For `suspect`: a fraud or mismatch tag (default NAME).
     pub tag: Option<String>,
+    /// Make this attempt the session's last: a `deny` then finishes the
+    /// session DENIED at once, whatever attempts are left (default false).
+    #[serde(default)]
+    pub last_attempt: bool,
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct FinishResponse {
-    #[serde(flatten)]
-    pub answer: FinishAnswer,
+#[serde(untagged)]
+pub enum FinishResponse {
+    /// The session ended.
+    Ended {
+        #[serde(flatten)]
+        answer: FinishAnswer,
+        verification: VerificationView,
+    },
+    /// The attempt failed with attempts left: no webhook yet.
+    Retry(RetryAnswer),
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RetryAnswer {
+    /// `retry`.
+    #[schema(example = "retry")]
+    pub result: &'static str,
+    pub attempts_left: u32,
     pub verification: VerificationView,
 }
 
-/// Finishes an ACTIVE verification with any outcome, exactly as the
-/// verification page does (the webhook goes out; this does not wait for it).
+/// Finishes an attempt of an ACTIVE verification with any outcome, exactly
+/// as the verification page does: a `deny` with attempts left (the
+/// session's `maxAttempts`, 2 by default) is a failed attempt, answered
+/// `{"result": "retry", "attemptsLeft": n}` without a webhook; otherwise the
+/// session ends and its webhook goes out (this does not wait for it).
 #[utoipa::path(post, path = "/_mock/verifications/{scan_ref}/finish", tag = "control",
     params(("scan_ref" = String, Path)), request_body = FinishRequest,
     responses((status = 200, body = FinishResponse), (status = 400, body = ControlError),
@@ -144,12 +168,20 @@ pub async fn finish_verification(
         req.tag.as_deref(),
     )
     .map_err(ControlError::bad_request)?;
-    let v = lifecycle::finish_by_scan_ref(&app, &scan_ref, outcome)
+    let finished = lifecycle::finish_by_scan_ref(&app, &scan_ref, outcome, req.last_attempt)
         .await
         .map_err(|e| finish_refused(&scan_ref, e))?;
-    Ok(Json(FinishResponse {
-        answer: FinishAnswer::of(&v),
-        verification: VerificationView::of(&app, &v),
+    let view = VerificationView::of(&app, finished.verification());
+    Ok(Json(match finished {
+        lifecycle::Finished::Ended(v, _) => FinishResponse::Ended {
+            answer: FinishAnswer::of(&v),
+            verification: view,
+        },
+        lifecycle::Finished::Retry(_, left) => FinishResponse::Retry(RetryAnswer {
+            result: "retry",
+            attempts_left: left,
+            verification: view,
+        }),
     }))
 }
 

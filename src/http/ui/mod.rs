@@ -161,9 +161,10 @@ async fn finish(
         Ok(o) => o,
         Err(e) => return bad_form(&e),
     };
-    let (v, final_webhook) = match lifecycle::finish_session(&app, &form.auth_token, outcome).await
-    {
-        Ok(done) => done,
+    let finished = lifecycle::finish_session(&app, &form.auth_token, outcome, false).await;
+    let (v, final_webhook) = match finished {
+        Ok(lifecycle::Finished::Ended(v, id)) => (v, id),
+        Ok(lifecycle::Finished::Retry(v, left)) => return retry(&headers, &v, &form, left),
         Err(e) => return unusable(e),
     };
     // iDenfy sends the user to the error URL when the final webhook could not
@@ -171,10 +172,7 @@ async fn finish(
     // dropped...). The engine records a failure on the verification before it
     // settles the webhook, so the read below sees it. The bound is only a
     // safety cap; on shutdown the wait is answered at once.
-    let wants_json = headers
-        .get(header::ACCEPT)
-        .and_then(|a| a.to_str().ok())
-        .is_some_and(|a| a.contains("application/json"));
+    let wants_json = wants_json(&headers);
     if let Some(id) = final_webhook {
         let state = app
             .webhooks()
@@ -199,6 +197,40 @@ async fn finish(
         .into_response();
     }
     Redirect::to(&answer.redirect_url).into_response()
+}
+
+/// Whether the embedded page's fetch asks (`Accept: application/json`).
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|a| a.to_str().ok())
+        .is_some_and(|a| a.contains("application/json"))
+}
+
+/// A failed attempt with attempts left: back to the page (which shows the
+/// attempt count) for another try; the embedded page's fetch gets
+/// `{"result": "retry", "attemptsLeft": n}`. No webhook was sent.
+fn retry(
+    headers: &HeaderMap,
+    v: &crate::domain::verification::Verification,
+    form: &FinishForm,
+    left: u32,
+) -> Response {
+    if wants_json(headers) {
+        return Json(serde_json::json!({
+            "result": "retry",
+            "attemptsLeft": left,
+            "redirectUrl": null,
+            "postMessage": null,
+        }))
+        .into_response();
+    }
+    Redirect::to(&format!(
+        "/ui/?authToken={}&lang={}",
+        url_encode(&form.auth_token),
+        url_encode(&v.request.locale)
+    ))
+    .into_response()
 }
 
 /// What the page answers when its final webhook has not settled within its

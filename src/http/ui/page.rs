@@ -21,7 +21,8 @@ select{font:inherit;padding:5px}.badge{background:#1e5aa0;color:#fff;border-radi
 const IFRAME_SCRIPT: &str = "(function(){if(window.parent===window)return;\
 document.querySelectorAll('form.finish').forEach(function(f){f.addEventListener('submit',function(e){e.preventDefault();\
 fetch(f.action,{method:'POST',body:new URLSearchParams(new FormData(f)),headers:{'Accept':'application/json'}})\
-.then(function(r){return r.json();}).then(function(j){if(j.postMessage)window.parent.postMessage(j.postMessage,'*');\
+.then(function(r){return r.json();}).then(function(j){if(j.result==='retry'){window.location.reload();return;}\
+if(j.postMessage)window.parent.postMessage(j.postMessage,'*');\
 var m=document.querySelector('main');m.innerHTML='<h1 id=\"finished\">Verification finished</h1><p id=\"result\"></p>';\
 document.getElementById('result').textContent=j.result;});});});})();";
 
@@ -91,7 +92,8 @@ pub fn session(v: &Verification, lang: &str, seconds_left: i64, token: &str) -> 
 <dt>Documents</dt><dd id=\"documents\">{documents}</dd>\
 <dt>Locale</dt><dd id=\"locale\">{locale}</dd>\
 <dt>Time left</dt><dd id=\"time-left\" data-seconds=\"{left}\">{min} min {sec:02} s</dd>\
-</dl>{approve}{deny}{suspect}{unverified}",
+<dt>Attempt</dt><dd id=\"attempt\" data-attempt=\"{attempt}\" data-allowed=\"{allowed}\">{attempt} of {allowed}</dd>\
+</dl>{retry}{approve}{deny}{suspect}{unverified}",
         scan_ref = escape_html(&v.scan_ref),
         client = escape_html(&r.client_id),
         first = name(&r.first_name),
@@ -99,6 +101,14 @@ pub fn session(v: &Verification, lang: &str, seconds_left: i64, token: &str) -> 
         locale = escape_html(lang),
         min = left / 60,
         sec = left % 60,
+        attempt = v.attempts_failed + 1,
+        allowed = v.attempts_allowed,
+        retry = if v.attempts_failed > 0 {
+            "<p id=\"retry\" class=\"notice\">The last attempt failed: try again. \
+No webhook is sent until the session ends.</p>"
+        } else {
+            ""
+        },
         approve = finish_form(token, OutcomeKind::Approve, "", "Approve"),
         deny = finish_form(
             token,

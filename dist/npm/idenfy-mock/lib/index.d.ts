@@ -164,8 +164,8 @@ export declare class IdenfyMockClient {
   finish(
     scanRef: string,
     outcome: Outcome,
-    details?: { face?: string; document?: string; tag?: string },
-  ): Promise<Json & { result: string; redirectUrl: string; verification: Json }>;
+    details?: { face?: string; document?: string; tag?: string; lastAttempt?: boolean },
+  ): Promise<Json & { result: string; redirectUrl?: string; attemptsLeft?: number; verification: Json }>;
   webhooks(filter?: WebhookFilter): Promise<WebhookRecord[]>;
   webhook(id: number): Promise<WebhookRecord>;
   /** Answers the new entry's id. */

@@ -244,13 +244,16 @@ class IdenfyMockClient {
   /**
    * `POST /_mock/verifications/{scanRef}/finish`, as the verification page's
    * buttons: outcome `approve`, `deny` (with `face`, `document`), `suspect`
-   * (with `tag`) or `unverified`. The webhook goes out; wait for it.
+   * (with `tag`) or `unverified`. The webhook goes out; wait for it. A deny
+   * with attempts left (a session gives 2) answers `result: "retry"` and
+   * sends nothing yet, unless `lastAttempt` is set.
    */
-  finish(scanRef, outcome, { face, document, tag } = {}) {
+  finish(scanRef, outcome, { face, document, tag, lastAttempt } = {}) {
     const body = { outcome };
     if (face != null) body.face = face;
     if (document != null) body.document = document;
     if (tag != null) body.tag = tag;
+    if (lastAttempt) body.lastAttempt = true;
     return this._json("POST", `/_mock/verifications/${seg(scanRef)}/finish`, { body });
   }
 
