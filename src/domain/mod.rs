@@ -114,6 +114,7 @@ pub(crate) mod testing {
                 DocumentType::DriverLicense,
             ],
             file_url_ttl_secs: 3600,
+            max_attempts: 2,
         }
     }
 
