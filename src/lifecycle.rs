@@ -17,6 +17,7 @@
 
 use std::time::Duration;
 
+use crate::domain::expiration::{self, ExpirationThreshold};
 use crate::domain::outcome::Outcome;
 use crate::domain::payload;
 use crate::domain::status::{DocumentResult, DummyStatus, EventType, FaceResult, Overall};
@@ -102,12 +103,14 @@ pub fn create(
         app.ids().secret(),
         now,
     );
-    v.attempts_allowed = app
-        .partners()
-        .get(partner)
-        .config
+    let partner_config = &app.partners().get(partner).config;
+    v.attempts_allowed = partner_config
         .max_attempts
         .unwrap_or(app.config().defaults.max_attempts);
+    v.expiry_watched = partner_config
+        .subscriptions
+        .iter()
+        .any(|s| s.events.contains(&EventType::DocumentExpiration));
     let created = v.clone();
     let delay = Duration::from_millis(app.config().webhooks.delay_ms);
     let webhook = match dummy {
@@ -392,6 +395,15 @@ fn on_timer(app: &App, kind: TimerKind, scan_ref: &str) {
                 }
             });
         }
+        TimerKind::DocumentExpiration => {
+            app.store().update_any(scan_ref, |v| {
+                if let Some((threshold, date)) = v.expiration_due(now) {
+                    v.expiration_notified = Some(threshold);
+                    let made = expiration_notice(app, v, threshold, &date);
+                    app.webhooks().commit(made, &mut Reservation::none());
+                }
+            });
+        }
         TimerKind::Purge => {
             let retention = i64::try_from(app.config().store.retention_secs).unwrap_or(i64::MAX);
             app.store().purge_if(scan_ref, |v| {
@@ -500,6 +512,37 @@ fn webhook(
         body_not_final: (is_final && faults.contains(&FaultAction::NonFinalFirst))
             .then(|| payload::body(v, false, file_urls())),
         delay,
+    };
+    plan(out, &faults)
+}
+
+/// The `DOCUMENT_EXPIRATION` notice of `v` for `threshold` (its document
+/// expires on `date`), made: signed and routed like a result webhook to the
+/// partner's subscriptions that list the event (a token's `callbackUrl` is
+/// for results, not for it), never final.
+fn expiration_notice(
+    app: &App,
+    v: &Verification,
+    threshold: ExpirationThreshold,
+    date: &str,
+) -> Planned {
+    let partner = &app.partners().get(v.partner).config;
+    let event = EventType::DocumentExpiration;
+    let routes = webhook::routes(partner, None, app.config().webhooks.url.as_ref(), event);
+    let faults = if routes.is_empty() {
+        Vec::new()
+    } else {
+        app.faults().take_webhook(event, &partner.api_key)
+    };
+    let out = Outgoing {
+        scan_ref: v.scan_ref.to_string(),
+        partner_key: partner.api_key.clone(),
+        event,
+        is_final: false,
+        routes,
+        body: expiration::body(v, threshold, date),
+        body_not_final: None,
+        delay: Duration::ZERO,
     };
     plan(out, &faults)
 }

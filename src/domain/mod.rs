@@ -2,6 +2,7 @@
 //! vocabulary and its rules, token requests and verifications.
 
 pub mod escape;
+pub mod expiration;
 pub mod fields;
 pub mod outcome;
 pub mod payload;

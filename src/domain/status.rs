@@ -194,6 +194,9 @@ wire_enum!(
         Identification = "IDENTIFICATION",
         Cancelled = "IDENTIFICATION_CANCELLED",
         Resubmitted = "IDENTIFICATION_RESUBMITTED",
+        /// Not a result: a notice that an approved verification's document
+        /// nears its expiry or has expired (`domain::expiration`).
+        DocumentExpiration = "DOCUMENT_EXPIRATION",
     }
 );
 

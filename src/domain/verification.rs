@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::expiration::{self, ExpirationThreshold};
 use super::status::{
     overall_of, DocumentResult, FaceResult, FraudTagValue, MismatchTagValue, Overall,
 };
@@ -60,6 +61,13 @@ pub struct Verification {
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub failed_attempt: Option<AutoResult>,
+    /// The partner subscribed to `DOCUMENT_EXPIRATION` when it was made:
+    /// once approved, its document's expiry is watched.
+    #[serde(default)]
+    pub expiry_watched: bool,
+    /// The latest `DOCUMENT_EXPIRATION` threshold sent.
+    #[serde(default)]
+    pub expiration_notified: Option<ExpirationThreshold>,
 }
 
 fn two() -> u32 {
@@ -140,7 +148,35 @@ impl Verification {
             attempts_allowed: 2,
             attempts_failed: 0,
             failed_attempt: None,
+            expiry_watched: false,
+            expiration_notified: None,
         }
+    }
+
+    /// The start of the document's expiry day and the date as written, for
+    /// an approved verification whose expiry is watched.
+    fn watched_expiry(&self) -> Option<(i64, String)> {
+        if !self.expiry_watched || self.status != Overall::Approved || self.review_pending {
+            return None;
+        }
+        let date = self.document_data().doc_expiry?;
+        Some((expiration::day_start(&date)?, date))
+    }
+
+    /// When the next `DOCUMENT_EXPIRATION` notice is due, if one is to come.
+    pub fn next_expiration_at(&self) -> Option<i64> {
+        let (expiry, _) = self.watched_expiry()?;
+        expiration::next_at(expiry, self.expiration_notified)
+    }
+
+    /// The notice due at `now` (the latest threshold passed since the last
+    /// one sent) with the document's expiry date.
+    pub fn expiration_due(&self, now: i64) -> Option<(ExpirationThreshold, String)> {
+        let (expiry, date) = self.watched_expiry()?;
+        Some((
+            expiration::due(expiry, self.expiration_notified, now)?,
+            date,
+        ))
     }
 
     /// Records `result` as a failed attempt when it fails (its overall

@@ -18,6 +18,7 @@ mod control;
 mod delivery;
 mod embedded;
 mod engine;
+mod expiration;
 mod fuzz_regressions;
 mod hardening;
 mod journey;

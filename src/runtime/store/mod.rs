@@ -41,6 +41,8 @@ pub enum TimerKind {
     Expire,
     /// The verification's retention ends.
     Purge,
+    /// A `DOCUMENT_EXPIRATION` notice of an approved verification is due.
+    DocumentExpiration,
 }
 
 /// The store's bounds and the retention rule its deadlines follow.
@@ -113,11 +115,15 @@ struct Entry {
     due: Option<(i64, TimerKind)>,
 }
 
-/// A verification's next deadline: its expiry while ACTIVE, the end of its
-/// retention once it has a result (or expired).
+/// A verification's next deadline: its expiry while ACTIVE; its next
+/// document-expiration notice while one is to come (it is kept until its
+/// last); else the end of its retention once it has a result (or expired).
 pub fn deadline_of(v: &Verification, retention_secs: i64) -> Option<(i64, TimerKind)> {
     if v.status == Overall::Active {
         return Some((v.deadline(), TimerKind::Expire));
+    }
+    if let Some(at) = v.next_expiration_at() {
+        return Some((at, TimerKind::DocumentExpiration));
     }
     v.finished_at
         .map(|f| (f.saturating_add(retention_secs), TimerKind::Purge))

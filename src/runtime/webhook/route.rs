@@ -44,7 +44,14 @@ pub fn routes(
     global_url: Option<&HttpUrl>,
     event: EventType,
 ) -> Vec<Route> {
+    // Document-expiration notices are not results: only a subscription
+    // that names them gets them (as iDenfy's dashboard sets each kind of
+    // notification up on its own).
+    let result = event != EventType::DocumentExpiration;
     if partner.subscriptions.is_empty() {
+        if !result {
+            return Vec::new();
+        }
         return vec![Route {
             target: target(callback_url, partner.webhook_url.as_ref(), global_url),
             signing_key: partner.signing_key.clone(),
@@ -60,7 +67,7 @@ pub fn routes(
         .filter_map(|(i, s)| {
             let event_header = if s.events.contains(&event) {
                 event
-            } else if s.events.contains(&EventType::Identification) {
+            } else if result && s.events.contains(&EventType::Identification) {
                 EventType::Identification
             } else {
                 return None;
