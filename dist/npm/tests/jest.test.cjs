@@ -15,7 +15,8 @@ test("jest: a dummy token's signed webhook, a finish and a timeout", async () =>
   expect(JSON.parse(hook.body).status.overall).toBe("APPROVED");
   expect(mock.verifySignature(hook)).toBe(true);
   const active = await mock.createToken({ clientId: "user-2" });
-  await mock.finish(active.scanRef, "deny");
+  // A deny on the last of the session's attempts: the webhook is sent now.
+  await mock.finish(active.scanRef, "deny", { lastAttempt: true });
   expect(JSON.parse((await mock.waitForWebhook(active.scanRef)).body).status.overall).toBe("DENIED");
   const waiting = await mock.createToken({ clientId: "user-3" });
   const err = await mock.waitForWebhook(waiting.scanRef, { timeoutMs: 200 }).catch((e) => e);
