@@ -153,13 +153,52 @@ async fn bad_json_is_json_error() {
         (b"[1,2]".to_vec(), "must be a JSON object"),
         (b"\"text\"".to_vec(), "must be a JSON object"),
         (b"".to_vec(), "empty"),
-        (b"{\"clientId\":\"\xff\xfe\"}".to_vec(), "not valid JSON"),
         (deep.into_bytes(), "not valid JSON"),
     ];
     for (body, part) in cases {
         let got = m.post_raw(TOKEN, Some(DEV), ct, body).await;
         assert_error(&got, 400, "JSON_ERROR", part);
     }
+}
+
+/// A body that is not UTF-8 is iDenfy's `ENCODING_ERROR` (400) on every
+/// endpoint that takes JSON, after the partner checks and before the JSON
+/// is looked at; the message says where the first bad byte is.
+#[tokio::test]
+async fn a_body_that_is_not_utf8_is_encoding_error() {
+    let m = Mock::plain().await;
+    let ct = Some("application/json");
+    for path in [
+        TOKEN,
+        "/api/v2/add-dummy-status",
+        "/api/v2/status",
+        "/api/v2/data",
+        "/api/v2/files",
+        "/api/v2/delete",
+        "/api/v2/full",
+        "/api/v2/generate-pdf",
+    ] {
+        for (body, offset) in [
+            (&b"{\"clientId\":\"\xff\xfe\"}"[..], 13),
+            (b"{\"scanRef\":\"caf\xe9\"}", 15),
+            // Latin-1 sent as if it were UTF-8, and not JSON either.
+            (b"\xc3(", 0),
+        ] {
+            let got = m.post_raw(path, Some(DEV), ct, body.to_vec()).await;
+            assert_error(&got, 400, "ENCODING_ERROR", "valid UTF-8");
+            assert_error(&got, 400, "ENCODING_ERROR", &format!("offset {offset}"));
+        }
+    }
+    // Valid UTF-8 that is not JSON stays a JSON_ERROR.
+    let got = m
+        .post_raw(TOKEN, Some(DEV), ct, "{\"clientId\": café}".into())
+        .await;
+    assert_error(&got, 400, "JSON_ERROR", "not valid JSON");
+    // The partner checks come first (no funds: 402).
+    let got = m
+        .post_raw(TOKEN, Some(BROKE), ct, b"{\"clientId\":\"\xff\"}".to_vec())
+        .await;
+    assert_error(&got, 402, "PARTNER_CONTRACT_ERROR", "funds");
 }
 
 #[tokio::test]
