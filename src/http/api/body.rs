@@ -94,7 +94,11 @@ mod tests {
             .contains("not valid JSON"));
         let not_utf8 = object(b"{\"a\":\"\xff\"}").unwrap_err();
         assert_eq!(not_utf8.identifier, "ENCODING_ERROR");
-        assert!(not_utf8.message.contains("offset 6"), "{}", not_utf8.message);
+        assert!(
+            not_utf8.message.contains("offset 6"),
+            "{}",
+            not_utf8.message
+        );
         // Invalid UTF-8 inside what is not JSON either: the encoding is
         // checked first, as the body is decoded before it is parsed.
         assert_eq!(object(b"\xc3(").unwrap_err().identifier, "ENCODING_ERROR");
