@@ -138,96 +138,160 @@ pub fn compare_values(
 /// One request of the sequence.
 struct Step {
     name: &'static str,
+    method: reqwest::Method,
     path: &'static str,
-    /// Wrong credentials instead of the given ones.
-    wrong_auth: bool,
+    auth: Auth,
     body: Body,
+}
+
+/// The credentials a step sends.
+#[derive(Clone, Copy)]
+enum Auth {
+    /// The ones given on the command line.
+    Given,
+    /// A wrong key and secret.
+    Wrong,
+    /// No `Authorization` header.
+    Without,
 }
 
 enum Body {
     Json(Value),
     /// `{"scanRef": <the scanRef this server returned in step N>}` plus fields.
     WithScanRef(&'static str, Value),
+    /// These bytes as they are (sent as `application/json`).
+    Raw(&'static [u8]),
+}
+
+/// A `POST` with the given credentials.
+fn post(name: &'static str, path: &'static str, body: Body) -> Step {
+    Step {
+        name,
+        method: reqwest::Method::POST,
+        path,
+        auth: Auth::Given,
+        body,
+    }
 }
 
 fn sequence() -> Vec<Step> {
     let j = Body::Json;
     vec![
-        Step {
-            name: "token/approved",
-            path: "/api/v2/token",
-            wrong_auth: false,
-            body: j(json!({"clientId": "idenfy-mock-probe", "dummyStatus": "APPROVED"})),
-        },
-        Step {
-            name: "token/plain",
-            path: "/api/v2/token",
-            wrong_auth: false,
-            body: j(json!({"clientId": "idenfy-mock-probe"})),
-        },
-        Step {
-            name: "token/optional-fields",
-            path: "/api/v2/token",
-            wrong_auth: false,
-            body: j(
+        post(
+            "token/approved",
+            "/api/v2/token",
+            j(json!({"clientId": "idenfy-mock-probe", "dummyStatus": "APPROVED"})),
+        ),
+        post(
+            "token/plain",
+            "/api/v2/token",
+            j(json!({"clientId": "idenfy-mock-probe"})),
+        ),
+        post(
+            "token/optional-fields",
+            "/api/v2/token",
+            j(
                 json!({"clientId": "idenfy-mock-probe", "firstName": "Probe",
                 "lastName": "Check", "locale": "en", "expiryTime": 600,
                 "sessionLength": 600, "dummyStatus": "DENIED"}),
             ),
+        ),
+        // The OpenAPI token request's bank and bank card switches (off):
+        // known fields, echoed when sent.
+        post(
+            "token/bank-switches",
+            "/api/v2/token",
+            j(json!({"clientId": "idenfy-mock-probe", "verifyBank": false,
+                "verifyBankAccounts": false, "verifyBankBalances": false,
+                "verifyBankTransactions": false, "bankCardVerification": false,
+                "bankCardPdfUpload": false})),
+        ),
+        Step {
+            auth: Auth::Wrong,
+            ..post(
+                "token/wrong-credentials",
+                "/api/v2/token",
+                j(json!({"clientId": "idenfy-mock-probe"})),
+            )
+        },
+        post(
+            "token/bad-type",
+            "/api/v2/token",
+            j(json!({"clientId": 42})),
+        ),
+        post(
+            "token/bad-dummy-status",
+            "/api/v2/token",
+            j(json!({"clientId": "idenfy-mock-probe", "dummyStatus": "NOT_A_STATUS"})),
+        ),
+        // A body that is not UTF-8 (Latin-1 "é"): ENCODING_ERROR.
+        post(
+            "token/not-utf8",
+            "/api/v2/token",
+            Body::Raw(b"{\"clientId\": \"idenfy-mock-probe-\xe9\"}"),
+        ),
+        // A wrong method: credentials are checked first (401), then the
+        // method (405).
+        Step {
+            method: reqwest::Method::GET,
+            auth: Auth::Without,
+            ..post(
+                "status/wrong-method-without-credentials",
+                "/api/v2/status",
+                Body::Raw(b""),
+            )
         },
         Step {
-            name: "token/wrong-credentials",
-            path: "/api/v2/token",
-            wrong_auth: true,
-            body: j(json!({"clientId": "idenfy-mock-probe"})),
+            method: reqwest::Method::GET,
+            ..post("status/wrong-method", "/api/v2/status", Body::Raw(b""))
         },
-        Step {
-            name: "token/bad-type",
-            path: "/api/v2/token",
-            wrong_auth: false,
-            body: j(json!({"clientId": 42})),
-        },
-        Step {
-            name: "token/bad-dummy-status",
-            path: "/api/v2/token",
-            wrong_auth: false,
-            body: j(json!({"clientId": "idenfy-mock-probe", "dummyStatus": "NOT_A_STATUS"})),
-        },
-        Step {
-            name: "token/for-manual",
-            path: "/api/v2/token",
-            wrong_auth: false,
-            body: j(json!({"clientId": "idenfy-mock-probe"})),
-        },
-        Step {
-            name: "add-dummy-status",
-            path: "/api/v2/add-dummy-status",
-            wrong_auth: false,
-            body: Body::WithScanRef(
+        post(
+            "token/for-manual",
+            "/api/v2/token",
+            j(json!({"clientId": "idenfy-mock-probe"})),
+        ),
+        post(
+            "add-dummy-status",
+            "/api/v2/add-dummy-status",
+            Body::WithScanRef(
                 "token/for-manual",
                 json!({
                 "manualFaceMatchResult": "FACE_MATCH",
                 "manualDocumentValidity": "DOC_VALIDATED"}),
             ),
-        },
-        Step {
-            name: "status/approved",
-            path: "/api/v2/status",
-            wrong_auth: false,
-            body: Body::WithScanRef("token/approved", json!({})),
-        },
-        Step {
-            name: "status/manual",
-            path: "/api/v2/status",
-            wrong_auth: false,
-            body: Body::WithScanRef("token/for-manual", json!({})),
-        },
-        Step {
-            name: "data/approved",
-            path: "/api/v2/data",
-            wrong_auth: false,
-            body: Body::WithScanRef("token/approved", json!({})),
-        },
+        ),
+        post(
+            "status/approved",
+            "/api/v2/status",
+            Body::WithScanRef("token/approved", json!({})),
+        ),
+        post(
+            "status/manual",
+            "/api/v2/status",
+            Body::WithScanRef("token/for-manual", json!({})),
+        ),
+        post(
+            "data/approved",
+            "/api/v2/data",
+            Body::WithScanRef("token/approved", json!({})),
+        ),
+        // An expired verification whose data is deleted: which status /full
+        // answers for it.
+        post(
+            "token/expired",
+            "/api/v2/token",
+            j(json!({"clientId": "idenfy-mock-probe", "dummyStatus": "EXPIRED"})),
+        ),
+        post(
+            "delete/expired",
+            "/api/v2/delete",
+            Body::WithScanRef("token/expired", json!({})),
+        ),
+        post(
+            "full/expired-deleted",
+            "/api/v2/full",
+            Body::WithScanRef("token/expired", json!({})),
+        ),
     ]
 }
 
@@ -246,7 +310,7 @@ async fn send(
     answers: &[(&'static str, Answer)],
 ) -> Result<Answer, String> {
     let body = match &step.body {
-        Body::Json(v) => v.clone(),
+        Body::Json(v) => v.to_string().into_bytes(),
         Body::WithScanRef(from, extra) => {
             let scan_ref = answers
                 .iter()
@@ -257,20 +321,21 @@ async fn send(
             if let Some(o) = v.as_object_mut() {
                 o.insert("scanRef".into(), scan_ref);
             }
-            v
+            v.to_string().into_bytes()
         }
-    };
-    let (key, secret) = if step.wrong_auth {
-        ("idenfy-mock-probe-wrong-key", "wrong-secret")
-    } else {
-        (target.api_key, target.api_secret)
+        Body::Raw(bytes) => bytes.to_vec(),
     };
     let url = format!("{}{}", target.base_url.trim_end_matches('/'), step.path);
-    let response = client
-        .post(&url)
-        .basic_auth(key, Some(secret))
+    let mut request = client
+        .request(step.method.clone(), &url)
         .header("Content-Type", "application/json")
-        .body(body.to_string())
+        .body(body);
+    request = match step.auth {
+        Auth::Given => request.basic_auth(target.api_key, Some(target.api_secret)),
+        Auth::Wrong => request.basic_auth("idenfy-mock-probe-wrong-key", Some("wrong-secret")),
+        Auth::Without => request,
+    };
+    let response = request
         .send()
         .await
         // Without the URL's credentials, if any: reqwest's error may hold the URL.

@@ -58,6 +58,8 @@ pub struct Payload<'a> {
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct StatusBlock<'a> {
+    /// One of iDenfy's OpenAPI `IdentificationStatusEnum` in `/api/v2/full`.
+    #[schema(schema_with = documented_overall)]
     overall: Overall,
     fraud_tags: &'a [FraudTagValue],
     mismatch_tags: &'a [MismatchTagValue],
@@ -70,11 +72,43 @@ struct StatusBlock<'a> {
     suspicion_reasons: Vec<String>,
 }
 
+/// The schema of `/api/v2/full`'s `status.overall`: the statuses
+/// [`Overall::documented`] answers (no `EXPIRED-DELETED`).
+fn documented_overall() -> utoipa::openapi::Object {
+    let mut values: Vec<&'static str> = Vec::new();
+    for o in Overall::ALL {
+        let shown = o.documented().as_str();
+        if !values.contains(&shown) {
+            values.push(shown);
+        }
+    }
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(values))
+        .build()
+}
+
 /// The exact bytes of the webhook for `v` in its current state. `file_urls`
 /// is the verification's file map (empty when it has no files).
 pub fn body(
     v: &Verification,
     is_final: bool,
+    file_urls: BTreeMap<&'static str, String>,
+) -> Vec<u8> {
+    render(v, is_final, v.status, file_urls)
+}
+
+/// The body of `/api/v2/full`: the webhook's body as it would be sent now,
+/// with `final` always false (as documented) and `status.overall` one of
+/// the OpenAPI enum's values ([`Overall::documented`]).
+pub fn full(v: &Verification, file_urls: BTreeMap<&'static str, String>) -> Vec<u8> {
+    render(v, false, v.status.documented(), file_urls)
+}
+
+fn render(
+    v: &Verification,
+    is_final: bool,
+    overall: Overall,
     file_urls: BTreeMap<&'static str, String>,
 ) -> Vec<u8> {
     // A user took part only when there is a result; an expired token has no client.
@@ -83,7 +117,7 @@ pub fn body(
         is_final,
         platform: "PC",
         status: StatusBlock {
-            overall: v.status,
+            overall,
             fraud_tags: &v.fraud_tags,
             mismatch_tags: &v.mismatch_tags,
             auto_face: v.auto_face,

@@ -19,6 +19,18 @@ wire_enum!(
 );
 
 impl Overall {
+    /// The value iDenfy's OpenAPI `IdentificationStatusEnum` has for this
+    /// status. The enum lacks `EXPIRED-DELETED` (a prose-only state: "token
+    /// expired and verification data was deleted"); its `DELETED` ("data
+    /// was deleted") is what happened last and what the data, all null,
+    /// shows. Every other status is in the enum as it is.
+    pub fn documented(self) -> Overall {
+        match self {
+            Overall::ExpiredDeleted => Overall::Deleted,
+            other => other,
+        }
+    }
+
     /// A result has been reached (the data and files exist).
     pub fn is_finished(self) -> bool {
         matches!(
@@ -357,6 +369,23 @@ mod tests {
             assert_eq!(Overall::parse(o.as_str()), Some(*o));
         }
         assert_eq!(Overall::ExpiredDeleted.as_str(), "EXPIRED-DELETED");
+        // The OpenAPI enum's values, which `documented` stays within.
+        let enum_values = [
+            "APPROVED",
+            "DENIED",
+            "SUSPECTED",
+            "REVIEWING",
+            "EXPIRED",
+            "ACTIVE",
+            "DELETED",
+            "ARCHIVED",
+        ];
+        for o in Overall::ALL {
+            assert!(enum_values.contains(&o.documented().as_str()), "{o:?}");
+            if enum_values.contains(&o.as_str()) {
+                assert_eq!(o.documented(), *o);
+            }
+        }
         assert_eq!(
             serde_json::to_string(&DocumentResult::MrzOcrReadingError).unwrap(),
             "\"MRZ_OCR_READING_ERROR\""

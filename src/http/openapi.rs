@@ -25,7 +25,9 @@ impl Modify for BasicAuth {
 }
 
 /// The feature switches, from the one table the parser reads
-/// (`domain::switches`), added to the token request's schema.
+/// (`domain::switches`), added to the token request's schema and to the
+/// echoed request of its 201 (`TokenRequest`, where a switch appears when
+/// it was sent).
 struct FeatureSwitches;
 
 impl Modify for FeatureSwitches {
@@ -34,16 +36,17 @@ impl Modify for FeatureSwitches {
         let Some(components) = doc.components.as_mut() else {
             return;
         };
-        let Some(RefOr::T(Schema::Object(body))) = components.schemas.get_mut("TokenRequestBody")
-        else {
-            return;
-        };
-        for &(name, kind) in crate::domain::token::switches::SWITCHES {
-            // Our own constant JSON: it always reads back as a schema.
-            if let Ok(schema) = serde_json::from_value::<RefOr<Schema>>(
-                crate::domain::token::switches::schema_of(kind),
-            ) {
-                body.properties.insert(name.to_owned(), schema);
+        for schema in ["TokenRequestBody", "TokenRequest"] {
+            let Some(RefOr::T(Schema::Object(body))) = components.schemas.get_mut(schema) else {
+                continue;
+            };
+            for &(name, kind) in crate::domain::token::switches::SWITCHES {
+                // Our own constant JSON: it always reads back as a schema.
+                if let Ok(schema) = serde_json::from_value::<RefOr<Schema>>(
+                    crate::domain::token::switches::schema_of(kind),
+                ) {
+                    body.properties.insert(name.to_owned(), schema);
+                }
             }
         }
     }

@@ -8,7 +8,8 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::http::{Method, Uri};
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -35,9 +36,11 @@ pub fn router(state: AppState) -> Router {
             openapi_routes(),
         ))
         .fallback(|uri: Uri| async move { not_found(uri.path()) })
-        .method_not_allowed_fallback(|method: Method, uri: Uri| async move {
-            method_not_allowed(&method, uri.path())
-        })
+        .method_not_allowed_fallback(
+            |State(app): State<AppState>, method: Method, uri: Uri, headers: HeaderMap| async move {
+                method_not_allowed(&app, &method, uri.path(), &headers)
+            },
+        )
         .with_state(state)
 }
 
@@ -70,13 +73,18 @@ fn not_found(path: &str) -> Response {
     }
 }
 
-fn method_not_allowed(method: &Method, path: &str) -> Response {
+/// Under `/_mock/` the control API's error shape; on iDenfy's Basic-auth
+/// endpoints the credentials are checked first (`auth::wrong_method`);
+/// elsewhere (the redirect, file URLs) a plain 405 envelope.
+fn method_not_allowed(app: &App, method: &Method, path: &str, headers: &HeaderMap) -> Response {
     if crate::http::control::owns(path) {
         crate::http::control::ControlError::new(
             axum::http::StatusCode::METHOD_NOT_ALLOWED,
             format!("method {method} is not allowed on this control route"),
         )
         .into_response()
+    } else if api::PATHS.contains(&path) {
+        api::auth::wrong_method(app, headers, method.as_str(), path).into_response()
     } else {
         ApiError::method_not_allowed(method.as_str(), path).into_response()
     }

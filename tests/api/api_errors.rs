@@ -153,13 +153,52 @@ async fn bad_json_is_json_error() {
         (b"[1,2]".to_vec(), "must be a JSON object"),
         (b"\"text\"".to_vec(), "must be a JSON object"),
         (b"".to_vec(), "empty"),
-        (b"{\"clientId\":\"\xff\xfe\"}".to_vec(), "not valid JSON"),
         (deep.into_bytes(), "not valid JSON"),
     ];
     for (body, part) in cases {
         let got = m.post_raw(TOKEN, Some(DEV), ct, body).await;
         assert_error(&got, 400, "JSON_ERROR", part);
     }
+}
+
+/// A body that is not UTF-8 is iDenfy's `ENCODING_ERROR` (400) on every
+/// endpoint that takes JSON, after the partner checks and before the JSON
+/// is looked at; the message says where the first bad byte is.
+#[tokio::test]
+async fn a_body_that_is_not_utf8_is_encoding_error() {
+    let m = Mock::plain().await;
+    let ct = Some("application/json");
+    for path in [
+        TOKEN,
+        "/api/v2/add-dummy-status",
+        "/api/v2/status",
+        "/api/v2/data",
+        "/api/v2/files",
+        "/api/v2/delete",
+        "/api/v2/full",
+        "/api/v2/generate-pdf",
+    ] {
+        for (body, offset) in [
+            (&b"{\"clientId\":\"\xff\xfe\"}"[..], 13),
+            (b"{\"scanRef\":\"caf\xe9\"}", 15),
+            // Latin-1 sent as if it were UTF-8, and not JSON either.
+            (b"\xc3(", 0),
+        ] {
+            let got = m.post_raw(path, Some(DEV), ct, body.to_vec()).await;
+            assert_error(&got, 400, "ENCODING_ERROR", "valid UTF-8");
+            assert_error(&got, 400, "ENCODING_ERROR", &format!("offset {offset}"));
+        }
+    }
+    // Valid UTF-8 that is not JSON stays a JSON_ERROR.
+    let got = m
+        .post_raw(TOKEN, Some(DEV), ct, "{\"clientId\": café}".into())
+        .await;
+    assert_error(&got, 400, "JSON_ERROR", "not valid JSON");
+    // The partner checks come first (no funds: 402).
+    let got = m
+        .post_raw(TOKEN, Some(BROKE), ct, b"{\"clientId\":\"\xff\"}".to_vec())
+        .await;
+    assert_error(&got, 402, "PARTNER_CONTRACT_ERROR", "funds");
 }
 
 #[tokio::test]
@@ -224,15 +263,70 @@ async fn unknown_scan_ref_is_404_naming_it() {
     assert_error(&got, 404, "NOT_FOUND", "'no-such-ref'");
 }
 
+/// Credentials are checked before the method, as Django REST framework
+/// (behind iDenfy) does: a wrong method on an API endpoint without (or
+/// with wrong) credentials is 401; with valid ones, 405 naming the method.
 #[tokio::test]
-async fn wrong_method_is_405() {
+async fn wrong_method_is_401_without_credentials_and_405_with_them() {
     let m = Mock::plain().await;
-    for path in [TOKEN, "/api/v2/status", "/api/v2/delete"] {
-        let got = parse(m.get(path).await).await;
-        assert_error(&got, 405, "METHOD_NOT_ALLOWED", "GET");
+    let paths = [
+        TOKEN,
+        "/api/v2/add-dummy-status",
+        "/api/v2/status",
+        "/api/v2/data",
+        "/api/v2/files",
+        "/api/v2/delete",
+        "/api/v2/full",
+        "/api/v2/generate-pdf",
+    ];
+    for path in paths {
+        for method in [
+            reqwest::Method::GET,
+            reqwest::Method::PUT,
+            reqwest::Method::DELETE,
+        ] {
+            let send = |auth: Option<(&str, &str)>| {
+                let mut req = m.http.request(method.clone(), m.url(path));
+                if let Some((key, secret)) = auth {
+                    req = req.basic_auth(key, Some(secret));
+                }
+                req.send()
+            };
+            let got = parse(send(None).await.unwrap()).await;
+            assert_error(
+                &got,
+                401,
+                "UNAUTHORIZED",
+                "Invalid authorization credentials",
+            );
+            let got = parse(send(Some(("dev-key", "wrong"))).await.unwrap()).await;
+            assert_error(
+                &got,
+                401,
+                "UNAUTHORIZED",
+                "Invalid authorization credentials",
+            );
+            let got = parse(send(Some(INACTIVE)).await.unwrap()).await;
+            assert_error(&got, 403, "PERMISSIONS_ERROR", "Partner inactive");
+            let got = parse(send(Some(DEV)).await.unwrap()).await;
+            assert_error(&got, 405, "METHOD_NOT_ALLOWED", &format!("'{method}'"));
+        }
     }
-    let resp = m.http.put(m.url(TOKEN)).send().await.unwrap();
-    assert_error(&parse(resp).await, 405, "METHOD_NOT_ALLOWED", "PUT");
+    // Over the rate limit it is 429, as for any call of the partner's.
+    for expected in [405, 405, 405, 429] {
+        let resp = m
+            .http
+            .get(m.url("/api/v2/status"))
+            .basic_auth(THROTTLED.0, Some(THROTTLED.1))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(parse(resp).await.0, expected);
+    }
+    // The redirect is a browser's GET, without Basic credentials: a wrong
+    // method there is 405 as before.
+    let resp = m.http.post(m.url("/api/v2/redirect")).send().await.unwrap();
+    assert_error(&parse(resp).await, 405, "METHOD_NOT_ALLOWED", "POST");
 }
 
 #[tokio::test]
@@ -364,7 +458,14 @@ async fn callback_url_refused_when_partner_may_not_override() {
 #[tokio::test]
 async fn integration_slips_get_a_hint_not_only_a_status() {
     let m = Mock::plain().await;
-    let got = parse(m.get("/api/v2/status").await).await;
+    let resp = m
+        .http
+        .get(m.url("/api/v2/status"))
+        .basic_auth(DEV.0, Some(DEV.1))
+        .send()
+        .await
+        .unwrap();
+    let got = parse(resp).await;
     assert_error(
         &got,
         405,

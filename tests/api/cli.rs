@@ -595,6 +595,61 @@ fn an_unknown_token_field_is_logged_with_the_field_it_meant() {
     terminate(&mut m.child, Duration::from_secs(10));
 }
 
+/// The bank and bank card switches are known fields: no "unknown field"
+/// line names them (a later request's typo marks the end of the first's lines).
+#[test]
+fn the_bank_and_card_switches_are_not_logged_as_unknown_fields() {
+    let mut m = Logged::start(&[]);
+    let addr = m.addr.clone();
+    let switches = [
+        "verifyBank",
+        "verifyBankAccounts",
+        "verifyBankBalances",
+        "verifyBankTransactions",
+        "bankCardVerification",
+        "bankCardPdfUpload",
+    ];
+    let body = switches.iter().fold(
+        r#"{"clientId":"bank","verifyBnak":true"#.to_owned(),
+        |body, name| format!(r#"{body},"{name}":true"#),
+    ) + "}";
+    let (status, answer) = post_json(
+        &addr,
+        "/api/v2/token",
+        Some("idenfy-mock-key:idenfy-mock-secret"),
+        &body,
+    );
+    assert!(status.contains("201"), "{status} {answer}");
+    let (status, answer) = post_json(
+        &addr,
+        "/api/v2/token",
+        Some("idenfy-mock-key:idenfy-mock-secret"),
+        r#"{"clientId":"end","endOfTheFirstRequest":1}"#,
+    );
+    assert!(status.contains("201"), "{status} {answer}");
+    let lines = m.lines_until("unknown field 'endOfTheFirstRequest'");
+    let unknown: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains("unknown field"))
+        .collect();
+    // The one real typo is named, with the switch it was near; no switch is
+    // called unknown.
+    assert_eq!(unknown.len(), 2, "{unknown:#?}");
+    assert!(
+        unknown[0].contains("unknown field 'verifyBnak' ignored; did you mean 'verifyBank'?"),
+        "{unknown:#?}"
+    );
+    for name in switches {
+        assert!(
+            !unknown
+                .iter()
+                .any(|l| l.contains(&format!("unknown field '{name}'"))),
+            "{name}: {unknown:#?}"
+        );
+    }
+    terminate(&mut m.child, Duration::from_secs(10));
+}
+
 #[test]
 fn the_healthcheck_subcommand_passes_on_a_served_health_endpoint_only() {
     let mut m = Logged::start(&[]);

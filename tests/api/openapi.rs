@@ -83,6 +83,16 @@ async fn idenfy_api_responses_validate_against_the_served_document() {
         let (s, answer) = m.post(path, DEV, active.clone()).await;
         assert_valid(&doc, path, "post", s.as_u16(), &answer);
     }
+    // An expired verification whose data was deleted.
+    let expired = m
+        .token(DEV, json!({"clientId": "e", "dummyStatus": "EXPIRED"}))
+        .await;
+    let sr = json!({"scanRef": expired["scanRef"]});
+    m.post("/api/v2/delete", DEV, sr.clone()).await;
+    for path in ["/api/v2/status", "/api/v2/full"] {
+        let (s, answer) = m.post(path, DEV, sr.clone()).await;
+        assert_valid(&doc, path, "post", s.as_u16(), &answer);
+    }
     // Errors: the four-key envelope under each documented status.
     let cases = [
         m.post(

@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::helpers::{config, Mock, DEV};
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 
@@ -52,18 +52,24 @@ async fn probe_finds_no_difference_between_the_mock_and_itself() {
     );
 }
 
-/// A proxy in front of a real mock that changes its answers in four known
+/// A proxy in front of a real mock that changes its answers in six known
 /// ways: the token answer loses `expiryTime` and gains `extraKey`, wrong
 /// credentials get 403 instead of 401, `/api/v2/status` spells `APPROVED` as `APROVED`,
-/// and `/api/v2/data` gives `clientId` as a number.
+/// `/api/v2/data` gives `clientId` as a number, a wrong method gets 405
+/// before the credentials are checked, and `/api/v2/full` says
+/// `EXPIRED-DELETED` where the mock says `DELETED`.
 async fn deviant(
     State(inner): State<(reqwest::Client, String)>,
+    method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let (client, base) = inner;
-    let mut request = client.post(format!("{base}{}", uri.path())).body(body);
+    let method_was_get = method == Method::GET;
+    let mut request = client
+        .request(method, format!("{base}{}", uri.path()))
+        .body(body);
     for name in ["authorization", "content-type"] {
         if let Some(value) = headers.get(name) {
             request = request.header(name, value.as_bytes());
@@ -88,6 +94,10 @@ async fn deviant(
             json["status"] = "APROVED".into()
         }
         ("/api/v2/data", 200) => json["clientId"] = 42.into(),
+        ("/api/v2/status", 401) if method_was_get => status = StatusCode::METHOD_NOT_ALLOWED,
+        ("/api/v2/full", 200) if json["status"]["overall"] == "DELETED" => {
+            json["status"]["overall"] = "EXPIRED-DELETED".into()
+        }
         _ => {}
     }
     (status, axum::Json(json)).into_response()
@@ -108,7 +118,7 @@ async fn probe_reports_each_deviation_of_a_deviant_server_and_nothing_else() {
     let mut lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
         lines.pop(),
-        Some("probe: 12 difference(s) from the mock"),
+        Some("probe: 18 difference(s) from the mock"),
         "{stdout}"
     );
     let mut expected = Vec::new();
@@ -116,7 +126,9 @@ async fn probe_reports_each_deviation_of_a_deviant_server_and_nothing_else() {
         "token/approved",
         "token/plain",
         "token/optional-fields",
+        "token/bank-switches",
         "token/for-manual",
+        "token/expired",
     ] {
         expected.push(format!("{step}: $.expiryTime: missing in target"));
         expected.push(format!("{step}: $.extraKey: extra in target"));
@@ -128,6 +140,12 @@ async fn probe_reports_each_deviation_of_a_deviant_server_and_nothing_else() {
         ));
     }
     expected.push("data/approved: $.clientId: mock string, target number".into());
+    expected
+        .push("status/wrong-method-without-credentials: HTTP status: mock 401, target 405".into());
+    expected.push(
+        r#"full/expired-deleted: $.status.overall: mock "DELETED", target "EXPIRED-DELETED""#
+            .into(),
+    );
     lines.sort_unstable();
     expected.sort_unstable();
     assert_eq!(lines, expected, "{stdout}");

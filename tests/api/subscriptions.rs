@@ -235,6 +235,99 @@ async fn the_legacy_identification_subscription_receives_every_result_event() {
     assert_eq!(r["state"], "delivered", "{r}");
 }
 
+/// What the README's subscription table says is produced: "leave
+/// unverified" (a cancel) sends `IDENTIFICATION_CANCELLED` to the
+/// subscriptions that list it and to the legacy `IDENTIFICATION` one, and
+/// not to one that lists `IDENTIFICATION_EXPIRED` only; a token that runs
+/// out sends `IDENTIFICATION_EXPIRED`, not the cancel.
+#[tokio::test]
+async fn a_cancel_sends_identification_cancelled_to_its_subscribers() {
+    let (cancelled, legacy, expired) = (
+        Receiver::start().await,
+        Receiver::start().await,
+        Receiver::start().await,
+    );
+    let subs = format!(
+        "[[partners.subscriptions]]\nevents = ['IDENTIFICATION_CANCELLED']\nurl = '{}'\n\
+         [[partners.subscriptions]]\nevents = ['IDENTIFICATION']\nurl = '{}'\n\
+         [[partners.subscriptions]]\nevents = ['IDENTIFICATION_EXPIRED']\nurl = '{}'\n",
+        cancelled.url, legacy.url, expired.url
+    );
+    let m = Mock::start(config("", &partner(&subs))).await;
+    let t = m.token(DEV, json!({"clientId": "leaves"})).await;
+    let (s, done) = m
+        .cpost(
+            &format!(
+                "/_mock/verifications/{}/finish",
+                t["scanRef"].as_str().unwrap()
+            ),
+            json!({"outcome": "unverified"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{done}");
+    let got = cancelled.wait_for(1).await;
+    assert_eq!(
+        got[0].header("idenfy-event-type").as_deref(),
+        Some("IDENTIFICATION_CANCELLED")
+    );
+    let body = got[0].json();
+    assert_eq!(body["scanRef"], t["scanRef"]);
+    assert_eq!(body["final"], true);
+    assert_eq!(body["status"]["overall"], "EXPIRED");
+    let got = legacy.wait_for(1).await;
+    assert_eq!(
+        got[0].header("idenfy-event-type").as_deref(),
+        Some("IDENTIFICATION")
+    );
+    // The journal: one copy per subscriber of the cancel, none for the
+    // subscription to IDENTIFICATION_EXPIRED.
+    let r = wait_settled(&m, &t["scanRef"], "IDENTIFICATION_CANCELLED").await;
+    assert_eq!(r["state"], "delivered", "{r}");
+    assert_eq!(
+        copies(&m, &t["scanRef"], "IDENTIFICATION_CANCELLED").await,
+        [0, 1]
+    );
+
+    // A token that runs out is an expiry, not a cancel.
+    let e = m
+        .token(DEV, json!({"clientId": "late", "dummyStatus": "EXPIRED"}))
+        .await;
+    let got = expired.wait_for(1).await;
+    assert_eq!(
+        got[0].header("idenfy-event-type").as_deref(),
+        Some("IDENTIFICATION_EXPIRED")
+    );
+    assert_eq!(got[0].json()["scanRef"], e["scanRef"]);
+    legacy.wait_for(2).await;
+    wait_settled(&m, &e["scanRef"], "IDENTIFICATION_EXPIRED").await;
+    assert_eq!(
+        copies(&m, &e["scanRef"], "IDENTIFICATION_EXPIRED").await,
+        [1, 2]
+    );
+}
+
+/// The subscriptions (their indexes) the journal has a copy of `scan_ref`'s
+/// webhooks for, each of them `event`.
+async fn copies(m: &Mock, scan_ref: &Value, event: &str) -> Vec<u64> {
+    let (_, page) = m
+        .cget(&format!(
+            "/_mock/webhooks?scanRef={}",
+            scan_ref.as_str().unwrap()
+        ))
+        .await;
+    let mut subscriptions: Vec<u64> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            assert_eq!(r["event"], event, "{r}");
+            r["subscription"].as_u64().unwrap()
+        })
+        .collect();
+    subscriptions.sort_unstable();
+    subscriptions
+}
+
 #[tokio::test]
 async fn callback_url_overrides_the_subscription_url() {
     let (sub_rx, cb_rx) = (Receiver::start().await, Receiver::start().await);

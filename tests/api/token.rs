@@ -483,3 +483,76 @@ async fn feature_switches_are_checked_and_echoed_when_sent() {
     assert_eq!(props["checkLiveness"]["type"], json!(["boolean", "null"]));
     assert_eq!(props["theme"]["format"], "uuid");
 }
+
+/// The OpenAPI token request's bank and bank card switches.
+const BANK_SWITCHES: [&str; 6] = [
+    "verifyBank",
+    "verifyBankAccounts",
+    "verifyBankBalances",
+    "verifyBankTransactions",
+    "bankCardVerification",
+    "bankCardPdfUpload",
+];
+
+/// The six bank and bank card switches are booleans like the other
+/// switches: echoed as sent (only when sent), a wrong type refused naming
+/// the field with the message the other boolean switches get.
+#[tokio::test]
+async fn bank_and_card_switches_are_checked_and_echoed_when_sent() {
+    let m = Mock::plain().await;
+    let mut body = json!({"clientId": "bank"});
+    for (i, name) in BANK_SWITCHES.iter().enumerate() {
+        body[*name] = json!(i % 2 == 0);
+    }
+    let r = m.token(DEV, body).await;
+    for (i, name) in BANK_SWITCHES.iter().enumerate() {
+        assert_eq!(r[*name], json!(i % 2 == 0), "{name} echoed as sent: {r}");
+    }
+    let plain = m.token(DEV, json!({"clientId": "p"})).await;
+    for name in BANK_SWITCHES {
+        assert!(plain.get(name).is_none(), "{name} is echoed only when sent");
+    }
+    let (_, other) = m
+        .post(TOKEN, DEV, json!({"clientId": "c", "checkAml": "true"}))
+        .await;
+    let other = other["message"].as_str().unwrap().replace("checkAml", "{}");
+    for name in BANK_SWITCHES {
+        for wrong in [json!("true"), json!(1), json!([true]), json!({})] {
+            let got = m
+                .post(TOKEN, DEV, json!({"clientId": "c", name: wrong}))
+                .await;
+            assert_error(&got, 400, "BAD_VALUE", &format!("'{name}'"));
+            assert_eq!(got.1["message"], other.replace("{}", name), "{wrong}");
+        }
+    }
+    // Documented beside the other switches, in the request and in the
+    // request the 201 echoes.
+    let (_, doc) = m.cget("/_mock/openapi/idenfy.json").await;
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(
+        schemas["TokenResponse"]["allOf"][0]["$ref"],
+        "#/components/schemas/TokenRequest"
+    );
+    for name in BANK_SWITCHES {
+        for schema in ["TokenRequestBody", "TokenRequest"] {
+            assert_eq!(
+                schemas[schema]["properties"][name]["type"],
+                json!(["boolean", "null"]),
+                "{schema}.{name}"
+            );
+        }
+    }
+}
+
+/// `nationality` is echoed as sent, as in the seed example (`"lt"` stays
+/// `"lt"`), although a newer documentation page says it is upper-cased.
+#[tokio::test]
+async fn nationality_is_echoed_as_sent() {
+    let m = Mock::plain().await;
+    for sent in ["lt", "Lt", "LT", "ALL"] {
+        let r = m
+            .token(DEV, json!({"clientId": "n", "nationality": sent}))
+            .await;
+        assert_eq!(r["nationality"], sent);
+    }
+}

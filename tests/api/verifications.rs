@@ -295,6 +295,48 @@ async fn delete_rules() {
     assert_eq!(status(&m, DEV, &expired).await["status"], "EXPIRED-DELETED");
 }
 
+/// `/api/v2/full` answers only statuses of iDenfy's OpenAPI
+/// `IdentificationStatusEnum`: an expired verification whose data was
+/// deleted is `DELETED` there, while `/api/v2/status` keeps the prose's
+/// `EXPIRED-DELETED`.
+#[tokio::test]
+async fn full_of_an_expired_deleted_verification_is_deleted() {
+    let m = Mock::plain().await;
+    let expired = dummy(&m, "EXPIRED").await;
+    let (_, before) = m
+        .post("/api/v2/full", DEV, json!({"scanRef": expired}))
+        .await;
+    assert_eq!(before["status"]["overall"], "EXPIRED", "{before}");
+    let (s, _) = m
+        .post("/api/v2/delete", DEV, json!({"scanRef": expired}))
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(status(&m, DEV, &expired).await["status"], "EXPIRED-DELETED");
+    let (s, full) = m
+        .post("/api/v2/full", DEV, json!({"scanRef": expired}))
+        .await;
+    assert_eq!(s, 200, "{full}");
+    assert_eq!(full["status"]["overall"], "DELETED", "{full}");
+    assert_eq!(full["final"], false);
+    assert_eq!(full["scanRef"], expired.as_str());
+    assert!(full["data"]["docFirstName"].is_null(), "{full}");
+    assert_eq!(full["fileUrls"], json!({}));
+    // A deleted result is DELETED everywhere, as before.
+    let approved = dummy(&m, "APPROVED").await;
+    m.post("/api/v2/delete", DEV, json!({"scanRef": approved}))
+        .await;
+    let (_, full) = m
+        .post("/api/v2/full", DEV, json!({"scanRef": approved}))
+        .await;
+    assert_eq!(full["status"]["overall"], "DELETED", "{full}");
+    // The document says so: EXPIRED-DELETED is not among /full's values.
+    let (_, doc) = m.cget("/_mock/openapi/idenfy.json").await;
+    let overall = &doc["components"]["schemas"]["StatusBlock"]["properties"]["overall"];
+    let values = overall["enum"].as_array().expect("an enum of statuses");
+    assert!(values.contains(&json!("DELETED")), "{overall}");
+    assert!(!values.contains(&json!("EXPIRED-DELETED")), "{overall}");
+}
+
 #[tokio::test]
 async fn partners_see_only_their_own_verifications() {
     let m = Mock::plain().await;

@@ -50,6 +50,14 @@ pub const SWITCHES: &[(&str, Kind)] = &[
     ("verifyAddress", Kind::Boolean),
     ("allowBsnMasking", Kind::Boolean),
     ("questionnaireRequired", Kind::Boolean),
+    // Bank and bank card checks: booleans in the OpenAPI token request and
+    // its 201, with no description or default there.
+    ("verifyBank", Kind::Boolean),
+    ("verifyBankAccounts", Kind::Boolean),
+    ("verifyBankBalances", Kind::Boolean),
+    ("verifyBankTransactions", Kind::Boolean),
+    ("bankCardVerification", Kind::Boolean),
+    ("bankCardPdfUpload", Kind::Boolean),
     ("ageLimit", Kind::Age),
     ("ageMax", Kind::Age),
     ("faceMatchingThresholdModifier", Kind::Number),

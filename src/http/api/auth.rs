@@ -27,6 +27,18 @@ pub fn partner(app: &App, headers: &HeaderMap) -> Result<PartnerId, ApiError> {
     Ok(id)
 }
 
+/// The answer to a method an endpoint does not take. The framework behind
+/// iDenfy (Django REST framework) authenticates, throttles and checks the
+/// partner before it looks at the method: a wrong method without valid
+/// credentials is 401, over the rate limit 429, from an inactive partner
+/// 403, and only then 405.
+pub fn wrong_method(app: &App, headers: &HeaderMap, method: &str, path: &str) -> ApiError {
+    match partner(app, headers) {
+        Ok(_) => ApiError::method_not_allowed(method, path),
+        Err(refused) => refused,
+    }
+}
+
 /// Check 3: dummy features are for DEV partners only.
 pub fn dummy_allowed(partner: &Partner) -> Result<(), ApiError> {
     match partner.config.environment {

@@ -1,6 +1,7 @@
 //! Reading a request body as a JSON object: Content-Type (415), size (413),
-//! then JSON itself (400 `JSON_ERROR`, including invalid UTF-8 and nesting
-//! deeper than serde_json's limit of 128).
+//! then its text (400 `ENCODING_ERROR` when it is not UTF-8), then JSON
+//! itself (400 `JSON_ERROR`, including nesting deeper than serde_json's
+//! limit of 128).
 
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap};
@@ -58,8 +59,12 @@ fn has_raw_value_key(bytes: &[u8]) -> bool {
     (0..bytes.len()).any(|i| bytes[i] == b'$' && bytes[i..].starts_with(RAW_VALUE_KEY.as_bytes()))
 }
 
-/// The body as a JSON object.
+/// The body as a JSON object: UTF-8 text first (iDenfy's `ENCODING_ERROR`),
+/// then JSON.
 pub fn object(bytes: &[u8]) -> Result<Object, ApiError> {
+    if let Err(e) = std::str::from_utf8(bytes) {
+        return Err(ApiError::not_utf8(e.valid_up_to()));
+    }
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::json("Request body is empty: send a JSON object."));
     }
@@ -87,7 +92,16 @@ mod tests {
             .unwrap_err()
             .message
             .contains("not valid JSON"));
-        assert!(object(b"{\"a\":\"\xff\"}").is_err());
+        let not_utf8 = object(b"{\"a\":\"\xff\"}").unwrap_err();
+        assert_eq!(not_utf8.identifier, "ENCODING_ERROR");
+        assert!(
+            not_utf8.message.contains("offset 6"),
+            "{}",
+            not_utf8.message
+        );
+        // Invalid UTF-8 inside what is not JSON either: the encoding is
+        // checked first, as the body is decoded before it is parsed.
+        assert_eq!(object(b"\xc3(").unwrap_err().identifier, "ENCODING_ERROR");
         let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
         assert_eq!(
             object(deep.as_bytes()).unwrap_err().identifier,

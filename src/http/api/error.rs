@@ -1,4 +1,4 @@
-//! The four-key error envelope every failed call answers with (`identifier`, `message`, `errorCode`, `errorDetails`).
+//! The four-key error envelope every failed call answers with (`message`, `identifier`, `documentation`, `severity`).
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -175,6 +175,19 @@ impl ApiError {
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "ENCODING_ERROR",
             "Unsupported Content-Type: send the body as application/json.",
+        )
+    }
+
+    /// A body that is not UTF-8 text, in iDenfy's words, with where the
+    /// first byte that is not is.
+    pub fn not_utf8(valid_up_to: usize) -> ApiError {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "ENCODING_ERROR",
+            format!(
+                "The request body could not be decoded. Ensure it is valid UTF-8 \
+                 (the byte at offset {valid_up_to} is not)."
+            ),
         )
     }
 

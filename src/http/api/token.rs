@@ -126,7 +126,7 @@ pub struct TokenRequestBody {
 #[utoipa::path(post, path = "/api/v2/token", tag = "idenfy", request_body = TokenRequestBody,
     security(("basic" = [])),
     responses((status = 201, body = TokenResponse),
-        (status = 400, description = "JSON_ERROR, MISSING_VALUE, BAD_VALUE, or token limit", body = ErrorEnvelope),
+        (status = 400, description = "ENCODING_ERROR (not UTF-8), JSON_ERROR, MISSING_VALUE, BAD_VALUE, or token limit", body = ErrorEnvelope),
         (status = 401, body = ErrorEnvelope), (status = 402, body = ErrorEnvelope),
         (status = 403, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope),
         (status = 415, body = ErrorEnvelope), (status = 429, body = ErrorEnvelope)))]

@@ -190,7 +190,7 @@ pub async fn delete(
 }
 
 #[utoipa::path(post, path = "/api/v2/full", tag = "idenfy", request_body = ScanRefBody, security(("basic" = [])),
-    responses((status = 200, description = "the result webhook's body as it would be sent now, with `final` always false", body = payload::Payload), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+    responses((status = 200, description = "the result webhook's body as it would be sent now, with `final` always false and `status.overall` one of the OpenAPI IdentificationStatusEnum (an expired verification whose data was deleted is `DELETED`)", body = payload::Payload), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope),
         (status = 429, body = ErrorEnvelope)))]
 pub async fn full(
@@ -201,7 +201,7 @@ pub async fn full(
     // A pending manual review shows the automatic result: `status` stays
     // the computed one while `review_pending` is set.
     let body = read(&app, partner, &bytes, |v| {
-        payload::body(v, false, files::issued(&app, v))
+        payload::full(v, files::issued(&app, v))
     })?;
     Ok((
         [(axum::http::header::CONTENT_TYPE, "application/json")],
