@@ -12,7 +12,9 @@
 //! - enum-like strings must be equal: a string whose reference value is an
 //!   UPPER_SNAKE word (`APPROVED`, `FACE_MATCH`, `EXPIRED-DELETED`), or any
 //!   string under a key named `status`, `overall`, `errorCode`, `type`. Other
-//!   strings (scanRef, authToken, times, URLs, names, messages) are not compared.
+//!   strings (scanRef, authToken, times, URLs, names, messages) are not
+//!   compared, nor identifiers that happen to be upper case (under a key
+//!   named `uid`, `resourceId` or `id`: an AML check's ids).
 
 use std::time::{Duration, Instant};
 
@@ -49,6 +51,9 @@ pub fn is_enum_word(s: &str) -> bool {
 }
 
 const ENUM_KEYS: &[&str] = &["status", "overall", "errorCode", "type"];
+
+/// Keys whose strings are identifiers, never vocabulary.
+const ID_KEYS: &[&str] = &["uid", "resourceId", "id"];
 
 fn type_name(v: &Value) -> &'static str {
     match v {
@@ -122,7 +127,8 @@ pub fn compare_values(
             }
         }
         (Value::String(m), Value::String(t)) => {
-            let enum_like = is_enum_word(m) || key.is_some_and(|k| ENUM_KEYS.contains(&k));
+            let id = key.is_some_and(|k| ID_KEYS.contains(&k));
+            let enum_like = !id && (is_enum_word(m) || key.is_some_and(|k| ENUM_KEYS.contains(&k)));
             if enum_like && m != t {
                 diff(path, format!("mock {m:?}, target {t:?}"));
             }
@@ -227,6 +233,47 @@ fn sequence() -> Vec<Step> {
             path: "/api/v2/data",
             wrong_auth: false,
             body: Body::WithScanRef("token/approved", json!({})),
+        },
+        Step {
+            name: "full/approved",
+            path: "/api/v2/full",
+            wrong_auth: false,
+            body: Body::WithScanRef("token/approved", json!({})),
+        },
+        // Document scan only: no selfie, so no FACE file and no face match.
+        Step {
+            name: "token/document",
+            path: "/api/v2/token",
+            wrong_auth: false,
+            body: j(json!({"clientId": "idenfy-mock-probe", "tokenType": "DOCUMENT",
+                "dummyStatus": "APPROVED"})),
+        },
+        Step {
+            name: "full/document",
+            path: "/api/v2/full",
+            wrong_auth: false,
+            body: Body::WithScanRef("token/document", json!({})),
+        },
+        Step {
+            name: "files/document",
+            path: "/api/v2/files",
+            wrong_auth: false,
+            body: Body::WithScanRef("token/document", json!({})),
+        },
+        // iDenfy's DEV AML dummy person: the AML blocks, with
+        // `--aml-screening` (else both sides send null).
+        Step {
+            name: "token/aml-person",
+            path: "/api/v2/token",
+            wrong_auth: false,
+            body: j(json!({"clientId": "idenfy-mock-probe", "firstName": "Manfred",
+                "lastName": "Weber", "dummyStatus": "APPROVED"})),
+        },
+        Step {
+            name: "full/aml-person",
+            path: "/api/v2/full",
+            wrong_auth: false,
+            body: Body::WithScanRef("token/aml-person", json!({})),
         },
     ]
 }
@@ -370,6 +417,15 @@ mod tests {
                 "s: $.status.new: extra in target",
             ]
         );
+    }
+
+    #[test]
+    fn upper_case_identifiers_are_not_vocabulary() {
+        let m = json!({"AML": [{"uid": "OHT8GR5ESRF5XROWE5ZGCC49A", "serviceName": "AML_NEWS"}],
+            "amlCheck": {"id": "A1", "amlCheck": [{"resourceId": "R1"}]}});
+        let t = json!({"AML": [{"uid": "ZZT8GR5ESRF5XROWE5ZGCC49B", "serviceName": "AML_NEWS"}],
+            "amlCheck": {"id": "B2", "amlCheck": [{"resourceId": "S2"}]}});
+        assert!(diffs(m, t).is_empty());
     }
 
     #[test]

@@ -7,6 +7,7 @@ use super::{
     MAX_MEMORY_BUDGET_MIB, MAX_SUBSCRIPTIONS, MAX_VERIFICATIONS, RESERVED_HEADERS,
 };
 use crate::domain::status::{DummyStatus, EventType};
+use crate::domain::Environment;
 use crate::domain::token::{TokenDefaults, LOCALES};
 
 /// Builds the error for a key: `err(key, problem)`.
@@ -259,6 +260,14 @@ fn partners(partners: &[PartnerConfig], err: Err<'_>) -> Result<(), ConfigError>
             return Err(err(
                 &key("rate_limit_per_hour"),
                 "must be at least 1 (omit it for no limit)".into(),
+            ));
+        }
+        if p.aml_screening && p.environment != Environment::Dev {
+            return Err(err(
+                &key("aml_screening"),
+                "screens against iDenfy's DEV dummy entities, so it is for DEV partners only \
+                 (this one is not environment = \"DEV\")"
+                    .into(),
             ));
         }
         validate_subscriptions(&p.subscriptions, i, &err)?;

@@ -9,6 +9,7 @@
 
 mod helpers;
 
+mod aml;
 mod api_errors;
 mod bounds;
 mod browser;
@@ -25,6 +26,7 @@ mod openapi;
 mod probe;
 mod properties;
 mod reports;
+mod results;
 mod state_file;
 mod subscriptions;
 mod tls;
