@@ -17,6 +17,7 @@
 
 use std::time::Duration;
 
+use crate::domain::aml;
 use crate::domain::expiration::{self, ExpirationThreshold};
 use crate::domain::outcome::Outcome;
 use crate::domain::payload;
@@ -94,6 +95,7 @@ pub fn create(
         || app.ids().auth_token(),
         |t| store.scan_ref_of_token(t).is_some(),
     );
+    let aml_screening = aml::screens(app.partners().get(partner).config.aml_screening, &request);
     let mut v = Verification::new(
         scan_ref,
         auth_token,
@@ -111,6 +113,7 @@ pub fn create(
         .subscriptions
         .iter()
         .any(|s| s.events.contains(&EventType::DocumentExpiration));
+    v.aml_screening = aml_screening;
     let created = v.clone();
     let delay = Duration::from_millis(app.config().webhooks.delay_ms);
     let webhook = match dummy {

@@ -110,12 +110,22 @@ enum Command {
         /// Seconds each request may take.
         #[arg(long, value_name = "SECS", default_value_t = 10)]
         timeout: u64,
+        /// The account has AML screening: the reference mock screens too
+        /// (`aml_screening`), so the AML blocks are compared.
+        #[arg(long)]
+        aml_screening: bool,
     },
 }
 
 /// `idenfy-mock probe`: the reference is a mock started here on a loopback
 /// port with the user's credentials.
-fn probe(base_url: &str, api_key: &str, api_secret: &str, timeout: u64) -> ExitCode {
+fn probe(
+    base_url: &str,
+    api_key: &str,
+    api_secret: &str,
+    timeout: u64,
+    aml_screening: bool,
+) -> ExitCode {
     if url::Url::parse(base_url).map_or(true, |u| !matches!(u.scheme(), "http" | "https")) {
         eprintln!("idenfy-mock probe: --base-url must be an http:// or https:// URL");
         return ExitCode::from(2);
@@ -135,7 +145,10 @@ fn probe(base_url: &str, api_key: &str, api_secret: &str, timeout: u64) -> ExitC
     let result = runtime.block_on(async {
         // The credentials were checked non-empty: the reference always starts.
         let reference = idenfy_mock::MockServer::builder()
-            .partner(idenfy_mock::PartnerConfig::new(api_key, api_secret))
+            .partner(
+                idenfy_mock::PartnerConfig::new(api_key, api_secret)
+                    .with_aml_screening(aml_screening),
+            )
             .start()
             .await;
         let reference_url = reference.uri();
@@ -230,9 +243,10 @@ fn main() -> ExitCode {
         api_key,
         api_secret,
         timeout,
+        aml_screening,
     }) = &cli.command
     {
-        return probe(base_url, api_key, api_secret, *timeout);
+        return probe(base_url, api_key, api_secret, *timeout, *aml_screening);
     }
     if let Some(Command::Ca { tls_dir }) = &cli.command {
         // Before logging starts: the certificate alone goes to stdout.

@@ -260,6 +260,15 @@ impl PartnerConfig {
         self
     }
 
+    /// Screens this DEV partner's results against iDenfy's AML dummy
+    /// entities (`aml_screening`): the `AML` and `amlCheck` blocks are
+    /// filled, and `Manfred Weber`, `GoPayments` or `Cliff Hazard` make a
+    /// result SUSPECTED with `AML_SUSPECTION`.
+    pub fn with_aml_screening(mut self, on: bool) -> Self {
+        self.aml_screening = on;
+        self
+    }
+
     pub fn with_environment(mut self, environment: Environment) -> Self {
         self.environment = environment;
         self

@@ -12,7 +12,9 @@
 //! - enum-like strings must be equal: a string whose reference value is an
 //!   UPPER_SNAKE word (`APPROVED`, `FACE_MATCH`, `EXPIRED-DELETED`), or any
 //!   string under a key named `status`, `overall`, `errorCode`, `type`. Other
-//!   strings (scanRef, authToken, times, URLs, names, messages) are not compared.
+//!   strings (scanRef, authToken, times, URLs, names, messages) are not
+//!   compared, nor identifiers that happen to be upper case (under a key
+//!   named `uid`, `resourceId` or `id`: an AML check's ids).
 
 use std::time::{Duration, Instant};
 
@@ -49,6 +51,9 @@ pub fn is_enum_word(s: &str) -> bool {
 }
 
 const ENUM_KEYS: &[&str] = &["status", "overall", "errorCode", "type"];
+
+/// Keys whose strings are identifiers, never vocabulary.
+const ID_KEYS: &[&str] = &["uid", "resourceId", "id"];
 
 fn type_name(v: &Value) -> &'static str {
     match v {
@@ -122,7 +127,8 @@ pub fn compare_values(
             }
         }
         (Value::String(m), Value::String(t)) => {
-            let enum_like = is_enum_word(m) || key.is_some_and(|k| ENUM_KEYS.contains(&k));
+            let id = key.is_some_and(|k| ID_KEYS.contains(&k));
+            let enum_like = !id && (is_enum_word(m) || key.is_some_and(|k| ENUM_KEYS.contains(&k)));
             if enum_like && m != t {
                 diff(path, format!("mock {m:?}, target {t:?}"));
             }
@@ -292,6 +298,45 @@ fn sequence() -> Vec<Step> {
             "/api/v2/full",
             Body::WithScanRef("token/expired", json!({})),
         ),
+        post(
+            "full/approved",
+            "/api/v2/full",
+            Body::WithScanRef("token/approved", json!({})),
+        ),
+        // Document scan only: no selfie, so no FACE file and no face match.
+        post(
+            "token/document",
+            "/api/v2/token",
+            j(
+                json!({"clientId": "idenfy-mock-probe", "tokenType": "DOCUMENT",
+                "dummyStatus": "APPROVED"}),
+            ),
+        ),
+        post(
+            "full/document",
+            "/api/v2/full",
+            Body::WithScanRef("token/document", json!({})),
+        ),
+        post(
+            "files/document",
+            "/api/v2/files",
+            Body::WithScanRef("token/document", json!({})),
+        ),
+        // iDenfy's DEV AML dummy person: the AML blocks, with
+        // `--aml-screening` (else both sides send null).
+        post(
+            "token/aml-person",
+            "/api/v2/token",
+            j(
+                json!({"clientId": "idenfy-mock-probe", "firstName": "Manfred",
+                "lastName": "Weber", "dummyStatus": "APPROVED"}),
+            ),
+        ),
+        post(
+            "full/aml-person",
+            "/api/v2/full",
+            Body::WithScanRef("token/aml-person", json!({})),
+        ),
     ]
 }
 
@@ -435,6 +480,15 @@ mod tests {
                 "s: $.status.new: extra in target",
             ]
         );
+    }
+
+    #[test]
+    fn upper_case_identifiers_are_not_vocabulary() {
+        let m = json!({"AML": [{"uid": "OHT8GR5ESRF5XROWE5ZGCC49A", "serviceName": "AML_NEWS"}],
+            "amlCheck": {"id": "A1", "amlCheck": [{"resourceId": "R1"}]}});
+        let t = json!({"AML": [{"uid": "ZZT8GR5ESRF5XROWE5ZGCC49B", "serviceName": "AML_NEWS"}],
+            "amlCheck": {"id": "B2", "amlCheck": [{"resourceId": "S2"}]}});
+        assert!(diffs(m, t).is_empty());
     }
 
     #[test]

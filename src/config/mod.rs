@@ -306,6 +306,11 @@ pub struct PartnerConfig {
     /// Attempts a verification session gives the user; `None`:
     /// `defaults.max_attempts`.
     pub max_attempts: Option<u32>,
+    /// AML screening against iDenfy's DEV dummy entities (`Manfred Weber`,
+    /// `GoPayments`, `Cliff Hazard`): the result carries the `AML` and
+    /// `amlCheck` blocks, and a match makes it SUSPECTED. DEV partners only;
+    /// a token's `checkAml: false` turns it off for that session.
+    pub aml_screening: bool,
     /// Webhook subscriptions per event; empty: every webhook
     /// goes to the one target, as without subscriptions.
     pub subscriptions: Vec<SubscriptionConfig>,
@@ -331,6 +336,7 @@ impl Default for PartnerConfig {
             review_successful: None,
             review_failed: None,
             max_attempts: None,
+            aml_screening: false,
             subscriptions: Vec::new(),
         }
     }
@@ -420,17 +426,42 @@ mod tests {
     fn every_canned_result_reaches_its_status() {
         use crate::domain::verification::{ReviewPolicy, Verification};
         let c = Config::embedded();
-        for (status, canned) in &c.dummy.results {
-            let body = serde_json::json!({"clientId": "c"});
-            let req = crate::domain::token::TokenRequest::parse(
-                &crate::domain::fields::object_of(&body),
-                &c.defaults,
-            )
-            .unwrap();
-            let mut v = Verification::new("s".into(), "t".into(), 0, req, None, "k".into(), 1000);
-            assert!(v.finish_automatically(canned, ReviewPolicy::default(), 1001));
-            assert_eq!(Some(v.status), status.finished_overall());
+        // Also without a selfie: the document alone then decides.
+        for token_type in ["IDENTIFICATION", "DOCUMENT"] {
+            for (status, canned) in &c.dummy.results {
+                let body = serde_json::json!({"clientId": "c", "tokenType": token_type});
+                let req = crate::domain::token::TokenRequest::parse(
+                    &crate::domain::fields::object_of(&body),
+                    &c.defaults,
+                )
+                .unwrap();
+                let mut v =
+                    Verification::new("s".into(), "t".into(), 0, req, None, "k".into(), 1000);
+                assert!(v.finish_automatically(canned, ReviewPolicy::default(), 1001));
+                assert_eq!(Some(v.status), status.finished_overall(), "{token_type}");
+            }
         }
+    }
+
+    #[test]
+    fn aml_screening_is_off_by_default_and_for_dev_partners_only() {
+        let c = Config::embedded();
+        assert!(c.partners.iter().all(|p| !p.aml_screening));
+        let on = "[[partners]]\napi_key='a'\napi_secret='b'\naml_screening = true\n";
+        assert!(Config::from_toml(on, "f").unwrap().partners[0].aml_screening);
+        for env in ["TEST", "PROD", "DEMO"] {
+            let e = Config::from_toml(&format!("{on}environment = '{env}'"), "f.toml").unwrap_err();
+            assert!(
+                e.0.contains("'partners[0].aml_screening'") && e.0.contains("DEV"),
+                "{e}"
+            );
+        }
+        let e = Config::from_toml(
+            "[[partners]]\napi_key='a'\napi_secret='b'\naml_screening = 'yes'",
+            "f",
+        )
+        .unwrap_err();
+        assert!(e.0.contains("aml_screening"), "{e}");
     }
 
     #[test]

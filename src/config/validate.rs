@@ -8,6 +8,7 @@ use super::{
 };
 use crate::domain::status::{DummyStatus, EventType};
 use crate::domain::token::{TokenDefaults, LOCALES};
+use crate::domain::Environment;
 
 /// Builds the error for a key: `err(key, problem)`.
 type Err<'a> = &'a dyn Fn(&str, String) -> ConfigError;
@@ -268,6 +269,14 @@ fn partners(partners: &[PartnerConfig], err: Err<'_>) -> Result<(), ConfigError>
             return Err(err(
                 &key("max_attempts"),
                 "must be 1..=10 (omit it for defaults.max_attempts)".into(),
+            ));
+        }
+        if p.aml_screening && p.environment != Environment::Dev {
+            return Err(err(
+                &key("aml_screening"),
+                "screens against iDenfy's DEV dummy entities, so it is for DEV partners only \
+                 (this one is not environment = \"DEV\")"
+                    .into(),
             ));
         }
         validate_subscriptions(&p.subscriptions, i, &err)?;

@@ -1,6 +1,10 @@
 //! What idenfy-mock is about, free of HTTP: partners' environments, the status
 //! vocabulary and its rules, token requests and verifications.
 
+pub mod aml;
+pub mod calendar;
+pub mod canned;
+pub mod document_only;
 pub mod escape;
 pub mod expiration;
 pub mod fields;

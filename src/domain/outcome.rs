@@ -183,8 +183,11 @@ impl UserResult {
 #[serde(rename_all = "camelCase")]
 pub struct IframeMessage {
     pub status: UserResult,
-    /// `waiting` until a manual result exists, then `approved` or `failed`.
-    pub manual_status: &'static str,
+    /// `waiting` while a manual review is pending, `approved` or `failed`
+    /// once a manual result exists, `null` when there is neither (the user
+    /// left without a result: nothing is waiting for a reviewer).
+    #[schema(value_type = Option<String>)]
+    pub manual_status: Option<&'static str>,
     pub auto_suspected: bool,
     pub manual_suspected: bool,
 }
@@ -223,10 +226,13 @@ pub enum IframeCase {
 impl IframeMessage {
     pub fn of(v: &Verification) -> IframeMessage {
         let has_manual = v.manual_face.is_some() || v.manual_document.is_some();
-        let manual_status = match (has_manual, v.status) {
-            (false, _) => "waiting",
-            (true, Overall::Approved | Overall::Suspected) => "approved",
-            (true, _) => "failed",
+        // WAITING means the user finished and a reviewer has yet to decide;
+        // iDenfy's older iframe docs list `null` beside it for no review.
+        let manual_status = match (v.review_pending, has_manual, v.status) {
+            (true, _, _) => Some("waiting"),
+            (false, false, _) => None,
+            (false, true, Overall::Approved | Overall::Suspected) => Some("approved"),
+            (false, true, _) => Some("failed"),
         };
         IframeMessage {
             status: UserResult::of(v),
@@ -248,7 +254,7 @@ impl IframeMessage {
         };
         let object = serde_json::json!({
             "status": case(self.status.as_str()),
-            "manualStatus": case(self.manual_status),
+            "manualStatus": self.manual_status.map(case),
             "autoSuspected": self.auto_suspected,
             "manualSuspected": self.manual_suspected,
         });
@@ -266,8 +272,8 @@ mod tests {
     #[test]
     fn the_posted_message_follows_the_configuration() {
         let m = IframeMessage {
-            status: UserResult::Unverified,
-            manual_status: "waiting",
+            status: UserResult::Approved,
+            manual_status: Some("waiting"),
             auto_suspected: false,
             manual_suspected: false,
         };
@@ -275,13 +281,13 @@ mod tests {
             iframe_message,
             iframe_case,
         };
-        let lower = serde_json::json!({"status": "unverified", "manualStatus": "waiting",
+        let lower = serde_json::json!({"status": "approved", "manualStatus": "waiting",
             "autoSuspected": false, "manualSuspected": false});
         assert_eq!(
             m.posted(&ui(IframeMessageForm::Object, IframeCase::Lower)),
             lower
         );
-        let upper = serde_json::json!({"status": "UNVERIFIED", "manualStatus": "WAITING",
+        let upper = serde_json::json!({"status": "APPROVED", "manualStatus": "WAITING",
             "autoSuspected": false, "manualSuspected": false});
         assert_eq!(
             m.posted(&ui(IframeMessageForm::Object, IframeCase::Upper)),
@@ -290,6 +296,16 @@ mod tests {
         let text = m.posted(&ui(IframeMessageForm::Json, IframeCase::Upper));
         let parsed: serde_json::Value = serde_json::from_str(text.as_str().unwrap()).unwrap();
         assert_eq!(parsed, upper);
+        // No manual status stays null in either case and form.
+        let none = IframeMessage {
+            status: UserResult::Unverified,
+            manual_status: None,
+            ..m
+        };
+        let posted = none.posted(&ui(IframeMessageForm::Json, IframeCase::Upper));
+        let parsed: serde_json::Value = serde_json::from_str(posted.as_str().unwrap()).unwrap();
+        assert_eq!(parsed["manualStatus"], serde_json::Value::Null);
+        assert_eq!(parsed["status"], "UNVERIFIED");
     }
 
     #[test]

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::domain::aml;
+use crate::domain::calendar::Date;
 use crate::domain::status::{DocumentResult, FaceResult, FraudTagValue, MismatchTagValue, Overall};
 use crate::domain::verification::{DocumentData, Verification};
 
@@ -19,10 +21,14 @@ pub struct Payload<'a> {
     platform: &'static str,
     status: StatusBlock<'a>,
     data: DocumentData,
+    /// FRONT and BACK, and FACE when the session took a selfie; `{}`
+    /// before a result.
     file_urls: BTreeMap<&'static str, String>,
     additional_step_pdf_urls: Map<String, Value>,
+    /// The legacy (v2) AML results: null unless the partner screens
+    /// (`aml_screening`) and there is a result.
     #[serde(rename = "AML")]
-    aml: Option<Vec<Value>>,
+    aml: Option<Vec<aml::ServiceResult>>,
     #[serde(rename = "LID")]
     lid: Option<Vec<Value>>,
     scan_ref: &'a str,
@@ -39,9 +45,10 @@ pub struct Payload<'a> {
     manual_address: Option<String>,
     manual_address_match: bool,
     additional_steps: Option<Value>,
+    /// The v3 AML block, beside `AML` (null when it is).
+    aml_check: Option<aml::Check>,
     /// The checks and steps below are features the mock does not run; the
     /// OpenAPI `IdentificationWebhook` lists them, so they are present, null.
-    aml_check: Option<Value>,
     #[serde(rename = "CRIMINAL_CHECK")]
     criminal_check: Option<Value>,
     registry_center_check: Option<Value>,
@@ -113,6 +120,12 @@ fn render(
 ) -> Vec<u8> {
     // A user took part only when there is a result; an expired token has no client.
     let took_part = v.status.is_finished();
+    // Screened once there is a result (and its data is not deleted).
+    let screening = (v.aml_screening && took_part).then(|| {
+        let checked = Date::of_unix(v.finished_at.unwrap_or(v.created_at)).iso();
+        aml::screening(v.aml_hit(), &v.scan_ref, &checked)
+    });
+    let (aml, aml_check) = screening.map_or((None, None), |s| (Some(s.v2), Some(s.v3)));
     let payload = Payload {
         is_final,
         platform: "PC",
@@ -130,7 +143,7 @@ fn render(
         data: v.document_data(),
         file_urls,
         additional_step_pdf_urls: Map::new(),
-        aml: None,
+        aml,
         lid: None,
         scan_ref: &v.scan_ref,
         external_ref: v.request.external_ref.as_deref(),
@@ -149,7 +162,7 @@ fn render(
         manual_address: None,
         manual_address_match: false,
         additional_steps: None,
-        aml_check: None,
+        aml_check,
         criminal_check: None,
         registry_center_check: None,
         address_verification: None,

@@ -5,10 +5,11 @@ use serde::{Deserialize, Serialize};
 
 use super::expiration::{self, ExpirationThreshold};
 use super::status::{
-    overall_of, DocumentResult, FaceResult, FraudTagValue, MismatchTagValue, Overall,
+    overall_of, DocumentResult, FaceResult, FraudTag, FraudTagValue, MismatchTag, MismatchTagValue,
+    Open, Overall,
 };
 use super::token::TokenRequest;
-use super::PartnerId;
+use super::{aml, canned, document_only, PartnerId};
 
 /// Serialized (control API, snapshots) with its wire-style names; the owning
 /// partner travels separately, by API key.
@@ -68,6 +69,10 @@ pub struct Verification {
     /// The latest `DOCUMENT_EXPIRATION` threshold sent.
     #[serde(default)]
     pub expiration_notified: Option<ExpirationThreshold>,
+    /// Its result is screened against the AML dummy entities ([`aml`]):
+    /// the partner's `aml_screening`, unless the token said `checkAml: false`.
+    #[serde(default)]
+    pub aml_screening: bool,
 }
 
 fn two() -> u32 {
@@ -150,6 +155,31 @@ impl Verification {
             failed_attempt: None,
             expiry_watched: false,
             expiration_notified: None,
+            aml_screening: false,
+        }
+    }
+
+    /// Whether the session took a selfie (every token type but `DOCUMENT`).
+    pub fn takes_selfie(&self) -> bool {
+        self.request.token_type.takes_selfie()
+    }
+
+    /// The AML dummy entity this verification's names screen as, when it is
+    /// screened.
+    pub fn aml_hit(&self) -> Option<aml::Entity> {
+        let r = &self.request;
+        self.aml_screening
+            .then(|| aml::hit(r.first_name.as_deref(), r.last_name.as_deref()))
+            .flatten()
+    }
+
+    /// Face and document results as this session can have them: without a
+    /// selfie the face is not checked and the document decides alone.
+    fn checked(&self, face: FaceResult, document: DocumentResult) -> (FaceResult, DocumentResult) {
+        if self.takes_selfie() {
+            (face, document)
+        } else {
+            (document_only::FACE, document_only::document(face, document))
         }
     }
 
@@ -209,9 +239,23 @@ impl Verification {
         review: ReviewPolicy,
         now: i64,
     ) -> bool {
-        self.auto_face = Some(result.auto_face);
-        self.auto_document = Some(result.auto_document);
+        let (face, document) = self.checked(result.auto_face, result.auto_document);
+        self.auto_face = Some(face);
+        self.auto_document = Some(document);
         self.fraud_tags = result.fraud_tags.clone();
+        if !self.takes_selfie() {
+            self.fraud_tags = self
+                .fraud_tags
+                .drain(..)
+                .map(document_only::fraud_tag)
+                .collect();
+        }
+        // An AML match is a fraud tag (iDenfy: "a match in the database also
+        // triggers SUSPECTED").
+        let aml_tag = Open::Known(FraudTag::AmlSuspection);
+        if self.aml_hit().is_some() && !self.fraud_tags.contains(&aml_tag) {
+            self.fraud_tags.push(aml_tag);
+        }
         self.mismatch_tags = result.mismatch_tags.clone();
         self.manual_face = None;
         self.manual_document = None;
@@ -241,6 +285,7 @@ impl Verification {
     /// the automatic ones and clear the automatic tags, so the outcome is
     /// APPROVED for FACE_MATCH + DOC_VALIDATED and DENIED otherwise.
     pub fn review_manually(&mut self, face: FaceResult, document: DocumentResult, now: i64) {
+        let (face, document) = self.checked(face, document);
         self.manual_face = Some(face);
         self.manual_document = Some(document);
         self.review_pending = false;
@@ -258,13 +303,21 @@ impl Verification {
         self.failed_attempt = None;
     }
 
-    /// The overall-status rule applied to this verification's results.
+    /// The overall-status rule applied to this verification's results (the
+    /// document alone decides for a session without a selfie).
     pub fn computed_overall(&self) -> Overall {
-        overall_of(
-            self.manual_face.or(self.auto_face),
-            self.manual_document.or(self.auto_document),
-            !self.fraud_tags.is_empty() || !self.mismatch_tags.is_empty(),
-        )
+        let document = self.manual_document.or(self.auto_document);
+        let tags = !self.fraud_tags.is_empty() || !self.mismatch_tags.is_empty();
+        if self.takes_selfie() {
+            overall_of(self.manual_face.or(self.auto_face), document, tags)
+        } else {
+            document_only::overall(document, tags)
+        }
+    }
+
+    /// Whether the result carries this mismatch tag.
+    fn mismatched(&self, tag: MismatchTag) -> bool {
+        self.mismatch_tags.contains(&Open::Known(tag))
     }
 
     /// Unix second at which an unused token expires.
@@ -317,8 +370,30 @@ impl Verification {
             return DocumentData::default();
         }
         let r = &self.request;
-        let first = r.first_name.as_deref().unwrap_or("JOHN").to_owned();
-        let last = r.last_name.as_deref().unwrap_or("DOE").to_owned();
+        let mut first = r
+            .first_name
+            .as_deref()
+            .unwrap_or(canned::FIRST_NAME)
+            .to_owned();
+        let mut last = r
+            .last_name
+            .as_deref()
+            .unwrap_or(canned::LAST_NAME)
+            .to_owned();
+        // A name mismatch reads the document's name differently from the
+        // partner's (or the canned) one: NAME the first name, SURNAME the
+        // last, FULL_NAME both.
+        let full = self.mismatched(MismatchTag::FullName);
+        if full || self.mismatched(MismatchTag::Name) {
+            first = canned::misread(&first);
+        }
+        if full || self.mismatched(MismatchTag::Surname) {
+            last = canned::misread(&last);
+        }
+        // The canned document has expired only when the result says so.
+        let expired =
+            self.manual_document.or(self.auto_document) == Some(DocumentResult::DocExpired);
+        let (expiry, issue) = canned::dates(self.created_at, expired);
         let selected = r
             .selected_country()
             .map_or_else(|| "LT".to_string(), str::to_ascii_uppercase);
@@ -332,31 +407,26 @@ impl Verification {
             full_name: Some(format!("{first} {last}")),
             doc_first_name: Some(first),
             doc_last_name: Some(last),
-            doc_number: Some(r.document_number.as_deref().unwrap_or("123456").to_owned()),
+            doc_number: Some(
+                r.document_number
+                    .as_deref()
+                    .unwrap_or(canned::DOCUMENT_NUMBER)
+                    .to_owned(),
+            ),
             doc_personal_code: Some(
                 r.personal_number
                     .as_deref()
-                    .unwrap_or("123456789")
+                    .unwrap_or(canned::PERSONAL_CODE)
                     .to_owned(),
             ),
-            doc_expiry: Some(
-                r.date_of_expiry
-                    .as_deref()
-                    .unwrap_or("2030-12-20")
-                    .to_owned(),
-            ),
+            doc_expiry: Some(r.date_of_expiry.clone().unwrap_or(expiry)),
             doc_dob: Some(
                 r.date_of_birth
                     .as_deref()
-                    .unwrap_or("1990-12-20")
+                    .unwrap_or(canned::DATE_OF_BIRTH)
                     .to_owned(),
             ),
-            doc_date_of_issue: Some(
-                r.date_of_issue
-                    .as_deref()
-                    .unwrap_or("2020-12-20")
-                    .to_owned(),
-            ),
+            doc_date_of_issue: Some(r.date_of_issue.clone().unwrap_or(issue)),
             doc_type: r.documents.first().map(|d| d.as_str()),
             doc_sex: Some(r.sex.map_or("MALE", |s| s.long_name())),
             doc_nationality: Some(nationality),
@@ -492,6 +562,74 @@ mod tests {
         assert!(v.mismatch_tags.is_empty());
         v.review_manually(FaceResult::FaceMatch, DocumentResult::DocExpired, 1003);
         assert_eq!(v.status, Overall::Denied);
+    }
+
+    #[test]
+    fn a_document_only_session_has_no_face_check_and_the_document_decides() {
+        let finished = |canned: &AutoResult| {
+            let mut v = verification(json!({"clientId": "c", "tokenType": "DOCUMENT"}));
+            v.finish_automatically(canned, ReviewPolicy::default(), 1001);
+            v
+        };
+        let v = finished(&testing::approved());
+        assert_eq!(v.status, Overall::Approved);
+        assert_eq!(v.auto_face, Some(FaceResult::FaceNotChecked));
+        assert_eq!(v.manual_face, Some(FaceResult::FaceNotChecked));
+        // A face failure is carried by the document: still DENIED.
+        let v = finished(&testing::denied());
+        assert_eq!(v.status, Overall::Denied);
+        assert_eq!(v.auto_face, Some(FaceResult::FaceNotChecked));
+        assert_eq!(v.auto_document, Some(DocumentResult::DocFaceNotFound));
+        // A selfie tag becomes the document portrait's.
+        let duplicate = AutoResult {
+            fraud_tags: vec![Open::Known(FraudTag::DuplicateFace)],
+            ..testing::approved()
+        };
+        let v = finished(&duplicate);
+        assert_eq!(v.status, Overall::Suspected);
+        assert_eq!(v.fraud_tags, [Open::Known(FraudTag::DuplicateDocFace)]);
+        // A manual review of it: the document decides.
+        let mut v = finished(&testing::denied());
+        v.review_manually(FaceResult::FaceMismatch, DocumentResult::DocValidated, 1002);
+        assert_eq!(v.status, Overall::Denied);
+        v.review_manually(FaceResult::FaceMatch, DocumentResult::DocValidated, 1003);
+        assert_eq!(
+            (v.status, v.manual_face),
+            (Overall::Approved, Some(FaceResult::FaceNotChecked))
+        );
+    }
+
+    #[test]
+    fn the_canned_document_agrees_with_the_result() {
+        let mut v =
+            verification(json!({"clientId": "c", "firstName": "John", "lastName": "Smith"}));
+        v.finish_automatically(&testing::suspected(), ReviewPolicy::default(), 1001);
+        let d = v.document_data();
+        assert_eq!(
+            (d.doc_first_name.as_deref(), d.doc_last_name.as_deref()),
+            (Some("JON"), Some("SMITH"))
+        );
+        assert_eq!(d.full_name.as_deref(), Some("JON SMITH"));
+        // Created in 1970, approved: the document expires in 1975.
+        let mut v = verification(json!({"clientId": "c"}));
+        v.finish_automatically(&testing::approved(), ReviewPolicy::default(), 1001);
+        assert_eq!(v.document_data().doc_expiry.as_deref(), Some("1975-12-20"));
+        v.review_manually(FaceResult::FaceMatch, DocumentResult::DocExpired, 1002);
+        assert_eq!(v.document_data().doc_expiry.as_deref(), Some("1969-12-20"));
+    }
+
+    #[test]
+    fn an_aml_match_is_suspected_only_when_screened() {
+        let weber = json!({"clientId": "c", "firstName": "Manfred", "lastName": "Weber"});
+        let mut v = verification(weber.clone());
+        v.finish_automatically(&testing::approved(), ReviewPolicy::default(), 1001);
+        assert_eq!(v.status, Overall::Approved);
+        let mut v = verification(weber);
+        v.aml_screening = true;
+        v.finish_automatically(&testing::approved(), ReviewPolicy::default(), 1001);
+        assert_eq!(v.status, Overall::Suspected);
+        assert_eq!(v.fraud_tags, [Open::Known(FraudTag::AmlSuspection)]);
+        assert_eq!(v.aml_hit(), Some(aml::Entity::Person));
     }
 
     #[test]

@@ -12,7 +12,9 @@ use crate::runtime::app::App;
 use crate::runtime::webhook::sign;
 
 /// (fileUrls key, file name, PNG bytes)
-const FILES: [(&str, &str, &[u8]); 3] = [
+type File = (&'static str, &'static str, &'static [u8]);
+
+static FILES: [File; 3] = [
     (
         "FRONT",
         "front.png",
@@ -21,6 +23,15 @@ const FILES: [(&str, &str, &[u8]); 3] = [
     ("BACK", "back.png", include_bytes!("../../assets/back.png")),
     ("FACE", "face.png", include_bytes!("../../assets/face.png")),
 ];
+
+/// The images `v` has: all three, less the selfie (`FACE`) for a session
+/// that took none (`tokenType: DOCUMENT`).
+fn files_of(v: &Verification) -> impl Iterator<Item = &'static File> {
+    let selfie = v.takes_selfie();
+    FILES
+        .iter()
+        .filter(move |(key, _, _)| selfie || *key != "FACE")
+}
 
 /// The `fileUrls` map of `v` as `app` issues it now, on its clock, with the
 /// configured lifetime.
@@ -34,8 +45,8 @@ pub fn issued(app: &App, v: &Verification) -> BTreeMap<&'static str, String> {
 }
 
 /// The `fileUrls` map, issued at `now` (Unix seconds, the mock's clock):
-/// one URL per image, each working for `ttl_secs`, once the verification
-/// has a result (and its data is not deleted), else empty.
+/// one URL per image it has, each working for `ttl_secs`, once the
+/// verification has a result (and its data is not deleted), else empty.
 pub fn urls(
     v: &Verification,
     public_url: &str,
@@ -47,8 +58,7 @@ pub fn urls(
     }
     let expires = now.saturating_add(i64::try_from(ttl_secs).unwrap_or(i64::MAX));
     let sig = signature(v, expires);
-    FILES
-        .iter()
+    files_of(v)
         .map(|(key, name, _)| {
             (
                 *key,
@@ -64,7 +74,7 @@ pub fn images(v: &Verification) -> Vec<(&'static str, &'static [u8])> {
     if !v.status.is_finished() {
         return Vec::new();
     }
-    FILES.iter().map(|(key, _, bytes)| (*key, *bytes)).collect()
+    files_of(v).map(|(key, _, bytes)| (*key, *bytes)).collect()
 }
 
 fn signed_text(v: &Verification, expires: i64) -> String {
@@ -95,11 +105,7 @@ pub fn open(v: &Verification, expires: &str, sig: &str, name: &str, now: i64) ->
         signed_text(v, expires).as_bytes(),
         sig,
     );
-    let Some(bytes) = FILES
-        .iter()
-        .find(|(_, n, _)| *n == name)
-        .map(|(_, _, b)| *b)
-    else {
+    let Some(bytes) = files_of(v).find(|(_, n, _)| *n == name).map(|(_, _, b)| *b) else {
         return Access::NotFound;
     };
     match (intact && v.status.is_finished(), now > expires) {

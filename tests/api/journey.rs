@@ -261,6 +261,60 @@ async fn the_embedded_page_gets_the_iframe_message() {
     );
 }
 
+/// The embedded page's answer to `outcome` for a fresh token made of `body`.
+async fn iframe_answer(m: &Mock, body: Value, outcome: &str) -> Value {
+    let t = m.token(DEV, body).await;
+    let resp = m
+        .http
+        .post(m.url("/ui/finish"))
+        .header("Accept", "application/json")
+        .form(&[
+            ("authToken", t["authToken"].as_str().unwrap()),
+            ("outcome", outcome),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let (status, answer) = parse(resp).await;
+    assert_eq!(status, 200, "{answer}");
+    answer
+}
+
+#[tokio::test]
+async fn the_iframe_message_waits_only_for_a_review_that_is_pending() {
+    // Object form, lower case (the default) and JSON text, upper case.
+    for (extra, waiting) in [
+        // One attempt: the page's deny is the session's result.
+        ("[defaults]\nmax_attempts = 1", json!("waiting")),
+        (
+            "[defaults]\nmax_attempts = 1\n[ui]\niframe_message = 'json'\niframe_case = 'upper'",
+            json!("WAITING"),
+        ),
+    ] {
+        let m = Mock::start(config("", extra)).await;
+        let read = |posted: &Value| match posted {
+            Value::String(text) => serde_json::from_str::<Value>(text).unwrap(),
+            other => other.clone(),
+        };
+        // Left unverified (a cancel): nobody reviews anything, so no manual status.
+        let left = iframe_answer(&m, json!({"clientId": "c"}), "unverified").await;
+        assert_eq!(left["message"]["manualStatus"], Value::Null, "{left}");
+        let posted = read(&left["postMessage"]);
+        assert_eq!(posted["manualStatus"], Value::Null, "{posted}");
+        assert!(
+            posted["status"]
+                .as_str()
+                .unwrap()
+                .eq_ignore_ascii_case("unverified"),
+            "{posted}"
+        );
+        // A denied result that waits for the manual review: WAITING.
+        let reviewed =
+            iframe_answer(&m, json!({"clientId": "c", "reviewFailed": true}), "deny").await;
+        assert_eq!(read(&reviewed["postMessage"])["manualStatus"], waiting);
+    }
+}
+
 #[tokio::test]
 async fn an_undelivered_final_webhook_sends_the_user_to_the_error_url() {
     let rx = Receiver::start().await;

@@ -9,6 +9,7 @@
 
 mod helpers;
 
+mod aml;
 mod api_errors;
 mod attempts;
 mod bounds;
@@ -27,6 +28,7 @@ mod openapi;
 mod probe;
 mod properties;
 mod reports;
+mod results;
 mod state_file;
 mod subscriptions;
 mod tls;

@@ -229,3 +229,46 @@ async fn the_validation_catches_a_wrong_type() {
         std::panic::catch_unwind(|| assert_valid(&doc, "/api/v2/token", "post", 201, &token));
     assert!(outcome.is_err(), "a string expiryTime must not validate");
 }
+
+#[tokio::test]
+async fn aml_blocks_document_only_results_and_unverified_answers_validate() {
+    let setup = Setup::toml(
+        "listen = '127.0.0.1:0'\n[[partners]]\napi_key = 'dev-key'\n\
+         api_secret = 'dev-secret'\naml_screening = true\n",
+    );
+    let m = Mock::start(setup).await;
+    let (_, doc) = m.cget("/_mock/openapi/idenfy.json").await;
+    for body in [
+        json!({"clientId": "c", "dummyStatus": "APPROVED", "firstName": "Manfred", "lastName": "Weber"}),
+        json!({"clientId": "c", "dummyStatus": "APPROVED", "firstName": "GoPayments"}),
+        json!({"clientId": "c", "dummyStatus": "DENIED", "firstName": "Cliff", "lastName": "Hazard"}),
+        json!({"clientId": "c", "dummyStatus": "APPROVED", "firstName": "Ann"}),
+        json!({"clientId": "c", "dummyStatus": "DENIED", "tokenType": "DOCUMENT"}),
+    ] {
+        let t = m.token(DEV, body).await;
+        let sr = json!({"scanRef": t["scanRef"]});
+        for path in [
+            "/api/v2/full",
+            "/api/v2/files",
+            "/api/v2/data",
+            "/api/v2/status",
+        ] {
+            let (s, answer) = m.post(path, DEV, sr.clone()).await;
+            assert_valid(&doc, path, "post", s.as_u16(), &answer);
+        }
+    }
+    let (_, control) = m.cget("/_mock/openapi/control.json").await;
+    let t = m.token(DEV, json!({"clientId": "c"})).await;
+    let path = "/_mock/verifications/{scan_ref}/finish";
+    let (s, body) = m
+        .cpost(
+            &format!(
+                "/_mock/verifications/{}/finish",
+                t["scanRef"].as_str().unwrap()
+            ),
+            json!({"outcome": "unverified"}),
+        )
+        .await;
+    assert_eq!(body["message"]["manualStatus"], Value::Null, "{body}");
+    assert_valid(&control, path, "post", s.as_u16(), &body);
+}

@@ -19,9 +19,15 @@ const BIN: &str = env!("CARGO_BIN_EXE_idenfy-mock");
 /// Runs `idenfy-mock probe` against `base_url` as the DEV partner; returns
 /// the exit code and stdout. Gives up after 60 s.
 async fn probe(base_url: &str) -> (i32, String) {
+    probe_with(base_url, &[]).await
+}
+
+/// [`probe`] with further arguments.
+async fn probe_with(base_url: &str, args: &[&str]) -> (i32, String) {
     let child = tokio::process::Command::new(BIN)
         .args(["probe", "--base-url", base_url, "--timeout", "5"])
         .args(["--api-key", DEV.0, "--api-secret", DEV.1])
+        .args(args)
         .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -118,7 +124,7 @@ async fn probe_reports_each_deviation_of_a_deviant_server_and_nothing_else() {
     let mut lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
         lines.pop(),
-        Some("probe: 18 difference(s) from the mock"),
+        Some("probe: 22 difference(s) from the mock"),
         "{stdout}"
     );
     let mut expected = Vec::new();
@@ -129,6 +135,8 @@ async fn probe_reports_each_deviation_of_a_deviant_server_and_nothing_else() {
         "token/bank-switches",
         "token/for-manual",
         "token/expired",
+        "token/document",
+        "token/aml-person",
     ] {
         expected.push(format!("{step}: $.expiryTime: missing in target"));
         expected.push(format!("{step}: $.extraKey: extra in target"));
@@ -147,6 +155,101 @@ async fn probe_reports_each_deviation_of_a_deviant_server_and_nothing_else() {
             .into(),
     );
     lines.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(lines, expected, "{stdout}");
+}
+
+/// A proxy in front of a mock that screens (AML) and changes two things: a
+/// FACE image for every result (also without a selfie), and the v3 AML
+/// block's status of a hit reads `NO_FLAGS`.
+async fn selfie_and_aml_deviant(
+    State(inner): State<(reqwest::Client, String)>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (client, base) = inner;
+    let mut request = client
+        .request(method, format!("{base}{}", uri.path()))
+        .body(body);
+    for name in ["authorization", "content-type"] {
+        if let Some(value) = headers.get(name) {
+            request = request.header(name, value.as_bytes());
+        }
+    }
+    let Ok(answer) = request.send().await else {
+        return StatusCode::BAD_GATEWAY.into_response();
+    };
+    let status = StatusCode::from_u16(answer.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    let bytes = answer.bytes().await.unwrap_or_default();
+    let mut json: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let face = Value::String("https://files.test/face.png".into());
+    match uri.path() {
+        "/api/v2/files" if json.get("FRONT").is_some() => json["FACE"] = face,
+        "/api/v2/full" => {
+            if json["fileUrls"].get("FRONT").is_some() {
+                json["fileUrls"]["FACE"] = face;
+            }
+            if json["amlCheck"]["overallStatus"] == "FLAGS_FOUND" {
+                json["amlCheck"]["overallStatus"] = "NO_FLAGS".into();
+            }
+        }
+        _ => {}
+    }
+    (status, axum::Json(json)).into_response()
+}
+
+#[tokio::test]
+async fn probe_compares_document_only_results_and_aml_blocks_when_asked() {
+    let screening = "[[partners]]\napi_key = 'dev-key'\napi_secret = 'dev-secret'\n\
+                     aml_screening = true\n";
+    let inner = Mock::start(crate::helpers::Setup::toml(&format!(
+        "listen = '127.0.0.1:0'\n{screening}"
+    )))
+    .await
+    .server;
+    let app = Router::new()
+        .fallback(selfie_and_aml_deviant)
+        .with_state((reqwest::Client::new(), inner.uri()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let target = format!("http://{addr}");
+
+    let selfie = [
+        "files/document: $.FACE: extra in target",
+        "full/document: $.fileUrls.FACE: extra in target",
+    ];
+    // Without --aml-screening the reference does not screen: the dummy
+    // person's result differs (a hint to pass it), the blocks are not compared.
+    let (code, stdout) = probe(&target).await;
+    assert_eq!(code, 1, "{stdout}");
+    let mut lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines.pop(),
+        Some("probe: 3 difference(s) from the mock"),
+        "{stdout}"
+    );
+    lines.sort_unstable();
+    let mut expected = selfie.to_vec();
+    expected.push(r#"full/aml-person: $.status.overall: mock "APPROVED", target "SUSPECTED""#);
+    expected.sort_unstable();
+    assert_eq!(lines, expected, "{stdout}");
+    // With it, the hit's v3 status too.
+    let (code, stdout) = probe_with(&target, &["--aml-screening"]).await;
+    assert_eq!(code, 1, "{stdout}");
+    let mut lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines.pop(),
+        Some("probe: 3 difference(s) from the mock"),
+        "{stdout}"
+    );
+    lines.sort_unstable();
+    let mut expected = selfie.to_vec();
+    expected.push(
+        r#"full/aml-person: $.amlCheck.overallStatus: mock "FLAGS_FOUND", target "NO_FLAGS""#,
+    );
     expected.sort_unstable();
     assert_eq!(lines, expected, "{stdout}");
 }

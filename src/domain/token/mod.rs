@@ -76,6 +76,14 @@ wire_enum!(
     }
 );
 
+impl TokenType {
+    /// Whether the session takes a selfie (or a video of the face): every
+    /// type but `DOCUMENT` ("document scan only").
+    pub fn takes_selfie(self) -> bool {
+        self != TokenType::Document
+    }
+}
+
 wire_enum!(
     /// `sex` as sent on token creation.
     Sex { Male = "M", Female = "F" }

@@ -71,9 +71,20 @@ pub fn session(v: &Verification, lang: &str, seconds_left: i64, token: &str) -> 
     );
     let left = seconds_left.max(0);
     let faces = options(FaceResult::ALL.iter().map(|f| f.as_str()), "FACE_MISMATCH");
+    // Without a selfie (tokenType DOCUMENT) only the document can fail.
+    let (face_select, denied_document) = if v.takes_selfie() {
+        (
+            format!(
+                "<select id=\"deny-face\" name=\"face\" aria-label=\"face result\">{faces}</select>"
+            ),
+            "DOC_VALIDATED",
+        )
+    } else {
+        (String::new(), "DOC_FACE_NOT_FOUND")
+    };
     let docs = options(
         DocumentResult::ALL.iter().map(|d| d.as_str()),
-        "DOC_VALIDATED",
+        denied_document,
     );
     let tags = options(
         MismatchTag::ALL
@@ -90,6 +101,7 @@ pub fn session(v: &Verification, lang: &str, seconds_left: i64, token: &str) -> 
 <dt>First name</dt><dd id=\"first-name\">{first}</dd>\
 <dt>Last name</dt><dd id=\"last-name\">{last}</dd>\
 <dt>Documents</dt><dd id=\"documents\">{documents}</dd>\
+<dt>Type</dt><dd id=\"token-type\">{token_type}</dd>\
 <dt>Locale</dt><dd id=\"locale\">{locale}</dd>\
 <dt>Time left</dt><dd id=\"time-left\" data-seconds=\"{left}\">{min} min {sec:02} s</dd>\
 <dt>Attempt</dt><dd id=\"attempt\" data-attempt=\"{attempt}\" data-allowed=\"{allowed}\">{attempt} of {allowed}</dd>\
@@ -98,6 +110,7 @@ pub fn session(v: &Verification, lang: &str, seconds_left: i64, token: &str) -> 
         client = escape_html(&r.client_id),
         first = name(&r.first_name),
         last = name(&r.last_name),
+        token_type = r.token_type.as_str(),
         locale = escape_html(lang),
         min = left / 60,
         sec = left % 60,
@@ -114,7 +127,7 @@ No webhook is sent until the session ends.</p>"
             token,
             OutcomeKind::Deny,
             &format!(
-                "<select id=\"deny-face\" name=\"face\" aria-label=\"face result\">{faces}</select>\
+                "{face_select}\
 <select id=\"deny-document\" name=\"document\" aria-label=\"document result\">{docs}</select>"
             ),
             "Deny"

@@ -10,6 +10,7 @@ use pdf_writer::types::ProcSet;
 use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str};
 use serde_json::Value;
 
+use crate::domain::calendar::utc;
 use crate::domain::fields::{FieldResult, Fields, Object};
 use crate::domain::verification::{DocumentData, Verification};
 
@@ -17,7 +18,6 @@ mod png;
 mod text;
 
 use png::Png;
-pub use text::utc;
 use text::{cut, win_ansi};
 
 /// Longest value shown, in characters (the rest is cut with `...`).

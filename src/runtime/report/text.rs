@@ -1,4 +1,4 @@
-//! Text for the report: cutting long values, WinAnsi encoding, UTC times.
+//! Text for the report: cutting long values, WinAnsi encoding.
 
 /// At most `max` characters of `s`, with `...` when cut.
 pub(super) fn cut(s: &str, max: usize) -> String {
@@ -54,26 +54,4 @@ pub(super) fn win_ansi(s: &str) -> Vec<u8> {
             }
         })
         .collect()
-}
-
-/// `secs` (Unix) as `YYYY-MM-DD HH:MM:SS`, UTC.
-pub fn utc(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rest = secs.rem_euclid(86_400);
-    // Civil-from-days (proleptic Gregorian), era-based.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    )
 }
