@@ -106,8 +106,10 @@ pub fn create(
         now,
     );
     let partner_config = &app.partners().get(partner).config;
-    v.attempts_allowed = partner_config
-        .max_attempts
+    v.attempts_allowed = v
+        .request
+        .max_attempt_count
+        .or(partner_config.max_attempts)
         .unwrap_or(app.config().defaults.max_attempts);
     v.expiry_watched = partner_config
         .subscriptions

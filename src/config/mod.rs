@@ -255,8 +255,9 @@ pub struct WebhookConfig {
     pub max_in_flight: NonZeroUsize,
     /// Deliveries running at once to one target (scheme, host and port).
     pub max_in_flight_per_target: NonZeroUsize,
-    /// Webhooks queued or being attempted, in total and per target; one
-    /// over either is journaled `failed` ("queue full").
+    /// Webhooks queued or being attempted, in total and per target: a
+    /// request whose webhook finds either full waits for room up to
+    /// `enqueue_wait_ms`, then is answered 429 with nothing created.
     pub max_pending: NonZeroUsize,
     pub max_pending_per_target: NonZeroUsize,
     /// How long a request waits for room in the queue before it is refused.
@@ -462,6 +463,16 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.0.contains("aml_screening"), "{e}");
+    }
+
+    #[test]
+    fn the_pages_settle_wait_is_bounded() {
+        assert!(Config::from_toml("[ui]\nsettle_wait_secs = 900", "f").is_ok());
+        let e = Config::from_toml("[ui]\nsettle_wait_secs = 901", "f").unwrap_err();
+        assert!(
+            e.0.contains("'ui.settle_wait_secs'") && e.0.contains("900"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -44,6 +44,14 @@ fn top_level(c: &Config, err: Err<'_>) -> Result<(), ConfigError> {
     if c.body_limit_bytes < 1024 {
         return Err(err("body_limit_bytes", "must be at least 1024".into()));
     }
+    // The page's wait also stretches its connection's idle allowance: as
+    // long as the derived bound's cap, no longer.
+    if c.ui.settle_wait_secs > 900 {
+        return Err(err(
+            "ui.settle_wait_secs",
+            "must be 0 (derived from the webhook settings) to 900".into(),
+        ));
+    }
     Ok(())
 }
 

@@ -1,6 +1,6 @@
-//! Calendar dates from Unix seconds (UTC, proleptic Gregorian), for the
-//! dates the mock writes: the canned document's dates, AML check dates, the
-//! report's times.
+//! Calendar dates and Unix seconds (UTC, with the `time` crate), for the
+//! dates the mock writes and reads: the canned document's dates, AML check
+//! dates, the report's times, a document's expiry day.
 
 /// A day of the calendar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -11,23 +11,18 @@ pub struct Date {
 }
 
 impl Date {
-    /// The UTC day that Unix second `secs` falls on.
+    /// The UTC day that Unix second `secs` falls on (clamped to the years
+    /// -9999 to 9999 the `time` crate knows; the mock's clock stays far inside).
     pub fn of_unix(secs: i64) -> Date {
-        let days = secs.div_euclid(86_400);
-        // Civil-from-days, era-based.
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z.rem_euclid(146_097);
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = doy - (153 * mp + 2) / 5 + 1;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let at = time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(if secs < 0 {
+            time::PrimitiveDateTime::MIN.assume_utc()
+        } else {
+            time::PrimitiveDateTime::MAX.assume_utc()
+        });
         Date {
-            year: yoe + era * 400 + i64::from(month <= 2),
-            // 1..=12 and 1..=31 by construction.
-            month: month as u8,
-            day: day as u8,
+            year: i64::from(at.year()),
+            month: u8::from(at.month()),
+            day: at.day(),
         }
     }
 
@@ -35,6 +30,18 @@ impl Date {
     pub fn iso(self) -> String {
         format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
     }
+}
+
+/// 00:00 UTC of `date` (`YYYY-MM-DD`) as a Unix second; `None` when it is
+/// not such a date.
+pub fn day_start(date: &str) -> Option<i64> {
+    let mut parts = date.splitn(3, '-');
+    let year: i32 = parts.next()?.parse().ok()?;
+    let month: u8 = parts.next()?.parse().ok()?;
+    let day: u8 = parts.next()?.parse().ok()?;
+    let month = time::Month::try_from(month).ok()?;
+    let date = time::Date::from_calendar_date(year, month, day).ok()?;
+    Some(date.midnight().assume_utc().unix_timestamp())
 }
 
 /// Unix second `secs` as `YYYY-MM-DD HH:MM:SS`, UTC.
@@ -60,5 +67,9 @@ mod tests {
         assert_eq!(Date::of_unix(-1).iso(), "1969-12-31");
         assert_eq!(utc(1_764_698_400 + 3_661), "2025-12-02 19:01:01");
         assert!(Date::of_unix(0) < Date::of_unix(86_400));
+        assert_eq!(day_start("2000-02-29"), Some(951_782_400));
+        assert_eq!(day_start("2030-02-30"), None);
+        assert_eq!(day_start("20301220"), None);
+        assert_eq!(Date::of_unix(i64::MAX).year, 9999);
     }
 }

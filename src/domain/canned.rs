@@ -80,14 +80,9 @@ pub fn misread(name: &str) -> String {
 mod tests {
     use super::*;
 
-    const DAY: i64 = 86_400;
-
     /// Unix second of midnight UTC on the day `iso` names.
     fn at(iso: &str) -> i64 {
-        (0..200_000)
-            .map(|d| d * DAY)
-            .find(|&s| Date::of_unix(s).iso() == iso)
-            .unwrap()
+        crate::domain::calendar::day_start(iso).unwrap()
     }
 
     #[test]

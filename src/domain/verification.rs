@@ -9,7 +9,7 @@ use super::status::{
     Open, Overall,
 };
 use super::token::TokenRequest;
-use super::{aml, canned, document_only, PartnerId};
+use super::{aml, calendar, canned, document_only, PartnerId};
 
 /// Serialized (control API, snapshots) with its wire-style names; the owning
 /// partner travels separately, by API key.
@@ -190,7 +190,7 @@ impl Verification {
             return None;
         }
         let date = self.document_data().doc_expiry?;
-        Some((expiration::day_start(&date)?, date))
+        Some((calendar::day_start(&date)?, date))
     }
 
     /// When the next `DOCUMENT_EXPIRATION` notice is due, if one is to come.
@@ -213,11 +213,11 @@ impl Verification {
     /// status is DENIED) and another attempt is left; returns how many are
     /// left then, or `None` when the result finishes the session.
     pub fn fail_attempt(&mut self, result: &AutoResult) -> Option<u32> {
-        let fails = overall_of(
-            Some(result.auto_face),
-            Some(result.auto_document),
-            !result.fraud_tags.is_empty() || !result.mismatch_tags.is_empty(),
-        ) == Overall::Denied;
+        // Judged as the session would finish with it: the document alone
+        // without a selfie, and an AML hit's tag (SUSPECTED is no failure).
+        let mut judged = self.clone();
+        judged.finish_automatically(result, ReviewPolicy::default(), self.created_at);
+        let fails = judged.status == Overall::Denied;
         let left = self
             .attempts_allowed
             .saturating_sub(self.attempts_failed + 1);

@@ -217,3 +217,30 @@ async fn aml_screening_is_refused_for_a_partner_outside_dev() {
         "{printed}"
     );
 }
+
+#[tokio::test]
+async fn a_failed_attempt_of_an_aml_hit_is_suspected_at_once_not_a_retry() {
+    let rx = Receiver::start().await;
+    let m = Mock::start(screening(&rx.url)).await;
+    let t = m
+        .token(
+            DEV,
+            json!({"clientId": "c", "firstName": "Manfred", "lastName": "Weber"}),
+        )
+        .await;
+    let scan_ref = t["scanRef"].as_str().unwrap();
+    // A deny with an attempt left would be a retry; the hit's tag makes the
+    // result SUSPECTED, which ends the session.
+    let (s, done) = m
+        .cpost(
+            &format!("/_mock/verifications/{scan_ref}/finish"),
+            json!({"outcome": "deny"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{done}");
+    assert_ne!(done["result"], "retry", "{done}");
+    assert_eq!(done["verification"]["status"], "SUSPECTED", "{done}");
+    let hook = rx.wait_for(1).await[0].json();
+    assert_eq!(hook["status"]["overall"], "SUSPECTED");
+    assert_eq!(hook["status"]["fraudTags"], json!(["AML_SUSPECTION"]));
+}

@@ -221,6 +221,47 @@ async fn the_control_api_drives_the_same_attempts() {
         )
         .await;
     assert_eq!(done["result"], "failed", "{done}");
+
+    // The token's maxAttemptCount (iDenfy's FAQ) wins over the partner's,
+    // is echoed, and is checked.
+    let created = m
+        .token(DEV, json!({"clientId": "c", "maxAttemptCount": 1}))
+        .await;
+    assert_eq!(created["maxAttemptCount"], 1, "{created}");
+    let scan_ref = created["scanRef"].as_str().unwrap().to_owned();
+    let (_, done) = m
+        .cpost(
+            &format!("/_mock/verifications/{scan_ref}/finish"),
+            json!({"outcome": "deny"}),
+        )
+        .await;
+    assert_eq!(done["result"], "failed", "{done}");
+    let (_, scan_ref) = new_token(&one, json!({"maxAttemptCount": 3})).await;
+    let (_, again) = one
+        .cpost(
+            &format!("/_mock/verifications/{scan_ref}/finish"),
+            json!({"outcome": "deny"}),
+        )
+        .await;
+    assert_eq!(
+        (&again["result"], &again["attemptsLeft"]),
+        (&json!("retry"), &json!(2)),
+        "{again}"
+    );
+    for bad in [json!(0), json!(11), json!("2")] {
+        let (s, err) = m
+            .post(
+                "/api/v2/token",
+                DEV,
+                json!({"clientId": "c", "maxAttemptCount": bad}),
+            )
+            .await;
+        assert_eq!(s, 400, "{err}");
+        assert!(
+            err["message"].as_str().unwrap().contains("maxAttemptCount"),
+            "{err}"
+        );
+    }
 }
 
 #[tokio::test]

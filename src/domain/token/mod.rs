@@ -163,6 +163,10 @@ pub struct TokenRequest {
     pub additional_data: Option<JsonText>,
     pub questionnaire: Option<String>,
     pub video_call_questions: Vec<String>,
+    /// `maxAttemptCount` (iDenfy's FAQ, not in kyc.yaml): the attempts this
+    /// session gives the user, 1 to 10, over the partner's; echoed when sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_attempt_count: Option<u32>,
     /// DEV only; never echoed.
     #[serde(skip)]
     #[schema(ignore)]
@@ -219,6 +223,7 @@ impl TokenRequest {
             .string_len("questionnaire", 0, MAX_QUESTIONNAIRE_CHARS)?
             .map(str::to_owned);
         let video_call_questions = video_call_questions(&f)?;
+        let max_attempt_count = f.integer_in("maxAttemptCount", 1..=10)?.map(|n| n as u32);
         let switches = switches::parse(&f)?;
         let dummy_status = f.one_of("dummyStatus", DummyStatus::parse, DummyStatus::list)?;
 
@@ -252,6 +257,7 @@ impl TokenRequest {
             additional_data,
             questionnaire,
             video_call_questions,
+            max_attempt_count,
             dummy_status,
             switches,
         })

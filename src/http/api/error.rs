@@ -214,7 +214,7 @@ impl ApiError {
             StatusCode::TOO_MANY_REQUESTS,
             "TOO_MANY_REQUESTS",
             "Too many requests: the webhooks this request would send cannot be queued now \
-             (webhooks.max_pending); retry with backoff.",
+             (webhooks.max_pending or max_pending_per_target); retry with backoff.",
         )
     }
 

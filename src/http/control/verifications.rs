@@ -148,8 +148,9 @@ pub struct RetryAnswer {
 }
 
 /// Finishes an attempt of an ACTIVE verification with any outcome, exactly
-/// as the verification page does: a `deny` with attempts left (the
-/// session's `maxAttempts`, 2 by default) is a failed attempt, answered
+/// as the verification page does: a `deny` with attempts left (the token's
+/// `maxAttemptCount`, else the partner's `max_attempts`, 2 by default) is a
+/// failed attempt, answered
 /// `{"result": "retry", "attemptsLeft": n}` without a webhook; otherwise the
 /// session ends and its webhook goes out (this does not wait for it).
 #[utoipa::path(post, path = "/_mock/verifications/{scan_ref}/finish", tag = "control",
