@@ -27,9 +27,21 @@ pub struct Queue {
     pub(super) idle: Notify,
     /// Requests waiting for room now.
     waiting: AtomicUsize,
-    /// Resolved target keys by URL authority (`http://localhost:3000`).
-    keys: Ordered<HashMap<String, Arc<str>>>,
+    /// Resolved target keys.
+    keys: Ordered<Keys>,
 }
+
+/// Resolved target keys by URL authority (`http://localhost:3000`), and by
+/// whole URL once its authority is resolved, so a URL seen before is not
+/// parsed again (each webhook asks for its key more than once).
+#[derive(Default)]
+struct Keys {
+    by_authority: HashMap<String, Arc<str>>,
+    by_url: HashMap<String, Arc<str>>,
+}
+
+/// Entries each map of [`Keys`] holds at most; past it, it starts over.
+const MAX_KEYS: usize = 10_000;
 
 #[derive(Default)]
 pub(super) struct Pending {
@@ -114,7 +126,7 @@ impl Queue {
             room: Notify::new(),
             idle: Notify::new(),
             waiting: AtomicUsize::new(0),
-            keys: Ordered::new(Rank::Keys, HashMap::new()),
+            keys: Ordered::new(Rank::Keys, Keys::default()),
         }
     }
 
@@ -136,24 +148,36 @@ impl Queue {
     /// [`resolve`](Self::resolve) has looked it up (else its host as
     /// written), and its port.
     pub fn key(&self, url: &str) -> Arc<str> {
+        if let Some(key) = self.keys.lock().by_url.get(url) {
+            return key.clone();
+        }
         let Some((scheme, host, port)) = parts(url) else {
             return Arc::from(url);
         };
         let authority = format!("{scheme}://{host}:{port}");
-        if let Some(key) = self.keys.lock().get(&authority) {
-            return key.clone();
+        let mut keys = self.keys.lock();
+        let Some(key) = keys.by_authority.get(&authority).cloned() else {
+            // Not resolved (yet): not remembered, so a later resolve counts.
+            return Arc::from(authority);
+        };
+        if keys.by_url.len() >= MAX_KEYS {
+            keys.by_url.clear();
         }
-        Arc::from(authority)
+        keys.by_url.insert(url.to_owned(), key.clone());
+        key
     }
 
     /// Looks up `url`'s host (once; a second of patience) so that its key
     /// names the address the name resolves to.
     pub async fn resolve(&self, url: &str) {
+        if self.keys.lock().by_url.contains_key(url) {
+            return;
+        }
         let Some((scheme, host, port)) = parts(url) else {
             return;
         };
         let authority = format!("{scheme}://{host}:{port}");
-        if self.keys.lock().contains_key(&authority) {
+        if self.keys.lock().by_authority.contains_key(&authority) {
             return;
         }
         let looked_up = tokio::time::timeout(
@@ -174,11 +198,13 @@ impl Queue {
             None => Arc::from(authority.as_str()),
         };
         let mut keys = self.keys.lock();
-        // A bound: the map holds one entry per receiver name in use.
-        if keys.len() >= 10_000 {
-            keys.clear();
+        // A bound: the map holds one entry per receiver name in use. The
+        // URLs go with it, so none keeps a key that is not in it.
+        if keys.by_authority.len() >= MAX_KEYS {
+            keys.by_authority.clear();
+            keys.by_url.clear();
         }
-        keys.insert(authority, key);
+        keys.by_authority.insert(authority, key);
     }
 
     /// Tickets for one webhook to each of `keys`, waiting up to `wait` for
@@ -341,6 +367,10 @@ mod tests {
         q.resolve("http://localhost:3000/x").await;
         let resolved = q.key("http://localhost:3000/hook");
         assert!(&*resolved == "http://127.0.0.1:3000", "{resolved}");
+        // Asked again, the URL is answered from memory, the same key.
+        let again = q.key("http://localhost:3000/hook");
+        assert!(Arc::ptr_eq(&again, &resolved));
+        assert_eq!(q.keys.lock().by_url.len(), 1);
         let first = q.force(&resolved);
         let second = q.force(&resolved);
         assert_eq!(q.pending(), 2);
