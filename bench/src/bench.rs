@@ -4,9 +4,13 @@
 //! token, `dummyStatus: APPROVED`), whose webhook the mock produces, signs,
 //! journals and delivers to a receiver in this process. The reference server
 //! answers the same request with the same 201 bytes and does nothing else.
-//! Then: plain tokens, the seed workload beside long-polling waiters, webhook
-//! latency while another target is stuck, memory per stored verification,
-//! peak memory under adversarial bodies, start-up and idle memory.
+//! Then: the seed workload over HTTPS and new TLS connections, the seed
+//! workload with delivery against the two-exchange reference (the same 201
+//! plus the same webhook POSTed to the receiver), plain tokens, the seed
+//! workload beside long-polling waiters, webhook latency while another
+//! target is stuck, memory per stored verification, peak memory under
+//! adversarial bodies, start-up and idle memory, and the test helpers'
+//! start-to-ready times (bench/helpers-start, bench/helpers-start-go-php).
 //!
 //! Throughput runs use wrk (one run per server, `BENCH_SECS` long, default
 //! 10); memory is VmRSS from /proc. Progress goes to stderr, the Markdown
@@ -22,8 +26,10 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::{
-    create_many, cut, get_json, http, post_token, rss_kib, spawn_mock, spawn_reference,
-    start_receiver, temp_file, until_first_201, Receiver, Result, KEY, SECRET,
+    before_bin, create_many, cut, free_port, get_json, http, post_token, rss_kib, spawn_mock,
+    spawn_mock_bin, spawn_reference,
+    spawn_two_exchange, start_receiver, temp_file, until_first_201, Proc, Receiver, Result,
+    WebhookSample, KEY, SECRET,
 };
 
 /// Waiters' long-poll, the longest the mock allows.
@@ -47,6 +53,37 @@ const INBOXES: usize = 30;
 const NEAR_LIMIT: usize = 1_040_000;
 /// The benchmark stops a mock that grows past this, to protect the machine.
 const RSS_KILL_KIB: u64 = 1024 * 1024;
+/// wrk's answer timeout in the delivery rows: past the mock's longest wait
+/// for room in its queue (`webhooks.enqueue_wait_ms`, 5 s) before a 429.
+const DELIVERY_WRK_TIMEOUT: &str = "10s";
+/// Runs of each test helper's start-to-ready time, and how long one helper
+/// script may take in all.
+const HELPER_RUNS: u32 = 10;
+const HELPER_WAIT: Duration = Duration::from_secs(300);
+/// Each helper: its script, its line there, and the line of the bare binary
+/// timed by the same script.
+const HELPERS: [(&str, &str, &str); 4] = [
+    (
+        "bench/helpers-start",
+        "Python IdenfyMock().start()",
+        "bare binary (no helper)",
+    ),
+    (
+        "bench/helpers-start",
+        "Node startIdenfyMock()",
+        "bare binary (no helper)",
+    ),
+    (
+        "bench/helpers-start-go-php",
+        "go (idenfymock.Launch)",
+        "bare binary",
+    ),
+    (
+        "bench/helpers-start-go-php",
+        "php (IdenfyMock::start)",
+        "bare binary",
+    ),
+];
 
 struct Row {
     metric: String,
@@ -229,6 +266,11 @@ struct Wrk {
     requests: u64,
     non_2xx: u64,
     socket_errors: Option<String>,
+    /// The run's length as wrk measured it, seconds.
+    secs: f64,
+    /// Answers per status, from a script made by `lua_counting` (empty
+    /// with any other script).
+    statuses: std::collections::BTreeMap<u16, u64>,
 }
 
 impl Wrk {
@@ -247,13 +289,74 @@ impl Wrk {
             format!(" ({})", t.join(", "))
         }
     }
+
+    /// Answers with `status` (from a counting script).
+    fn status(&self, status: u16) -> u64 {
+        self.statuses.get(&status).copied().unwrap_or(0)
+    }
+
+    /// The answers other than 201, and socket errors, for the table (a 429
+    /// is the mock's backpressure, reported, not a failure); empty when
+    /// every answer was a 201.
+    fn answers(&self) -> String {
+        let mut t: Vec<String> = self
+            .statuses
+            .iter()
+            .filter(|(code, _)| **code != 201)
+            .map(|(code, n)| format!("{n}×{code}"))
+            .collect();
+        if let Some(e) = &self.socket_errors {
+            t.push(format!("socket errors: {e}"));
+        }
+        if t.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", t.join(", "))
+        }
+    }
+
+    /// Whether every answer was a 201 or a 429 and no socket failed.
+    fn only_201_or_429(&self) -> bool {
+        self.socket_errors.is_none() && self.statuses.keys().all(|c| matches!(c, 201 | 429))
+    }
+}
+
+/// The wrk script lines that POST `body` with the default partner's
+/// credentials.
+fn lua_request(body: &str) -> String {
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{KEY}:{SECRET}"));
+    format!(
+        "wrk.method = \"POST\"\nwrk.body = [==[{body}]==]\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.headers[\"Authorization\"] = \"Basic {auth}\"\n"
+    )
 }
 
 /// A wrk script that POSTs `body` with the default partner's credentials.
 fn lua(name: &str, body: &str) -> Result<String> {
-    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{KEY}:{SECRET}"));
+    temp_file(&format!("{name}.lua"), &lua_request(body))
+}
+
+/// The same, also counting the answers per status: each thread counts in
+/// `response`, and `done` prints one `status CODE COUNT` line per status
+/// (read by `wrk_with`). wrk then reads every answer's headers and body,
+/// which costs it some CPU: used only where both servers of a row get it.
+fn lua_counting(name: &str, body: &str) -> Result<String> {
     let script = format!(
-        "wrk.method = \"POST\"\nwrk.body = [==[{body}]==]\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.headers[\"Authorization\"] = \"Basic {auth}\"\n"
+        "{}{}",
+        lua_request(body),
+        r#"local threads = {}
+function setup(thread) table.insert(threads, thread) end
+statuses = {}
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+function done(summary, latency, requests)
+  local all = {}
+  for _, t in ipairs(threads) do
+    for code, n in pairs(t:get("statuses")) do all[code] = (all[code] or 0) + n end
+  end
+  for code, n in pairs(all) do io.write(string.format("status %d %d\n", code, n)) end
+end
+"#
     );
     temp_file(&format!("{name}.lua"), &script)
 }
@@ -261,20 +364,38 @@ fn lua(name: &str, body: &str) -> Result<String> {
 /// Runs wrk without blocking this runtime (the receiver and the waiters live
 /// in it).
 async fn wrk(url: &str, script: &str, connections: u32, secs: u32) -> Result<Wrk> {
+    wrk_with(url, script, connections, secs, &[]).await
+}
+
+/// `wrk` with more options (`--timeout`, `-H`) before the URL.
+async fn wrk_with(
+    url: &str,
+    script: &str,
+    connections: u32,
+    secs: u32,
+    extra: &[&str],
+) -> Result<Wrk> {
     let threads = connections.min(2);
+    let (threads, connections, duration) = (
+        threads.to_string(),
+        connections.to_string(),
+        format!("{secs}s"),
+    );
+    let mut args = vec![
+        "-t",
+        &threads,
+        "-c",
+        &connections,
+        "-d",
+        &duration,
+        "--latency",
+        "-s",
+        script,
+    ];
+    args.extend_from_slice(extra);
+    args.push(url);
     let out = tokio::process::Command::new("wrk")
-        .args([
-            "-t",
-            &threads.to_string(),
-            "-c",
-            &connections.to_string(),
-            "-d",
-            &format!("{secs}s"),
-            "--latency",
-            "-s",
-            script,
-            url,
-        ])
+        .args(&args)
         .output()
         .await
         .map_err(|e| format!("cannot run wrk (apt-get install wrk): {e}"))?;
@@ -305,12 +426,22 @@ async fn wrk(url: &str, script: &str, connections: u32, secs: u32) -> Result<Wrk
                 String::from_utf8_lossy(&out.stderr)
             )
         })?;
-    let requests = text
-        .lines()
-        .find(|l| l.contains(" requests in "))
+    let summary = text.lines().find(|l| l.contains(" requests in "));
+    let requests = summary
         .and_then(|l| l.split_whitespace().next())
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
+    // "  46819 requests in 2.01s, 50.23MB read"
+    let run_secs = summary
+        .and_then(|l| l.split_whitespace().nth(3))
+        .map_or(f64::NAN, |v| ms(v.trim_end_matches(',')) / 1000.0);
+    let statuses = text
+        .lines()
+        .filter_map(|l| {
+            let mut w = l.strip_prefix("status ")?.split_whitespace();
+            Some((w.next()?.parse().ok()?, w.next()?.parse().ok()?))
+        })
+        .collect();
     let non_2xx = text
         .lines()
         .find(|l| l.trim_start().starts_with("Non-2xx"))
@@ -328,6 +459,8 @@ async fn wrk(url: &str, script: &str, connections: u32, secs: u32) -> Result<Wrk
         requests,
         non_2xx,
         socket_errors,
+        secs: run_secs,
+        statuses,
     })
 }
 
@@ -745,6 +878,353 @@ async fn adversarial_peak(hook: &str) -> Result<(u64, bool, HashMap<u16, u64>, H
     Ok((peak.load(Ordering::Relaxed), killed, tokens?, inbox))
 }
 
+/// A folder in the temporary directory, named for this run, removed on drop.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Result<Self> {
+        let path =
+            std::env::temp_dir().join(format!("idenfy-mock-bench-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(Self(path))
+    }
+
+    fn path(&self) -> String {
+        self.0.display().to_string()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The mock's webhook for the seed request (the one the seed rows deliver),
+/// as the receiver gets it: what the two-exchange reference sends.
+async fn capture_webhook(receiver: &Receiver, hook: &str) -> Result<WebhookSample> {
+    let http = http();
+    let mock = spawn_mock(None, &["--webhook-url", hook])?;
+    until_first_201(&http, &mock.base, Instant::now()).await?;
+    if let Ok(mut s) = receiver.samples.lock() {
+        s.clear();
+    }
+    receiver.keep_samples.store(true, Ordering::Relaxed);
+    let found = async {
+        let created = post_token(&http, &mock.base, &seed_body("100000")).await?;
+        let scan_ref = created["scanRef"]
+            .as_str()
+            .ok_or("the seed 201 has no scanRef")?
+            .to_owned();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let sample = receiver.samples.lock().ok().and_then(|s| {
+                s.iter()
+                    .find(|w| {
+                        w.body
+                            .windows(scan_ref.len())
+                            .any(|b| b == scan_ref.as_bytes())
+                    })
+                    .cloned()
+            });
+            if let Some(w) = sample {
+                return Ok(w);
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "the seed webhook for {scan_ref} did not arrive within 5 s"
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+    .await;
+    receiver.keep_samples.store(false, Ordering::Relaxed);
+    if let Ok(mut s) = receiver.samples.lock() {
+        s.clear();
+    }
+    found
+}
+
+/// idenfy-mock serving HTTPS beside plain HTTP, the seed rows' webhook
+/// target, its TLS folder `dir`; the HTTPS base URL.
+async fn spawn_https_mock(hook: &str, dir: &str) -> Result<(Proc, String)> {
+    let listen = format!("127.0.0.1:{}", free_port());
+    let mock = spawn_mock(
+        None,
+        &[
+            "--webhook-url",
+            hook,
+            "--tls-listen",
+            &listen,
+            "--tls-dir",
+            dir,
+        ],
+    )?;
+    until_first_201(&http(), &mock.base, Instant::now()).await?;
+    tokio::net::TcpStream::connect(&listen)
+        .await
+        .map_err(|e| format!("the HTTPS listener {listen}: {e}"))?;
+    Ok((mock, format!("https://{listen}")))
+}
+
+/// One run of the delivery rows: the seed workload through wrk, then the
+/// drain until the receiver has one webhook per 201 wrk saw.
+struct Delivered {
+    w: Wrk,
+    /// 201 answers wrk received.
+    answered: u64,
+    /// Webhooks the receiver got from the start of the run to the end of
+    /// the drain (it can exceed `answered` by the requests wrk left in
+    /// flight when it stopped, which the server still answers).
+    delivered: u64,
+    run: Duration,
+    drain: Duration,
+    /// Whether the receiver had one webhook per 201 before `DRAIN_WAIT`.
+    drained: bool,
+    /// TCP connections the receiver accepted during the run and the drain.
+    connections: u64,
+}
+
+impl Delivered {
+    fn answered_per_sec(&self) -> f64 {
+        let secs = if self.w.secs > 0.0 {
+            self.w.secs
+        } else {
+            self.run.as_secs_f64()
+        };
+        self.answered as f64 / secs
+    }
+
+    fn delivered_per_sec(&self) -> f64 {
+        self.delivered as f64 / (self.run + self.drain).as_secs_f64()
+    }
+
+    fn never(&self) -> u64 {
+        self.answered.saturating_sub(self.delivered)
+    }
+
+    fn answered_text(&self) -> String {
+        format!("{:.0}{}", self.answered_per_sec(), self.w.answers())
+    }
+
+    fn delivered_text(&self) -> String {
+        format!(
+            "{:.0} ({} in {:.1} s + {:.1} s drain{})",
+            self.delivered_per_sec(),
+            self.delivered,
+            self.run.as_secs_f64(),
+            self.drain.as_secs_f64(),
+            if self.drained {
+                String::new()
+            } else {
+                format!(", stopped at {} s", DRAIN_WAIT.as_secs())
+            }
+        )
+    }
+
+    fn never_text(&self) -> String {
+        if self.answered == 0 {
+            return "0 of 0".into();
+        }
+        format!(
+            "{} of {} ({:.0} %)",
+            self.never(),
+            self.answered,
+            self.never() as f64 * 100.0 / self.answered as f64
+        )
+    }
+}
+
+async fn delivery_run(
+    receiver: &Receiver,
+    base: &str,
+    script: &str,
+    connections: u32,
+    secs: u32,
+) -> Result<Delivered> {
+    receiver.reset();
+    let start = Instant::now();
+    let w = wrk_with(
+        &format!("{base}/api/v2/token"),
+        script,
+        connections,
+        secs,
+        &["--timeout", DELIVERY_WRK_TIMEOUT],
+    )
+    .await?;
+    let run = start.elapsed();
+    if w.statuses.values().sum::<u64>() != w.requests {
+        return Err(format!(
+            "wrk counted {} answers but {:?} by status",
+            w.requests, w.statuses
+        ));
+    }
+    let answered = w.status(201);
+    let drained = drain(receiver, answered).await.is_some();
+    Ok(Delivered {
+        answered,
+        delivered: receiver.hits(),
+        run,
+        drain: start.elapsed().saturating_sub(run),
+        drained,
+        connections: receiver.connections(),
+        w,
+    })
+}
+
+/// What a helper script printed for one helper.
+enum HelperLine {
+    Times {
+        median: f64,
+        min: f64,
+        max: f64,
+    },
+    /// "not installed (…)" or "failed: …".
+    Text(String),
+}
+
+/// The line of `label` in a helper script's output.
+fn helper_line(out: &str, label: &str) -> Option<HelperLine> {
+    let rest = out.lines().find_map(|l| {
+        l.strip_prefix(label)
+            .filter(|r| r.starts_with(char::is_whitespace))
+            .map(str::trim)
+    })?;
+    let w: Vec<&str> = rest.split_whitespace().collect();
+    let num = |i: usize| w.get(i).and_then(|v| v.parse::<f64>().ok());
+    match (w.first(), num(1), num(4), num(6)) {
+        (Some(&"median"), Some(median), Some(min), Some(max)) => {
+            Some(HelperLine::Times { median, min, max })
+        }
+        _ => Some(HelperLine::Text(rest.replace('|', "\\|"))),
+    }
+}
+
+/// Runs a helper script (`runs` runs per helper) in its own process group,
+/// for at most `HELPER_WAIT`; then kills that group, so nothing it started
+/// outlives it. Its stdout and stderr, and whether it was stopped.
+async fn run_helper_script(script: &str, runs: u32) -> Result<(String, String, bool)> {
+    let mut child = tokio::process::Command::new(script)
+        .arg(runs.to_string())
+        .env("IDENFY_MOCK_BIN", crate::mock_bin())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("cannot run {script}: {e}"))?;
+    let group = child.id();
+    let read = |pipe: Option<Box<dyn tokio::io::AsyncRead + Send + Unpin>>| {
+        tokio::spawn(async move {
+            let mut bytes = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut bytes).await;
+            }
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+    };
+    let out = read(child.stdout.take().map(|p| Box::new(p) as _));
+    let err = read(child.stderr.take().map(|p| Box::new(p) as _));
+    let stopped = tokio::time::timeout(HELPER_WAIT, child.wait())
+        .await
+        .is_err();
+    if let Some(pgid) = group {
+        // Our own child's process group, by its id.
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", "--", &format!("-{pgid}")])
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
+    let _ = child.wait().await;
+    let collect = |t: tokio::task::JoinHandle<String>| async move {
+        tokio::time::timeout(Duration::from_secs(5), t)
+            .await
+            .ok()
+            .and_then(|r| r.ok())
+            .unwrap_or_default()
+    };
+    Ok((collect(out).await, collect(err).await, stopped))
+}
+
+/// One row per test helper: start to ready, median of `HELPER_RUNS`, with
+/// the bare binary timed by the same script beside it.
+async fn helper_rows() -> Vec<Row> {
+    let mut rows = Vec::new();
+    for script in ["bench/helpers-start", "bench/helpers-start-go-php"] {
+        progress(&format!("test helpers: {script}"));
+        let ran = run_helper_script(script, HELPER_RUNS).await;
+        for (_, label, bare) in HELPERS.iter().filter(|h| h.0 == script) {
+            let metric = format!("helper start to ready: {label} (median of {HELPER_RUNS})");
+            let target = "≤ 100 ms";
+            let (out, err, stopped) = match &ran {
+                Ok(r) => r,
+                Err(e) => {
+                    rows.push(row(
+                        &metric,
+                        e.clone(),
+                        String::new(),
+                        String::new(),
+                        target,
+                        Some(false),
+                    ));
+                    continue;
+                }
+            };
+            let bare = match helper_line(out, bare) {
+                Some(HelperLine::Times { median, .. }) => Some(median),
+                _ => None,
+            };
+            rows.push(match helper_line(out, label) {
+                Some(HelperLine::Times { median, min, max }) => row(
+                    &metric,
+                    format!("{median:.1} ms (min {min:.1}, max {max:.1})"),
+                    bare.map_or_else(String::new, |b| format!("{b:.1} ms bare binary")),
+                    bare.map_or_else(String::new, |b| ratio(median, b)),
+                    target,
+                    Some(median <= 100.0),
+                ),
+                Some(HelperLine::Text(t)) if t.starts_with("not installed") => {
+                    row(&metric, t, String::new(), String::new(), target, None)
+                }
+                Some(HelperLine::Text(t)) => row(
+                    &metric,
+                    t,
+                    String::new(),
+                    String::new(),
+                    target,
+                    Some(false),
+                ),
+                None => {
+                    let why = err
+                        .lines()
+                        .find(|l| !l.trim().is_empty())
+                        .map_or("no output", str::trim);
+                    let text = if *stopped {
+                        format!(
+                            "no result: {script} stopped after {} s",
+                            HELPER_WAIT.as_secs()
+                        )
+                    } else {
+                        format!("no result: {}", cut(why, 200).replace('|', "\\|"))
+                    };
+                    row(
+                        &metric,
+                        text,
+                        String::new(),
+                        String::new(),
+                        target,
+                        Some(false),
+                    )
+                }
+            });
+        }
+    }
+    rows
+}
+
 fn statuses_text(s: &HashMap<u16, u64>) -> String {
     let mut v: Vec<_> = s.iter().collect();
     v.sort();
@@ -792,11 +1272,20 @@ pub async fn bench() -> Result<bool> {
     let plain_file = temp_file("plain-201.json", &plain_answer)?;
     let seed_lua = lua("seed", &seed_body("100000").to_string())?;
     let plain_lua = lua("plain", &json!({"clientId": "bench-user"}).to_string())?;
+    // The webhook the two-exchange reference sends: the mock's own for the
+    // seed request.
+    let hook_sample = capture_webhook(&receiver, &hook).await?;
+    let hook_file = temp_file(
+        "seed-webhook.json",
+        std::str::from_utf8(&hook_sample.body).map_err(|e| format!("the seed webhook: {e}"))?,
+    )?;
+    let seed_counting_lua = lua_counting("seed-counting", &seed_body("100000").to_string())?;
 
     // Headline: the seed workload against the reference.
     let reference = spawn_reference(Some(&seed_file))?;
     until_first_201(&http, &reference.base, Instant::now()).await?;
     let mut headline_reference = f64::NAN;
+    let mut headline_mock = f64::NAN;
     for conns in [1u32, 64] {
         progress(&format!("seed workload, c={conns}"));
         let r = wrk(
@@ -818,6 +1307,7 @@ pub async fn bench() -> Result<bool> {
         .await?;
         let during = receiver.hits();
         headline_reference = r.rps;
+        headline_mock = m.rps;
         let drained = drain(&receiver, m.requests).await;
         let clean = m.non_2xx == 0 && m.socket_errors.is_none();
         let (target, met) = if conns == 64 {
@@ -849,6 +1339,26 @@ pub async fn bench() -> Result<bool> {
             receiver.hits(),
             conns == 1,
         ));
+        if let Some(before) = before_bin() {
+            let mock = spawn_mock_bin(&before, None, &["--webhook-url", &hook])?;
+            until_first_201(&http, &mock.base, Instant::now()).await?;
+            let b = wrk(
+                &format!("{}/api/v2/token", mock.base),
+                &seed_lua,
+                conns,
+                secs,
+            )
+            .await?;
+            drop(mock);
+            rows.push(row(
+                &format!("seed workload, c={conns}: req/s, **before** (`BENCH_BEFORE`)"),
+                format!("{:.0}{}", b.rps, b.trouble()),
+                format!("{:.0}", r.rps),
+                format!("{}; after/before {}", ratio(b.rps, r.rps), ratio(m.rps, b.rps)),
+                "",
+                None,
+            ));
+        }
     }
     // What delivery costs: the same run with no webhook target (each webhook
     // is still produced, signed and journaled, as undeliverable).
@@ -866,6 +1376,131 @@ pub async fn bench() -> Result<bool> {
         None,
     ));
     drop(reference);
+
+    // The seed workload over HTTPS with keep-alive, against the plain-HTTP
+    // c=64 row above; then new TLS connections per second (one token per
+    // connection). One TLS folder (local CA) for both, removed afterwards.
+    let tls_dir = TempDir::new("tls")?;
+    progress("seed workload over HTTPS, c=64");
+    let (mock, https) = spawn_https_mock(&hook, &tls_dir.path()).await?;
+    let m = wrk(&format!("{https}/api/v2/token"), &seed_lua, 64, secs).await?;
+    drop(mock);
+    let clean = m.non_2xx == 0 && m.socket_errors.is_none();
+    rows.push(row(
+        "seed workload over HTTPS (keep-alive), c=64: req/s",
+        format!("{:.0}{}", m.rps, m.trouble()),
+        format!("({headline_mock:.0} plain HTTP above)"),
+        ratio(m.rps, headline_mock),
+        "≥ 0.7× plain HTTP",
+        Some(clean && m.rps / headline_mock >= 0.7),
+    ));
+    progress("new TLS connections, c=64");
+    let (mock, https) = spawn_https_mock(&hook, &tls_dir.path()).await?;
+    let m = wrk_with(
+        &format!("{https}/api/v2/token"),
+        &seed_lua,
+        64,
+        secs,
+        &["-H", "Connection: close"],
+    )
+    .await?;
+    drop(mock);
+    drop(tls_dir);
+    let clean = m.non_2xx == 0 && m.socket_errors.is_none();
+    rows.push(row(
+        "new TLS connections/s, c=64 (a seed token on each, Connection: close)",
+        format!("{:.0}{}", m.rps, m.trouble()),
+        String::new(),
+        String::new(),
+        "",
+        (!clean).then_some(false),
+    ));
+
+    // Delivery: the seed workload with each token's webhook delivered to
+    // the receiver, against the two-exchange reference (the same 201, and
+    // the same webhook bytes POSTed through one pooled client, 64 in
+    // flight). Deliveries count from the start of the run until the
+    // receiver has one per 201 or DRAIN_WAIT passed.
+    for conns in [1u32, 64] {
+        progress(&format!("seed workload with delivery, c={conns}"));
+        let reference = spawn_two_exchange(&seed_file, &hook_file, &hook, &hook_sample)?;
+        receiver.reset();
+        until_first_201(&http, &reference.base, Instant::now()).await?;
+        // The first token's webhook lands before the count starts.
+        let _ = tokio::time::timeout(Duration::from_secs(2), drain(&receiver, 1)).await;
+        let r = delivery_run(&receiver, &reference.base, &seed_counting_lua, conns, secs).await?;
+        drop(reference);
+        let mock = spawn_mock(None, &["--webhook-url", &hook])?;
+        until_first_201(&http, &mock.base, Instant::now()).await?;
+        let m = delivery_run(&receiver, &mock.base, &seed_counting_lua, conns, secs).await?;
+        drop(mock);
+        let before = match before_bin() {
+            Some(bin) => {
+                let mock = spawn_mock_bin(&bin, None, &["--webhook-url", &hook])?;
+                until_first_201(&http, &mock.base, Instant::now()).await?;
+                let b =
+                    delivery_run(&receiver, &mock.base, &seed_counting_lua, conns, secs).await?;
+                drop(mock);
+                Some(b)
+            }
+            None => None,
+        };
+        let clean = m.w.only_201_or_429() && r.w.only_201_or_429();
+        rows.push(row(
+            &format!("seed with delivery, c={conns}: tokens answered/s (201)"),
+            m.answered_text(),
+            r.answered_text(),
+            ratio(m.answered_per_sec(), r.answered_per_sec()),
+            "",
+            (!clean).then_some(false),
+        ));
+        rows.push(row(
+            &format!("seed with delivery, c={conns}: webhooks delivered/s, including the drain"),
+            m.delivered_text(),
+            r.delivered_text(),
+            ratio(m.delivered_per_sec(), r.delivered_per_sec()),
+            "≥ 0.8× two-exchange reference",
+            Some(m.delivered_per_sec() >= 0.8 * r.delivered_per_sec()),
+        ));
+        rows.push(row(
+            &format!("seed with delivery, c={conns}: tokens whose webhook never arrived"),
+            m.never_text(),
+            r.never_text(),
+            String::new(),
+            if conns == 64 { "0" } else { "" },
+            (conns == 64).then_some(m.never() == 0 && m.answered > 0),
+        ));
+        if let Some(b) = &before {
+            rows.push(row(
+                &format!(
+                    "seed with delivery, c={conns}: webhooks delivered/s, **before** (`BENCH_BEFORE`)"
+                ),
+                b.delivered_text(),
+                r.delivered_text(),
+                ratio(b.delivered_per_sec(), r.delivered_per_sec()),
+                "",
+                None,
+            ));
+            rows.push(row(
+                &format!("seed with delivery, c={conns}: never arrived, **before**"),
+                b.never_text(),
+                r.never_text(),
+                String::new(),
+                "",
+                None,
+            ));
+        }
+        if conns == 64 {
+            rows.push(row(
+                "seed with delivery, c=64: receiver connections opened",
+                format!("{} for {} webhooks", m.connections, m.delivered),
+                format!("{} for {} webhooks", r.connections, r.delivered),
+                String::new(),
+                "",
+                None,
+            ));
+        }
+    }
 
     progress("plain tokens, c=64");
     let reference = spawn_reference(Some(&plain_file))?;
@@ -1073,6 +1708,11 @@ pub async fn bench() -> Result<bool> {
         "≤ 10 MB",
         Some(idle_mock <= 10 * 1024),
     ));
+
+    // The test helpers (Python, Node, Go, PHP): start to ready.
+    drop(mock);
+    drop(reference);
+    rows.extend(helper_rows().await);
 
     println!("| metric | idenfy-mock | reference | ratio | target | met |");
     println!("|---|---|---|---|---|---|");

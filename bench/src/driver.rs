@@ -5,9 +5,10 @@
 //!
 //! Run from the repository root; `bench/run` and `bench/load` build both
 //! packages and say which idenfy-mock binary to drive (`BENCH_MOCK`, default
-//! `target/release/idenfy-mock`). The reference is the `reference` binary
-//! beside this one, so both come from the same profile. Everything listens on
-//! 127.0.0.1; every phase is bounded in count and time and stops by itself.
+//! `target/release/idenfy-mock`). The references are the `reference` and
+//! `two_exchange` binaries beside this one, so all come from the same
+//! profile. Everything listens on 127.0.0.1; every phase is bounded in count
+//! and time and stops by itself.
 
 mod bench;
 mod load;
@@ -20,8 +21,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
+use axum::serve::ListenerExt as _;
 use axum::Router;
 use serde_json::{json, Value};
 
@@ -30,13 +32,23 @@ pub const SECRET: &str = "idenfy-mock-secret";
 
 pub type Result<T> = std::result::Result<T, String>;
 
-fn mock_bin() -> String {
+/// The receiver takes webhooks up to this size: axum's default body limit,
+/// as when it took its body through the `Bytes` extractor.
+const RECEIVER_BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// The idenfy-mock binary the benchmark drives.
+pub fn mock_bin() -> String {
     std::env::var("BENCH_MOCK").unwrap_or_else(|_| "target/release/idenfy-mock".into())
 }
 
 fn reference_bin() -> PathBuf {
     let exe = std::env::current_exe().unwrap_or_default();
     exe.with_file_name("reference")
+}
+
+fn two_exchange_bin() -> PathBuf {
+    let exe = std::env::current_exe().unwrap_or_default();
+    exe.with_file_name("two_exchange")
 }
 
 /// A child process, killed on drop.
@@ -91,8 +103,19 @@ pub fn temp_file(name: &str, contents: &str) -> Result<String> {
     Ok(path.display().to_string())
 }
 
+/// An earlier idenfy-mock binary to measure beside it (`BENCH_BEFORE`), for
+/// before/after rows from one run.
+pub fn before_bin() -> Option<String> {
+    std::env::var("BENCH_BEFORE").ok().filter(|s| !s.is_empty())
+}
+
 pub fn spawn_mock(config: Option<&str>, extra: &[&str]) -> Result<Proc> {
-    let bin = mock_bin();
+    spawn_mock_bin(&mock_bin(), config, extra)
+}
+
+/// [`spawn_mock`] with another binary.
+pub fn spawn_mock_bin(bin: &str, config: Option<&str>, extra: &[&str]) -> Result<Proc> {
+    let bin = bin.to_owned();
     let port = free_port();
     // A refused configuration exits at once with a message; say it here
     // instead of timing out on a server that never started.
@@ -140,6 +163,34 @@ pub fn spawn_reference(body_file: Option<&str>) -> Result<Proc> {
     let child = Command::new(&bin)
         .arg(format!("127.0.0.1:{port}"))
         .args(body_file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start {} (build it first): {e}", bin.display()))?;
+    Ok(Proc {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    })
+}
+
+/// The two-exchange reference: answers every token creation with the
+/// contents of `body_file` and, in the background, POSTs the contents of
+/// `hook_file` (a webhook captured from the mock) to `hook_url` with the
+/// captured `Content-Type` and `Idenfy-Signature`, at most 64 in flight
+/// through one pooled client.
+pub fn spawn_two_exchange(
+    body_file: &str,
+    hook_file: &str,
+    hook_url: &str,
+    sample: &WebhookSample,
+) -> Result<Proc> {
+    let bin = two_exchange_bin();
+    let port = free_port();
+    let child = Command::new(&bin)
+        .arg(format!("127.0.0.1:{port}"))
+        .args([body_file, hook_file, hook_url])
+        .arg(&sample.content_type)
+        .arg(&sample.signature)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -262,23 +313,46 @@ pub async fn get_json(http: &reqwest::Client, url: &str) -> Result<Value> {
     serde_json::from_str(&text).map_err(|e| format!("{url}: {e}: {}", cut(&text, 300)))
 }
 
+/// A webhook as the receiver got it: the body and the two headers the
+/// two-exchange reference sends with its copy.
+#[derive(Clone, Debug)]
+pub struct WebhookSample {
+    pub body: Bytes,
+    pub content_type: String,
+    pub signature: String,
+}
+
 /// The webhook receiver the benchmark points the mock at: answers 200 to any
-/// POST, counts them, and while `record` is on notes when the first webhook
-/// of each scanRef arrived (bounded: only the latency phase turns it on).
+/// POST, counts them and the TCP connections it accepts, and while `record`
+/// is on notes when the first webhook of each scanRef arrived (bounded: only
+/// the latency phase turns it on). While `keep_samples` is on it keeps the
+/// first `MAX_SAMPLES` webhooks it gets.
 #[derive(Default)]
 pub struct Receiver {
     pub hits: AtomicU64,
+    pub connections: AtomicU64,
     pub record: AtomicBool,
     pub arrivals: Mutex<HashMap<String, Instant>>,
+    pub keep_samples: AtomicBool,
+    pub samples: Mutex<Vec<WebhookSample>>,
 }
+
+/// Webhooks the receiver keeps while `keep_samples` is on.
+const MAX_SAMPLES: usize = 16;
 
 impl Receiver {
     pub fn hits(&self) -> u64 {
         self.hits.load(Ordering::Relaxed)
     }
 
+    /// TCP connections accepted since the last reset.
+    pub fn connections(&self) -> u64 {
+        self.connections.load(Ordering::Relaxed)
+    }
+
     pub fn reset(&self) {
         self.hits.store(0, Ordering::Relaxed);
+        self.connections.store(0, Ordering::Relaxed);
         self.record.store(false, Ordering::Relaxed);
         if let Ok(mut a) = self.arrivals.lock() {
             a.clear();
@@ -293,9 +367,32 @@ impl Receiver {
     }
 }
 
-async fn receive(State(r): State<Arc<Receiver>>, body: Bytes) -> StatusCode {
+async fn receive(State(r): State<Arc<Receiver>>, request: Request) -> StatusCode {
     let now = Instant::now();
+    let (parts, body) = request.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, RECEIVER_BODY_LIMIT).await else {
+        return StatusCode::PAYLOAD_TOO_LARGE;
+    };
     r.hits.fetch_add(1, Ordering::Relaxed);
+    if r.keep_samples.load(Ordering::Relaxed) {
+        let header = |name: &str| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        if let Ok(mut s) = r.samples.lock() {
+            if s.len() < MAX_SAMPLES {
+                s.push(WebhookSample {
+                    body: body.clone(),
+                    content_type: header("content-type"),
+                    signature: header("idenfy-signature"),
+                });
+            }
+        }
+    }
     if r.record.load(Ordering::Relaxed) {
         let scan_ref = serde_json::from_slice::<Value>(&body)
             .ok()
@@ -315,6 +412,10 @@ pub async fn start_receiver() -> Result<(Arc<Receiver>, String, tokio::task::Joi
     let port = listener.local_addr().map_err(|e| e.to_string())?.port();
     let state = Arc::new(Receiver::default());
     let app = Router::new().fallback(receive).with_state(state.clone());
+    let counted = state.clone();
+    let listener = listener.tap_io(move |_| {
+        counted.connections.fetch_add(1, Ordering::Relaxed);
+    });
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
@@ -327,6 +428,23 @@ async fn main() -> std::process::ExitCode {
     let outcome = match args.first().map(String::as_str) {
         Some("load") => {
             load::load(args.get(1).and_then(|n| n.parse().ok()).unwrap_or(10_000)).await
+        }
+        // The receiver alone, for profiling the mock by hand: prints its URL,
+        // serves for SECS (default 120), then prints what it received.
+        Some("receiver") => {
+            let secs = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(120);
+            match start_receiver().await {
+                Ok((r, url, _task)) => {
+                    println!("{url}");
+                    // A line a second, so it can be stopped at any time.
+                    for _ in 0..secs {
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        println!("webhooks {} connections {}", r.hits(), r.connections());
+                    }
+                    Ok(true)
+                }
+                Err(e) => Err(e),
+            }
         }
         _ => bench::bench().await,
     };
