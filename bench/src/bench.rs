@@ -27,9 +27,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::{
     before_bin, create_many, cut, free_port, get_json, http, post_token, rss_kib, spawn_mock,
-    spawn_mock_bin, spawn_reference,
-    spawn_two_exchange, start_receiver, temp_file, until_first_201, Proc, Receiver, Result,
-    WebhookSample, KEY, SECRET,
+    spawn_mock_bin, spawn_reference, spawn_two_exchange, start_receiver, temp_file,
+    until_first_201, Proc, Receiver, Result, WebhookSample, KEY, SECRET,
 };
 
 /// Waiters' long-poll, the longest the mock allows.
@@ -1354,7 +1353,11 @@ pub async fn bench() -> Result<bool> {
                 &format!("seed workload, c={conns}: req/s, **before** (`BENCH_BEFORE`)"),
                 format!("{:.0}{}", b.rps, b.trouble()),
                 format!("{:.0}", r.rps),
-                format!("{}; after/before {}", ratio(b.rps, r.rps), ratio(m.rps, b.rps)),
+                format!(
+                    "{}; after/before {}",
+                    ratio(b.rps, r.rps),
+                    ratio(m.rps, b.rps)
+                ),
                 "",
                 None,
             ));
