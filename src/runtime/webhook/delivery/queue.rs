@@ -6,12 +6,11 @@
 //! A target is a receiver: scheme, resolved address and port, so that one
 //! receiver reached under two names (`localhost`, `127.0.0.1`) counts once.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::{oneshot, Notify, Semaphore};
 
 use crate::runtime::sync::{Guard, Ordered, Rank};
 
@@ -21,12 +20,8 @@ pub struct Queue {
     max_pending_per_target: usize,
     per_target_in_flight: usize,
     state: Ordered<Pending>,
-    /// Woken when a ticket is given back: requests waiting for room look again.
-    room: Notify,
     /// Woken when nothing is pending any more (the shutdown drain).
     pub(super) idle: Notify,
-    /// Requests waiting for room now.
-    waiting: AtomicUsize,
     /// Resolved target keys.
     keys: Ordered<Keys>,
 }
@@ -49,6 +44,18 @@ pub(super) struct Pending {
     /// Only targets with something pending: the map stays as small as the
     /// set of targets in use.
     targets: HashMap<Arc<str>, TargetSlot>,
+    /// Requests waiting for room, oldest first. A ticket given back is
+    /// handed on to the first of them it lets fit, and only that request is
+    /// woken: a queue full under load would otherwise wake every waiting
+    /// request for each settled webhook, all but one to find no room.
+    waiters: VecDeque<Waiter>,
+    next_waiter: u64,
+}
+
+struct Waiter {
+    id: u64,
+    keys: Vec<Arc<str>>,
+    grant: oneshot::Sender<Vec<Ticket>>,
 }
 
 struct TargetSlot {
@@ -123,9 +130,7 @@ impl Queue {
             max_pending_per_target,
             per_target_in_flight,
             state: Ordered::new(Rank::Queue, Pending::default()),
-            room: Notify::new(),
             idle: Notify::new(),
-            waiting: AtomicUsize::new(0),
             keys: Ordered::new(Rank::Keys, Keys::default()),
         }
     }
@@ -141,7 +146,7 @@ impl Queue {
 
     /// Requests waiting for room.
     pub fn waiting(&self) -> usize {
-        self.waiting.load(Ordering::Relaxed)
+        self.lock().waiters.len()
     }
 
     /// The target key of `url`: its scheme, its host's address once
@@ -209,7 +214,8 @@ impl Queue {
 
     /// Tickets for one webhook to each of `keys`, waiting up to `wait` for
     /// room (the total and each target's pending bounds); none are taken
-    /// unless all fit.
+    /// unless all fit. A waiting request is handed its tickets by the
+    /// release that makes room for it.
     pub async fn reserve(
         self: &Arc<Self>,
         keys: &[Arc<str>],
@@ -219,37 +225,71 @@ impl Queue {
             return Ok(Reservation::none());
         }
         let began = tokio::time::Instant::now();
-        let deadline = began + wait;
-        let _counted = Waiting::new(&self.waiting);
-        loop {
-            let room = self.room.notified();
-            tokio::pin!(room);
-            room.as_mut().enable();
-            if let Some(tickets) = self.try_take(keys) {
+        let (id, mut granted) = {
+            let mut p = self.lock();
+            if self.fits(&p, keys) {
+                let tickets = keys.iter().map(|key| self.count_in(&mut p, key)).collect();
                 return Ok(Reservation { tickets });
             }
-            if tokio::time::timeout_at(deadline, room).await.is_err() {
-                return Err(Busy {
+            let (grant, granted) = oneshot::channel();
+            let id = p.next_waiter;
+            p.next_waiter += 1;
+            p.waiters.push_back(Waiter {
+                id,
+                keys: keys.to_vec(),
+                grant,
+            });
+            (id, granted)
+        };
+        // Withdraws the request when it stops waiting, however it stops.
+        let _withdraw = Withdraw { queue: self, id };
+        match tokio::time::timeout_at(began + wait, &mut granted).await {
+            Ok(Ok(tickets)) => Ok(Reservation { tickets }),
+            // Timed out; a grant that came meanwhile is taken after all.
+            _ => match granted.try_recv() {
+                Ok(tickets) => Ok(Reservation { tickets }),
+                Err(_) => Err(Busy {
                     waited: began.elapsed(),
-                });
-            }
+                }),
+            },
         }
     }
 
-    /// Tickets for all of `keys` if they fit now.
-    fn try_take(self: &Arc<Self>, keys: &[Arc<str>]) -> Option<Vec<Ticket>> {
-        let mut p = self.lock();
+    /// Whether one webhook to each of `keys` fits in the bounds now.
+    fn fits(&self, p: &Pending, keys: &[Arc<str>]) -> bool {
         if p.total + keys.len() > self.max_pending {
-            return None;
+            return false;
         }
-        for key in keys {
+        keys.iter().all(|key| {
             let wanted = keys.iter().filter(|k| *k == key).count();
             let has = p.targets.get(key).map_or(0, |s| s.pending);
-            if has + wanted > self.max_pending_per_target {
-                return None;
+            has + wanted <= self.max_pending_per_target
+        })
+    }
+
+    /// Hands tickets to the waiting requests that fit now, oldest first
+    /// (one whose target is full does not hold up the others). Returns the
+    /// tickets of requests that stopped waiting meanwhile, to be dropped
+    /// once the lock is released.
+    fn grant(self: &Arc<Self>, p: &mut Pending) -> Vec<Ticket> {
+        let mut unclaimed = Vec::new();
+        let mut i = 0;
+        while i < p.waiters.len() && p.total < self.max_pending {
+            if p.waiters[i].grant.is_closed() {
+                p.waiters.remove(i);
+                continue;
+            }
+            if !self.fits(p, &p.waiters[i].keys) {
+                i += 1;
+                continue;
+            }
+            let Some(w) = p.waiters.remove(i) else { break };
+            let tickets = w.keys.iter().map(|key| self.count_in(p, key)).collect();
+            if let Err(tickets) = w.grant.send(tickets) {
+                unclaimed.extend(tickets);
             }
         }
-        Some(keys.iter().map(|key| self.count_in(&mut p, key)).collect())
+        unclaimed
     }
 
     /// A ticket for `key` whatever the bounds say: for what no request
@@ -276,7 +316,7 @@ impl Queue {
         }
     }
 
-    fn release(&self, key: &str) {
+    fn release(self: &Arc<Self>, key: &str) {
         let mut p = self.lock();
         if let Some(slot) = p.targets.get_mut(key) {
             slot.pending -= 1;
@@ -285,28 +325,29 @@ impl Queue {
             }
         }
         p.total = p.total.saturating_sub(1);
+        let unclaimed = self.grant(&mut p);
         let idle = p.total == 0;
         drop(p);
-        self.room.notify_waiters();
+        // Given back in turn (not under the lock): room for the next ones.
+        drop(unclaimed);
         if idle {
             self.idle.notify_waiters();
         }
     }
 }
 
-/// Counts a waiting request while it waits.
-struct Waiting<'a>(&'a AtomicUsize);
-
-impl<'a> Waiting<'a> {
-    fn new(counter: &'a AtomicUsize) -> Waiting<'a> {
-        counter.fetch_add(1, Ordering::Relaxed);
-        Waiting(counter)
-    }
+/// Takes a waiting request off the list when it stops waiting.
+struct Withdraw<'a> {
+    queue: &'a Arc<Queue>,
+    id: u64,
 }
 
-impl Drop for Waiting<'_> {
+impl Drop for Withdraw<'_> {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
+        let mut p = self.queue.lock();
+        if let Some(at) = p.waiters.iter().position(|w| w.id == self.id) {
+            p.waiters.remove(at);
+        }
     }
 }
 
@@ -357,6 +398,49 @@ mod tests {
         let p = q.lock();
         assert_eq!(p.total, 0);
         assert!(p.targets.is_empty(), "idle targets are forgotten");
+    }
+
+    #[tokio::test]
+    async fn room_is_handed_to_the_oldest_waiter_it_fits_and_a_full_target_holds_up_no_one() {
+        let q = queue(3, 2);
+        let none = Duration::ZERO;
+        let long = Duration::from_secs(10);
+        let mut a = q.reserve(&keys(&["a", "a"]), none).await.unwrap();
+        let b = q.reserve(&keys(&["b"]), none).await.unwrap();
+        let wait = |list: &'static [&'static str]| {
+            let q = q.clone();
+            tokio::spawn(async move { q.reserve(&keys(list), long).await })
+        };
+        // Two wait for target a (full), then one for c (the total is full).
+        let for_a1 = wait(&["a"]);
+        while q.waiting() < 1 {
+            tokio::task::yield_now().await;
+        }
+        let for_a2 = wait(&["a"]);
+        while q.waiting() < 2 {
+            tokio::task::yield_now().await;
+        }
+        let for_c = wait(&["c"]);
+        while q.waiting() < 3 {
+            tokio::task::yield_now().await;
+        }
+        // b settles: room in total, not for a; c gets it, the others wait.
+        drop(b);
+        let c = for_c.await.unwrap().expect("c fits");
+        assert_eq!((q.waiting(), q.pending()), (2, 3));
+        // One of a's settles: the oldest waiter for a gets it, only it.
+        let a_kept = a.tickets.pop();
+        drop(a);
+        let a1 = for_a1.await.unwrap().expect("the oldest first");
+        assert_eq!((q.waiting(), q.pending()), (1, 3));
+        // A waiter that gives up leaves the list.
+        for_a2.abort();
+        let _ = for_a2.await;
+        assert_eq!(q.waiting(), 0);
+        drop((a1, c));
+        assert_eq!(q.pending(), 1);
+        drop(a_kept);
+        assert_eq!(q.pending(), 0);
     }
 
     #[tokio::test]
