@@ -545,7 +545,7 @@ fn expiration_notice(
         event,
         is_final: false,
         routes,
-        body: expiration::body(v, threshold, date),
+        body: expiration::body(&v.scan_ref, &v.request.client_id, threshold, date),
         body_not_final: None,
         delay: Duration::ZERO,
     };

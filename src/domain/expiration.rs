@@ -8,8 +8,6 @@
 
 use serde::Serialize;
 
-use super::verification::Verification;
-
 super::wire_enum!(
     /// iDenfy's `DocumentExpirationEnum`, nearest expiry last.
     ExpirationThreshold {
@@ -74,11 +72,17 @@ struct Notice<'a> {
     document_expiration: &'a str,
 }
 
-/// The notice's JSON bytes for `v`, whose document expires on `date`.
-pub fn body(v: &Verification, threshold: ExpirationThreshold, date: &str) -> Vec<u8> {
+/// The notice's JSON bytes for verification `scan_ref` of `client_id`,
+/// whose document expires on `date`.
+pub fn body(
+    scan_ref: &str,
+    client_id: &str,
+    threshold: ExpirationThreshold,
+    date: &str,
+) -> Vec<u8> {
     serde_json::to_vec(&Notice {
-        scan_ref: &v.scan_ref,
-        client_id: &v.request.client_id,
+        scan_ref,
+        client_id,
         expiration_threshold: threshold,
         document_expiration: date,
     })
