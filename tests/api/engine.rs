@@ -298,6 +298,63 @@ async fn stuck_receivers_leave_a_healthy_one_its_permits_and_one_receiver_counts
     assert_eq!(b.accepted(), 32);
 }
 
+// Point 3, "whatever number of targets are stuck": more stuck attempts than
+// there are places for slow ones (four per active place) are given up, not
+// left holding the active places.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn more_stuck_receivers_than_slow_places_still_leave_a_healthy_one_served() {
+    let mut holes = Vec::new();
+    for _ in 0..5 {
+        holes.push(Hole::start().await);
+    }
+    let healthy = Gate::start(true, 0).await;
+    // 2 active places and 8 for slow attempts; 2 per receiver: four stuck
+    // receivers fill the slow places, a fifth would hold both active ones
+    // for the whole 20 s timeout.
+    let m = Bin::start(
+        "many-stuck",
+        "[webhooks]\ntimeout_secs = 20\nretries = 0\nmax_in_flight = 2\n\
+         max_in_flight_per_target = 2\n",
+    );
+    let mut stuck = Vec::new();
+    for hole in &holes {
+        for _ in 0..2 {
+            stuck.push(m.dummy(&hole.url("127.0.0.1")).await);
+        }
+    }
+    until("every stuck receiver reached twice", 10, async || {
+        holes.iter().all(|h| h.accepted() >= 2)
+    })
+    .await;
+    let started = Instant::now();
+    let s = m.dummy(&healthy.url).await;
+    m.until_state(&s, "delivered").await;
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(3),
+        "the healthy receiver's webhook took {took:?}"
+    );
+    // The attempts given up say why, in the journal.
+    let mut given_up = 0;
+    for scan_ref in &stuck {
+        for r in m.records(scan_ref).await {
+            let errors = r["attempts"].as_array().cloned().unwrap_or_default();
+            given_up += errors
+                .iter()
+                .filter(|a| {
+                    a["error"]
+                        .as_str()
+                        .is_some_and(|e| e.contains("places for slow receivers"))
+                })
+                .count();
+        }
+    }
+    assert!(
+        given_up >= 1,
+        "no attempt was given up for want of a slow place"
+    );
+}
+
 // Point 3: a reset cancels what was queued before it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reset_cancels_the_webhooks_queued_before_it() {

@@ -13,8 +13,9 @@
 //! - an attempt holds a permit of its target (`max_in_flight_per_target`)
 //!   and one of the `max_in_flight` active ones. A receiver that has not
 //!   answered after [`SLOW_AFTER`] gives its active permit back and waits on
-//!   one of the slow ones (four times as many), so stuck receivers, however
-//!   many, leave active permits for the others;
+//!   one of the slow ones (four times as many); when none is free, the
+//!   attempt is given up (a failed attempt, retried as any other). So stuck
+//!   receivers, however many, leave active permits for the others;
 //! - a receiver's answer is read up to `max_response_bytes`, then dropped.
 
 use std::collections::{HashMap, VecDeque};
@@ -292,18 +293,38 @@ impl Worker {
         tokio::pin!(send);
         let mut slow = None;
         let result = tokio::select! {
-            result = &mut send => result,
+            result = &mut send => Some(result),
             () = tokio::time::sleep(SLOW_AFTER) => {
-                // Slow: wait on a slow permit, when one is free, and leave
-                // the active one to receivers that answer.
-                if let Ok(permit) = self.slow.try_acquire() {
-                    slow = Some(permit);
-                    active = None;
+                // Slow: wait on a slow permit and leave the active one to
+                // receivers that answer. With every slow place taken, the
+                // attempt is given up (a failed attempt, retried as any
+                // other): keeping the active place would let enough stuck
+                // receivers starve the healthy ones.
+                match self.slow.try_acquire() {
+                    Ok(permit) => {
+                        slow = Some(permit);
+                        active = None;
+                        Some(send.await)
+                    }
+                    Err(_) => None,
                 }
-                send.await
             }
         };
         let mut answer = None;
+        let Some(result) = result else {
+            return Some(Attempt {
+                at_ms,
+                status: None,
+                error: Some(format!(
+                    "no answer within {} ms while all {} places for slow receivers were taken: \
+                     given up so that receivers that answer keep theirs",
+                    SLOW_AFTER.as_millis(),
+                    self.settings.max_in_flight.saturating_mul(4)
+                )),
+                latency_ms: started.elapsed().as_millis() as u64,
+                answer,
+            });
+        };
         let (status, error) = match result {
             Ok(mut response) => {
                 let status = response.status();
