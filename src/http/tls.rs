@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose,
 };
 use rustls_pki_types::pem::PemObject;
@@ -144,8 +144,7 @@ pub fn ca_pem(dir: &Path, extra: &[String]) -> Result<String, String> {
 /// The CA: its certificate as users trust it, and what signs with it.
 struct Ca {
     pem: String,
-    issuer: rcgen::Certificate,
-    key: KeyPair,
+    issuer: Issuer<'static, KeyPair>,
 }
 
 impl Ca {
@@ -156,10 +155,9 @@ impl Ca {
                 let pem = read_text(&pem_path)?;
                 let key = KeyPair::from_pem(&read_text(&key_path)?)
                     .map_err(|e| format!("{} is not a private key: {e}", key_path.display()))?;
-                let issuer = CertificateParams::from_ca_cert_pem(&pem)
-                    .and_then(|params| params.self_signed(&key))
+                let issuer = Issuer::from_ca_cert_pem(&pem, key)
                     .map_err(|e| format!("{} is not a CA certificate: {e}", pem_path.display()))?;
-                Ok(Ca { pem, issuer, key })
+                Ok(Ca { pem, issuer })
             }
             (false, false) => {
                 let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
@@ -181,14 +179,15 @@ impl Ca {
                 let now = time::OffsetDateTime::now_utc();
                 params.not_before = now - time::Duration::days(1);
                 params.not_after = now + time::Duration::days(365 * CA_YEARS);
-                let issuer = params
+                let pem = params
                     .self_signed(&key)
-                    .map_err(|e| format!("cannot make the CA: {e}"))?;
-                let pem = issuer.pem();
+                    .map_err(|e| format!("cannot make the CA: {e}"))?
+                    .pem();
                 write(&key_path, key.serialize_pem().as_bytes(), true)?;
                 write(&pem_path, pem.as_bytes(), false)?;
                 tracing::info!("made a new local CA in {}", pem_path.display());
-                Ok(Ca { pem, issuer, key })
+                let issuer = Issuer::new(params, key);
+                Ok(Ca { pem, issuer })
             }
             (true, false) => Err(format!(
                 "{} has no {}: put the CA's key beside it, or set [server] tls_cert and tls_key",
@@ -245,7 +244,7 @@ fn server(
     params.not_before = now - time::Duration::days(1);
     params.not_after = now + time::Duration::days(SERVER_DAYS);
     let cert = params
-        .signed_by(&key, &ca.issuer, &ca.key)
+        .signed_by(&key, &ca.issuer)
         .map_err(|e| format!("cannot sign the server certificate: {e}"))?;
     write(&key_path, key.serialize_pem().as_bytes(), true)?;
     write(&pem_path, cert.pem().as_bytes(), false)?;
