@@ -215,6 +215,8 @@ fn start(name: &str, toml: &str, nofile: Option<u32>) -> (Child, String) {
             break rest.split_whitespace().next().unwrap().to_owned();
         }
     };
+    // The config is read at start only: nothing is left in the temp folder.
+    std::fs::remove_dir_all(&dir).ok();
     // Keep reading the log so the child never blocks on a full pipe.
     std::thread::spawn(move || lines.for_each(drop));
     (child, addr)

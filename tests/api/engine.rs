@@ -47,6 +47,8 @@ impl Bin {
         std::fs::write(&config, toml).unwrap();
         let proc = Proc::spawn(&["--config", config.to_str().unwrap()]);
         let base = format!("http://{}", proc.address());
+        // Read at start only: nothing is left behind in the temp folder.
+        std::fs::remove_dir_all(&dir).ok();
         Bin {
             proc,
             api: Api {
