@@ -179,8 +179,10 @@ func Launch(opts Options) (*Mock, error) {
 		"IDENFY_MOCK_API_KEY="+m.APIKey,
 		"IDENFY_MOCK_API_SECRET="+m.APISecret,
 		"IDENFY_MOCK_SIGNING_KEY="+m.SigningKey,
-		"IDENFY_MOCK_EXIT_WITH_PARENT=1",
 	)
+	if useExitWithParent {
+		env = append(env, "IDENFY_MOCK_EXIT_WITH_PARENT=1")
+	}
 	if opts.AdminToken != "" {
 		env = append(env, "IDENFY_MOCK_ADMIN_TOKEN="+opts.AdminToken)
 	}
@@ -319,10 +321,13 @@ func (m *Mock) stopWatchdog() {
 }
 
 // useWatchdog is true where the kernel cannot stop the mock with this
-// process; usePdeathsig where it can (tests switch them).
+// process; usePdeathsig where it can; useExitWithParent asks the binary to
+// stop when its stdin closes, and a binary that does makes the watchdog
+// unnecessary. Tests switch them to check each way out on its own.
 var (
-	useWatchdog  = runtime.GOOS != "linux"
-	usePdeathsig = runtime.GOOS == "linux"
+	useWatchdog       = runtime.GOOS != "linux"
+	usePdeathsig      = runtime.GOOS == "linux"
+	useExitWithParent = true
 )
 
 var (

@@ -28,7 +28,9 @@ func TestChildProcess(t *testing.T) {
 		t.Skip("runs only as the child of the process-death tests")
 	}
 	if mode == "watchdog" {
-		useWatchdog, usePdeathsig = true, false
+		// The watchdog alone: no parent-death signal, and the binary not
+		// asked to stop when its stdin closes.
+		useWatchdog, usePdeathsig, useExitWithParent = true, false, false
 	}
 	m := Start(t)
 	fmt.Printf("pid %d\n", m.PID())
@@ -132,10 +134,12 @@ func TestWatchdogEndsWithStop(t *testing.T) {
 	if _, err := os.Stat("/bin/sh"); err != nil || runtime.GOOS == "windows" {
 		t.Skip("no /bin/sh")
 	}
-	saved := useWatchdog
-	useWatchdog = true
+	// A binary that stops with its stdin makes Launch drop the watchdog, so
+	// the binary is not asked to here.
+	savedWatchdog, savedExit := useWatchdog, useExitWithParent
+	useWatchdog, useExitWithParent = true, false
 	m, err := Launch(Options{})
-	useWatchdog = saved
+	useWatchdog, useExitWithParent = savedWatchdog, savedExit
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,9 +16,16 @@ try {
 const { DEFAULT_API_KEY, DEFAULT_API_SECRET, DEFAULT_SIGNING_KEY, IdenfyMockClient } = require("./index.js");
 
 const PORT = 8080;
+// The image also EXPOSEs 443 (the HTTPS listener of --drop-in). podman's
+// Docker API lists every EXPOSEd port in HostConfig.PortBindings, bound or
+// not, and Testcontainers for Node waits until each listed port is bound:
+// with 8080 alone it times out under podman. Publishing 443 too (to a free
+// host port; nothing listens there unless TLS is on) satisfies it
+// everywhere.
+const TLS_PORT = 443;
 
 /**
- * Starts the idenfy-mock image with port 8080 exposed, the default partner's
+ * Starts the idenfy-mock image with ports 8080 and 443 published, the default partner's
  * credentials set and a wait on /_mock/health; resolves to the started
  * container with `url` and `client` (an IdenfyMockClient at the mapped port).
  */
@@ -37,7 +44,7 @@ async function startIdenfyMockContainer(options = {}) {
     ...(options.env || {}),
   };
   let container = new tc.GenericContainer(image)
-    .withExposedPorts(PORT)
+    .withExposedPorts(PORT, TLS_PORT)
     .withEnvironment(env)
     .withWaitStrategy(tc.Wait.forHttp("/_mock/health", PORT).forStatusCode(200))
     .withStartupTimeout(options.startupTimeoutMs ?? 60000);
