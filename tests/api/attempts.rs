@@ -4,30 +4,6 @@
 use crate::helpers::*;
 use serde_json::{json, Value};
 
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-/// POSTs the page's form; the status and the Location header.
-async fn finish(m: &Mock, token: &str, fields: &[(&str, &str)]) -> (u16, Option<String>) {
-    let mut form = vec![("authToken", token)];
-    form.extend_from_slice(fields);
-    let resp = no_redirects()
-        .post(m.url("/ui/finish"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    let location = resp
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_owned());
-    (resp.status().as_u16(), location)
-}
-
 /// The page's HTML for `token` (opening it starts the session).
 async fn page(m: &Mock, token: &str) -> String {
     let r = m.get(&format!("/ui/?authToken={token}")).await;
@@ -85,7 +61,7 @@ async fn a_failed_attempt_with_one_left_sends_no_webhook_and_the_retry_finishes_
     assert!(html.contains(r#"id="attempt" data-attempt="1" data-allowed="2""#));
     assert!(!html.contains(r#"id="retry""#));
 
-    let (s, location) = finish(&m, &token, &[("outcome", "deny")]).await;
+    let (s, location) = finish_page(&m, &token, &[("outcome", "deny")]).await;
     assert_eq!(s, 303);
     assert_eq!(
         location.as_deref(),
@@ -98,7 +74,7 @@ async fn a_failed_attempt_with_one_left_sends_no_webhook_and_the_retry_finishes_
     assert!(html.contains(r#"id="attempt" data-attempt="2" data-allowed="2""#));
     assert!(html.contains(r#"id="retry""#));
 
-    let (s, location) = finish(&m, &token, &[("outcome", "approve")]).await;
+    let (s, location) = finish_page(&m, &token, &[("outcome", "approve")]).await;
     assert_eq!((s, location.as_deref()), (303, Some("https://app.test/ok")));
     let hooks = rx.wait_for(1).await;
     assert_eq!(hooks[0].json()["status"]["overall"], "APPROVED");
@@ -111,14 +87,14 @@ async fn the_last_allowed_attempt_failing_finishes_at_once() {
     let m = Mock::start(config(&rx.url, "[defaults]\nmax_attempts = 3")).await;
     let (token, scan_ref) = new_token(&m, json!({})).await;
     for attempt in 1..=2 {
-        let (_, location) = finish(&m, &token, &[("outcome", "deny")]).await;
+        let (_, location) = finish_page(&m, &token, &[("outcome", "deny")]).await;
         assert!(
             location.unwrap().starts_with("/ui/?authToken="),
             "attempt {attempt} of 3"
         );
     }
     assert_eq!(journaled(&m, &scan_ref).await, 0);
-    let (_, location) = finish(
+    let (_, location) = finish_page(
         &m,
         &token,
         &[("outcome", "deny"), ("document", "DOC_EXPIRED")],
@@ -137,7 +113,7 @@ async fn a_user_who_leaves_after_a_failed_attempt_gets_denied_when_the_session_r
     // Without a manual review: the DENIED result, final, at the session's end.
     let (token, scan_ref) = new_token(&m, json!({"sessionLength": 120})).await;
     page(&m, &token).await;
-    finish(
+    finish_page(
         &m,
         &token,
         &[("outcome", "deny"), ("face", "FACE_TOO_BLURRY")],
@@ -161,7 +137,7 @@ async fn a_user_who_leaves_after_a_failed_attempt_gets_denied_when_the_session_r
     let (token, scan_ref) =
         new_token(&m, json!({"sessionLength": 120, "reviewFailed": true})).await;
     page(&m, &token).await;
-    finish(&m, &token, &[("outcome", "deny")]).await;
+    finish_page(&m, &token, &[("outcome", "deny")]).await;
     advance(&m, 121).await;
     let auto = rx.wait_for(2).await[1].json();
     assert_eq!(
@@ -273,7 +249,7 @@ async fn start_time_is_when_the_page_opened_and_finish_time_the_automatic_decisi
     advance(&m, 100).await;
     page(&m, &token).await;
     advance(&m, 50).await;
-    finish(&m, &token, &[("outcome", "approve")]).await;
+    finish_page(&m, &token, &[("outcome", "approve")]).await;
     let auto = rx.wait_for(1).await[0].json();
     assert_eq!(auto["final"], false);
     let started = auto["startTime"].as_i64().unwrap();

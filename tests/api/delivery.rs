@@ -59,25 +59,11 @@ async fn answering_with(size: usize) -> String {
     url
 }
 
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
 /// POSTs the page's form; returns the Location header.
 async fn finish(m: &Mock, token: &str, outcome: &str) -> Option<String> {
-    let resp = no_redirects()
-        .post(m.url("/ui/finish"))
-        .form(&[("authToken", token), ("outcome", outcome)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 303);
-    resp.headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_owned())
+    let (status, location) = finish_page(m, token, &[("outcome", outcome)]).await;
+    assert_eq!(status, 303);
+    location
 }
 
 fn records(m: &Mock, filter: Filter) -> Vec<WebhookRecord> {

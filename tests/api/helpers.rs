@@ -111,6 +111,32 @@ pub fn config(hook: &str, extra: &str) -> Setup {
     }
 }
 
+/// A client that does not follow redirects, to read a `Location` header.
+pub fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// POSTs the verification page's form for `token`; the status and the
+/// `Location` header.
+pub async fn finish_page(m: &Mock, token: &str, fields: &[(&str, &str)]) -> (u16, Option<String>) {
+    let mut form = vec![("authToken", token)];
+    form.extend_from_slice(fields);
+    let resp = no_redirects()
+        .post(m.url("/ui/finish"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let location = resp
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned());
+    (resp.status().as_u16(), location)
+}
+
 pub struct Mock {
     pub server: MockServer,
     pub http: reqwest::Client,

@@ -6,13 +6,6 @@ use idenfy_mock::EventType;
 use serde_json::{json, Value};
 use std::time::Duration;
 
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
 const URLS: &str = r#"{"successUrl": "https://app.test/ok", "errorUrl": "https://app.test/error", "unverifiedUrl": "https://app.test/unverified"}"#;
 
 async fn token_with_urls(m: &Mock, extra: Value) -> Value {
@@ -24,23 +17,6 @@ async fn token_with_urls(m: &Mock, extra: Value) -> Value {
         body[k] = v.clone();
     }
     m.token(DEV, body).await
-}
-
-/// POSTs the page's form; returns (status, Location header).
-async fn finish(m: &Mock, token: &str, fields: &[(&str, &str)]) -> (u16, Option<String>) {
-    let mut form = vec![("authToken", token)];
-    form.extend_from_slice(fields);
-    let resp = no_redirects()
-        .post(m.url("/ui/finish"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    let location = resp
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_owned());
-    (resp.status().as_u16(), location)
 }
 
 async fn status_of(m: &Mock, scan_ref: &Value) -> Value {
@@ -172,11 +148,11 @@ async fn each_outcome_records_the_result_sends_the_webhook_and_redirects() {
         );
         if fields[0].1 == "deny" {
             // The first of two attempts fails: back to the page.
-            let (status, location) = finish(&m, token, fields).await;
+            let (status, location) = finish_page(&m, token, fields).await;
             assert_eq!(status, 303);
             assert!(location.unwrap().starts_with("/ui/?authToken="));
         }
-        let (status, location) = finish(&m, token, fields).await;
+        let (status, location) = finish_page(&m, token, fields).await;
         assert_eq!(status, 303, "{overall}");
         assert_eq!(location.as_deref(), Some(*url), "{overall}");
         let st = status_of(&m, &t["scanRef"]).await;
@@ -201,7 +177,7 @@ async fn each_outcome_records_the_result_sends_the_webhook_and_redirects() {
 async fn without_partner_urls_the_user_lands_on_the_mock_result_page() {
     let m = Mock::plain().await;
     let t = m.token(DEV, json!({"clientId": "c"})).await;
-    let (status, location) = finish(
+    let (status, location) = finish_page(
         &m,
         t["authToken"].as_str().unwrap(),
         &[("outcome", "approve")],
@@ -212,10 +188,10 @@ async fn without_partner_urls_the_user_lands_on_the_mock_result_page() {
     for (outcome, status) in [("deny", "fail"), ("unverified", "unverified")] {
         let t = m.token(DEV, json!({"clientId": "c"})).await;
         let token = t["authToken"].as_str().unwrap();
-        let mut location = finish(&m, token, &[("outcome", outcome)]).await.1;
+        let mut location = finish_page(&m, token, &[("outcome", outcome)]).await.1;
         if outcome == "deny" {
             // The second attempt is the last.
-            location = finish(&m, token, &[("outcome", outcome)]).await.1;
+            location = finish_page(&m, token, &[("outcome", outcome)]).await.1;
         }
         assert_eq!(location, Some(format!("/ui/result?status={status}")));
     }
@@ -325,7 +301,7 @@ async fn an_undelivered_final_webhook_sends_the_user_to_the_error_url() {
     ))
     .await;
     let t = token_with_urls(&m, json!({})).await;
-    let (_, location) = finish(
+    let (_, location) = finish_page(
         &m,
         t["authToken"].as_str().unwrap(),
         &[("outcome", "approve")],
@@ -344,12 +320,15 @@ async fn tokens_are_used_once_and_bad_tokens_get_a_clear_4xx_page() {
     let m = Mock::plain().await;
     let t = m.token(DEV, json!({"clientId": "c"})).await;
     let token = t["authToken"].as_str().unwrap();
-    assert_eq!(finish(&m, token, &[("outcome", "approve")]).await.0, 303);
+    assert_eq!(
+        finish_page(&m, token, &[("outcome", "approve")]).await.0,
+        303
+    );
     // Used: the page and a second finish are refused.
     let page = m.get(&format!("/ui/?authToken={token}")).await;
     assert_eq!(page.status(), 410);
     assert!(page.text().await.unwrap().contains("already been used"));
-    assert_eq!(finish(&m, token, &[("outcome", "deny")]).await.0, 410);
+    assert_eq!(finish_page(&m, token, &[("outcome", "deny")]).await.0, 410);
     // Unknown or missing token.
     for path in ["/ui/?authToken=nope", "/ui/", "/ui/?authToken=%ZZ"] {
         let page = m.get(path).await;
@@ -360,11 +339,13 @@ async fn tokens_are_used_once_and_bad_tokens_get_a_clear_4xx_page() {
     let fresh = m.token(DEV, json!({"clientId": "c"})).await;
     let fresh_token = fresh["authToken"].as_str().unwrap();
     assert_eq!(
-        finish(&m, fresh_token, &[("outcome", "explode")]).await.0,
+        finish_page(&m, fresh_token, &[("outcome", "explode")])
+            .await
+            .0,
         400
     );
     assert_eq!(
-        finish(&m, fresh_token, &[("outcome", "deny"), ("face", "??")])
+        finish_page(&m, fresh_token, &[("outcome", "deny"), ("face", "??")])
             .await
             .0,
         400
@@ -433,7 +414,10 @@ async fn an_opened_session_is_bounded_by_session_length_not_expiry_time() {
     m.server.advance_clock(Duration::from_secs(21));
     m.wait_journal(of_event(EventType::Expired)).await;
     assert_eq!(status_of(&m, &t["scanRef"]).await["status"], "EXPIRED");
-    assert_eq!(finish(&m, &token, &[("outcome", "approve")]).await.0, 410);
+    assert_eq!(
+        finish_page(&m, &token, &[("outcome", "approve")]).await.0,
+        410
+    );
 }
 
 #[tokio::test]
