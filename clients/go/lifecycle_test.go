@@ -158,3 +158,29 @@ func TestWatchdogEndsWithStop(t *testing.T) {
 		t.Fatal("the watchdog outlived Stop")
 	}
 }
+
+// A binary that stops by itself when its stdin closes (exitWithParent in
+// /_mock/health) needs no watchdog: Launch ends the one it started.
+func TestWatchdogDroppedWhenTheBinaryStopsWithItsParent(t *testing.T) {
+	if _, err := os.Stat("/bin/sh"); err != nil || runtime.GOOS == "windows" {
+		t.Skip("no /bin/sh")
+	}
+	savedWatchdog, savedExit := useWatchdog, useExitWithParent
+	useWatchdog, useExitWithParent = true, true
+	m, err := Launch(Options{})
+	useWatchdog, useExitWithParent = savedWatchdog, savedExit
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Stop()
+	h, err := m.Health()
+	if err != nil || !h.ExitWithParent {
+		t.Fatalf("health: %+v %v", h, err)
+	}
+	m.mu.Lock()
+	wd := m.watchdog
+	m.mu.Unlock()
+	if wd != nil {
+		t.Fatal("the watchdog was kept beside a binary that stops with its parent")
+	}
+}

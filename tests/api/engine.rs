@@ -506,10 +506,7 @@ async fn a_final_webhook_behind_a_backlog_is_not_guessed_delivered() {
         )
         .await;
     assert_eq!(status, 201, "{t}");
-    let page = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
+    let page = no_redirects()
         .post(format!("{}/ui/finish", m.base))
         .form(&[
             ("authToken", t["authToken"].as_str().unwrap()),
