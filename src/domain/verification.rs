@@ -23,7 +23,11 @@ pub struct Verification {
     #[serde(skip)]
     #[schema(ignore)]
     pub partner: PartnerId,
-    pub request: TokenRequest,
+    /// The request as sent: shared with the token's answer. Never changed
+    /// in place; deleting the data replaces it, and the store measures a
+    /// request once, again only when it is replaced (`store::books`).
+    #[schema(value_type = TokenRequest)]
+    pub request: std::sync::Arc<TokenRequest>,
     pub digit_string: Option<String>,
     /// The unguessable part of this verification's file URLs.
     pub file_key: String,
@@ -134,7 +138,7 @@ impl Verification {
             scan_ref,
             auth_token,
             partner,
-            request,
+            request: std::sync::Arc::new(request),
             digit_string,
             file_key,
             status: Overall::Active,
@@ -347,18 +351,22 @@ impl Verification {
             Overall::Expired | Overall::ExpiredDeleted => Overall::ExpiredDeleted,
             _ => Overall::Deleted,
         };
-        let r = &mut self.request;
-        r.first_name = None;
-        r.last_name = None;
-        r.date_of_birth = None;
-        r.date_of_expiry = None;
-        r.date_of_issue = None;
-        r.nationality = None;
-        r.personal_number = None;
-        r.document_number = None;
-        r.sex = None;
-        r.address = None;
-        r.additional_data = None;
+        // A new request, not one changed in place: the store measures a
+        // request again when it is another one (`store::books`).
+        self.request = std::sync::Arc::new(TokenRequest {
+            first_name: None,
+            last_name: None,
+            date_of_birth: None,
+            date_of_expiry: None,
+            date_of_issue: None,
+            nationality: None,
+            personal_number: None,
+            document_number: None,
+            sex: None,
+            address: None,
+            additional_data: None,
+            ..TokenRequest::clone(&self.request)
+        });
         Ok(())
     }
 

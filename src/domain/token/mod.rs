@@ -339,6 +339,16 @@ mod tests {
         assert_eq!(ISO_COUNTRIES.split_ascii_whitespace().count(), 249);
         assert!(is_country_code("lt") && is_country_code("LT") && is_country_code("Gb"));
         assert!(!is_country_code("XX") && !is_country_code("LTU") && !is_country_code("ŁT"));
+        // The binary search's layout: sorted, uppercase, one space apart.
+        let codes: Vec<&str> = ISO_COUNTRIES.split_ascii_whitespace().collect();
+        assert!(codes.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(ISO_COUNTRIES.len(), 3 * codes.len() - 1);
+        for (i, code) in codes.iter().enumerate() {
+            assert_eq!(&ISO_COUNTRIES[3 * i..3 * i + 2], *code);
+            assert!(code.bytes().all(|b| b.is_ascii_uppercase()));
+            assert!(is_country_code(code) && is_country_code(&code.to_lowercase()));
+        }
+        assert!(!is_country_code("AA") && !is_country_code("ZZ") && !is_country_code(""));
     }
 
     #[test]

@@ -27,7 +27,8 @@ pub struct TokenResponse {
     auth_token: String,
     scan_ref: String,
     #[serde(flatten)]
-    request: TokenRequest,
+    #[schema(inline, value_type = TokenRequest)]
+    request: std::sync::Arc<TokenRequest>,
     person_scan_ref: String,
     digit_string: Option<String>,
     /// `{public URL}/api/v2/redirect?authToken=…`

@@ -28,6 +28,7 @@ impl Inner {
             Entry {
                 v,
                 bytes: 0,
+                measured: None,
                 settled: false,
                 due: None,
             },
@@ -55,9 +56,16 @@ impl Inner {
         let Some(e) = self.entries.get_mut(&seq) else {
             return false;
         };
-        let bytes = stored_bytes(&e.v);
-        self.bytes = self.bytes - e.bytes + bytes;
-        e.bytes = bytes;
+        if !e
+            .measured
+            .as_ref()
+            .is_some_and(|m| std::sync::Arc::ptr_eq(m, &e.v.request))
+        {
+            let bytes = stored_bytes(&e.v);
+            self.bytes = self.bytes - e.bytes + bytes;
+            e.bytes = bytes;
+            e.measured = Some(e.v.request.clone());
+        }
         let settled = e.v.status != Overall::Active;
         if settled != e.settled {
             e.settled = settled;

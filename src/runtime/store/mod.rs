@@ -110,6 +110,11 @@ struct Entry {
     v: Box<Verification>,
     /// [`stored_bytes`] of `v`, as last computed.
     bytes: usize,
+    /// The request `bytes` was measured with. Nothing else in a stored
+    /// verification changes its size, and a request is never changed in
+    /// place (it is replaced), so the books measure again only when `v`
+    /// holds another request.
+    measured: Option<std::sync::Arc<crate::domain::token::TokenRequest>>,
     settled: bool,
     /// The deadline `v` is in the index under, if any.
     due: Option<(i64, TimerKind)>,
@@ -443,10 +448,21 @@ mod tests {
         s.insert(v("b"), |_| ());
         assert_eq!(order(&s), ["a", "c", "b"]);
         assert_eq!((s.len(), s.stats().bytes), (3, 3 * one));
-        // A change that grows it is counted.
-        s.update_any("a", |v| v.request.address = Some("x".repeat(200)))
+        // A change that grows it is counted: a request is replaced, never
+        // changed in place, and a replaced one is measured again.
+        s.update_any("a", |v| {
+            v.request = std::sync::Arc::new(TokenRequest {
+                address: Some("x".repeat(200)),
+                ..TokenRequest::clone(&v.request)
+            })
+        })
+        .unwrap();
+        let grown = s.stats().bytes;
+        assert!(grown > 3 * one);
+        // A change to anything else leaves the books as they were.
+        s.update_any("a", |v| v.final_webhook_failed = true)
             .unwrap();
-        assert!(s.stats().bytes > 3 * one);
+        assert_eq!(s.stats().bytes, grown);
         assert!(s.purge_if("a", |_| true));
         assert!(!s.purge_if("a", |_| true));
         assert_eq!(s.retain(|v| &*v.scan_ref != "c"), 1);
