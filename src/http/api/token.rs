@@ -3,9 +3,8 @@
 use std::collections::BTreeMap;
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -172,7 +171,16 @@ pub async fn create(
     }
     let created = lifecycle::create(&app, partner_id, request, room);
     let response = TokenResponse::new(created, app.public_url());
-    Ok((StatusCode::CREATED, Json(response)).into_response())
+    // Written into room for a usual answer (the seed's is 1.1 kB) rather
+    // than through `Json`, whose buffer starts at 128 bytes and grows.
+    let mut body = Vec::with_capacity(2048);
+    serde_json::to_writer(&mut body, &response).map_err(|_| ApiError::internal())?;
+    Ok((
+        StatusCode::CREATED,
+        [(header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response())
 }
 
 /// Unknown keys are ignored, as iDenfy does, but each gets a WARN line
