@@ -23,9 +23,9 @@ pub struct Verification {
     #[serde(skip)]
     #[schema(ignore)]
     pub partner: PartnerId,
-    /// The request as sent: shared with the token's answer. Never changed
-    /// in place; deleting the data replaces it, and the store measures a
-    /// request once, again only when it is replaced (`store::books`).
+    // Shared with the token's answer. Never changed in place: deleting the
+    // data replaces it, and the store measures a request once, again only
+    // when it is replaced (`store::books`).
     #[schema(value_type = TokenRequest)]
     pub request: std::sync::Arc<TokenRequest>,
     pub digit_string: Option<String>,

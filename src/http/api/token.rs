@@ -26,7 +26,7 @@ pub struct TokenResponse {
     auth_token: String,
     scan_ref: String,
     #[serde(flatten)]
-    #[schema(inline, value_type = TokenRequest)]
+    #[schema(value_type = TokenRequest)]
     request: std::sync::Arc<TokenRequest>,
     person_scan_ref: String,
     digit_string: Option<String>,
