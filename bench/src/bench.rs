@@ -330,6 +330,12 @@ impl Wrk {
 
 /// The wrk script lines that POST `body` with the default partner's
 /// credentials.
+/// The wrk script of the seed workload (the driver's `seed-lua`, for
+/// bench/instructions).
+pub fn seed_lua_script() -> String {
+    lua_request(&seed_body("100000").to_string())
+}
+
 fn lua_request(body: &str) -> String {
     let auth = base64::engine::general_purpose::STANDARD.encode(format!("{KEY}:{SECRET}"));
     format!(
@@ -1591,10 +1597,12 @@ pub async fn bench() -> Result<bool> {
     let mut thousand_runs = Vec::new();
     let mut hundred = None;
     for round in 1..=WAITER_ROUNDS {
-        for n in [0usize, 100, 1000] {
-            if n == 100 && round > 1 {
-                continue;
-            }
+        let counts: &[usize] = if round == 1 {
+            &[0, 100, 1000]
+        } else {
+            &[0, 1000]
+        };
+        for &n in counts {
             progress(&format!(
                 "seed workload, c=64, {n} waiters (round {round} of {WAITER_ROUNDS})"
             ));
@@ -1634,14 +1642,16 @@ pub async fn bench() -> Result<bool> {
         ));
     }
     let shown: Vec<String> = round_ratios.iter().map(|r| format!("{r:.2}")).collect();
-    let seen: Vec<String> = thousand_runs.iter().map(WaitersRun::seen).collect();
     rows.push(row(
         &format!("seed workload, c=64, 1000 waiters: req/s (median of {WAITER_ROUNDS})"),
         format!(
             "{:.0}; each round's 1,000 / 0: {}{}",
             median_rps(&thousand_runs),
             shown.join(", "),
-            seen.first().cloned().unwrap_or_default()
+            thousand_runs
+                .first()
+                .map(WaitersRun::seen)
+                .unwrap_or_default()
         ),
         String::new(),
         format!("{thousand_ratio:.2}× (median)"),

@@ -429,6 +429,11 @@ async fn main() -> std::process::ExitCode {
         Some("load") => {
             load::load(args.get(1).and_then(|n| n.parse().ok()).unwrap_or(10_000)).await
         }
+        // The seed workload's wrk script, for bench/instructions.
+        Some("seed-lua") => {
+            print!("{}", bench::seed_lua_script());
+            Ok(true)
+        }
         // The receiver alone, for profiling the mock by hand: prints its URL,
         // serves for SECS (default 120), then prints what it received.
         Some("receiver") => {

@@ -130,14 +130,17 @@ func TestWatchdogStopsTheMockOfAKilledTestProcess(t *testing.T) {
 	killChildAndCheck(t, "watchdog")
 }
 
-func TestWatchdogEndsWithStop(t *testing.T) {
+// launchWithWatchdog launches a mock with the watchdog switched on and
+// with or without asking the binary to stop with its stdin, and returns it
+// with the watchdog Launch kept (nil: none). Skipped where there is no
+// /bin/sh for the watchdog.
+func launchWithWatchdog(t *testing.T, exitWithParent bool) (*Mock, *watchdog) {
+	t.Helper()
 	if _, err := os.Stat("/bin/sh"); err != nil || runtime.GOOS == "windows" {
 		t.Skip("no /bin/sh")
 	}
-	// A binary that stops with its stdin makes Launch drop the watchdog, so
-	// the binary is not asked to here.
 	savedWatchdog, savedExit := useWatchdog, useExitWithParent
-	useWatchdog, useExitWithParent = true, false
+	useWatchdog, useExitWithParent = true, exitWithParent
 	m, err := Launch(Options{})
 	useWatchdog, useExitWithParent = savedWatchdog, savedExit
 	if err != nil {
@@ -146,6 +149,13 @@ func TestWatchdogEndsWithStop(t *testing.T) {
 	m.mu.Lock()
 	wd := m.watchdog
 	m.mu.Unlock()
+	return m, wd
+}
+
+func TestWatchdogEndsWithStop(t *testing.T) {
+	// A binary that stops with its stdin makes Launch drop the watchdog, so
+	// the binary is not asked to here.
+	m, wd := launchWithWatchdog(t, false)
 	if wd == nil {
 		t.Fatal("no watchdog")
 	}
@@ -162,24 +172,12 @@ func TestWatchdogEndsWithStop(t *testing.T) {
 // A binary that stops by itself when its stdin closes (exitWithParent in
 // /_mock/health) needs no watchdog: Launch ends the one it started.
 func TestWatchdogDroppedWhenTheBinaryStopsWithItsParent(t *testing.T) {
-	if _, err := os.Stat("/bin/sh"); err != nil || runtime.GOOS == "windows" {
-		t.Skip("no /bin/sh")
-	}
-	savedWatchdog, savedExit := useWatchdog, useExitWithParent
-	useWatchdog, useExitWithParent = true, true
-	m, err := Launch(Options{})
-	useWatchdog, useExitWithParent = savedWatchdog, savedExit
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, wd := launchWithWatchdog(t, true)
 	defer m.Stop()
 	h, err := m.Health()
 	if err != nil || !h.ExitWithParent {
 		t.Fatalf("health: %+v %v", h, err)
 	}
-	m.mu.Lock()
-	wd := m.watchdog
-	m.mu.Unlock()
 	if wd != nil {
 		t.Fatal("the watchdog was kept beside a binary that stops with its parent")
 	}

@@ -40,6 +40,7 @@ TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW
 
 /// Whether `code` is an ISO 3166-1 alpha-2 code, or `XK` (Kosovo, which
 /// iDenfy accepts), in any letter case.
+///
 /// [`ISO_COUNTRIES`] is sorted with one space between codes, so code `i`
 /// is at bytes `3 * i` and a binary search finds one in eight steps (a
 /// token request checks up to three codes).

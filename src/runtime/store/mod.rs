@@ -475,6 +475,23 @@ mod tests {
     }
 
     #[test]
+    fn deleting_the_data_shrinks_the_books() {
+        let s = store(10, usize::MAX);
+        s.insert(
+            v_with(
+                "a",
+                serde_json::json!({"clientId": "c", "address": "x".repeat(250)}),
+            ),
+            |_| (),
+        );
+        settle(&s, "a", 1);
+        let before = s.stats().bytes;
+        s.update_any("a", |v| v.delete()).unwrap().unwrap();
+        let after = s.stats().bytes;
+        assert!(after + 250 <= before, "{after} after, {before} before");
+    }
+
+    #[test]
     fn eviction_takes_the_oldest_settled_first() {
         let s = store(3, usize::MAX);
         for r in ["a", "b", "c"] {
